@@ -1,0 +1,162 @@
+//! Every kind of change an incident can undergo. A change is what a decision produces and what an
+//! event records: the journal stores its `kind` and its payload as canonical JSON (keys sorted,
+//! no insignificant white space), and folding changes in order yields the incident's state.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+use crate::checklist::Checklist;
+use crate::status::Status;
+
+/// One change to an incident.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "payload", rename_all = "snake_case")]
+pub enum Change {
+    /// The incident was declared; always the first event.
+    Declared(Declared),
+    /// Someone took ownership of responding.
+    Acknowledged {},
+    /// The status moved forward.
+    StatusChanged {
+        /// Status before.
+        from: Status,
+        /// Status after.
+        to: Status,
+        /// Why, if given.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// A resolved or closed incident was explicitly reopened (back to investigating).
+    Reopened {
+        /// Status before.
+        from: Status,
+        /// Why it was reopened.
+        reason: String,
+    },
+    /// The severity was changed.
+    SeverityChanged {
+        /// Level before.
+        from: String,
+        /// Level after.
+        to: String,
+        /// Why, if given.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// Someone was given a role (commander, first-responder, communications, or any other).
+    RoleAssigned {
+        /// The role.
+        role: String,
+        /// Who holds it now.
+        person: String,
+    },
+    /// A free-text note, which also counts as a stakeholder update.
+    NoteAdded {
+        /// The note.
+        text: String,
+    },
+    /// A checklist item was ticked or unticked.
+    ChecklistTicked {
+        /// The list's short name.
+        list: String,
+        /// The item, counting from 1.
+        item: usize,
+        /// Ticked (true) or unticked (false).
+        done: bool,
+    },
+    /// An action item was added.
+    ActionAdded {
+        /// Its number within the incident, counting from 1.
+        number: u32,
+        /// What is to be done.
+        text: String,
+        /// Who owns it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        owner: Option<String>,
+        /// When it is due.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        due: Option<Date>,
+    },
+    /// An action item was completed.
+    ActionDone {
+        /// Its number.
+        number: u32,
+    },
+}
+
+/// What a declaration records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Declared {
+    /// One-line description.
+    pub title: String,
+    /// Longer description, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// Severity level name.
+    pub severity: String,
+    /// When the trouble began (may be before detection).
+    pub started_at: Timestamp,
+    /// When it was noticed; the acknowledge clock starts here.
+    pub detected_at: Timestamp,
+    /// The checklists this incident works through.
+    pub checklists: Vec<Checklist>,
+}
+
+/// Why an event's payload could not be read back as a change.
+#[derive(Debug, thiserror::Error)]
+#[error("event kind {kind:?}: {source}")]
+pub struct BadPayload {
+    kind: String,
+    source: serde_json::Error,
+}
+
+impl Change {
+    /// Splits the change into the `kind` and canonical payload text the journal stores.
+    pub fn encode(&self) -> (String, String) {
+        let value = serde_json::to_value(self).unwrap_or_default();
+        let (kind, payload) = match value {
+            serde_json::Value::Object(mut map) => (map.remove("kind"), map.remove("payload")),
+            _ => (None, None),
+        };
+        let kind = kind.and_then(|k| k.as_str().map(str::to_string)).unwrap_or_default();
+        let payload = payload.unwrap_or_else(|| serde_json::Value::Object(Default::default()));
+        (kind, payload.to_string())
+    }
+
+    /// Reads a change back from its stored kind and payload.
+    pub fn decode(kind: &str, payload: &str) -> Result<Self, BadPayload> {
+        let bad = |source| BadPayload { kind: kind.to_string(), source };
+        let payload: serde_json::Value = serde_json::from_str(payload).map_err(bad)?;
+        let mut map = serde_json::Map::new();
+        map.insert("kind".into(), kind.into());
+        map.insert("payload".into(), payload);
+        serde_json::from_value(serde_json::Value::Object(map)).map_err(bad)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payload_is_canonical_and_round_trips() {
+        let c = Change::StatusChanged {
+            from: Status::Investigating,
+            to: Status::Contained,
+            reason: Some("blocked 203.0.113.9".into()),
+        };
+        let (kind, payload) = c.encode();
+        assert_eq!(kind, "status_changed");
+        assert_eq!(payload, r#"{"from":"investigating","reason":"blocked 203.0.113.9","to":"contained"}"#);
+        assert_eq!(Change::decode(&kind, &payload).expect("decodes"), c);
+        let (kind, payload) = Change::Acknowledged {}.encode();
+        assert_eq!((kind.as_str(), payload.as_str()), ("acknowledged", "{}"));
+    }
+
+    #[test]
+    fn unknown_kind_is_an_error_not_a_panic() {
+        assert!(Change::decode("teleported", "{}").is_err());
+        assert!(Change::decode("note_added", "not json").is_err());
+    }
+}
