@@ -160,3 +160,27 @@ mod tests {
         assert!(Change::decode("note_added", "not json").is_err());
     }
 }
+
+impl Change {
+    /// One line describing the change for a timeline.
+    pub fn describe(&self) -> String {
+        let why = |r: &Option<String>| r.as_ref().map(|r| format!(" — {r}")).unwrap_or_default();
+        match self {
+            Change::Declared(d) => format!("declared {} “{}”", d.severity, d.title),
+            Change::Acknowledged {} => "acknowledged".into(),
+            Change::StatusChanged { from, to, reason } => format!("status {from} → {to}{}", why(reason)),
+            Change::Reopened { from, reason } => format!("reopened from {from} — {reason}"),
+            Change::SeverityChanged { from, to, reason } => format!("severity {from} → {to}{}", why(reason)),
+            Change::RoleAssigned { role, person } => format!("{person} is {role}"),
+            Change::NoteAdded { text } => format!("note: {text}"),
+            Change::ChecklistTicked { list, item, done: true } => format!("ticked {list} item {item}"),
+            Change::ChecklistTicked { list, item, done: false } => format!("unticked {list} item {item}"),
+            Change::ActionAdded { number, text, owner, due } => {
+                let owner = owner.as_ref().map(|o| format!(" (owner {o})")).unwrap_or_default();
+                let due = due.map(|d| format!(" due {d}")).unwrap_or_default();
+                format!("action item {number} added: {text}{owner}{due}")
+            }
+            Change::ActionDone { number } => format!("action item {number} done"),
+        }
+    }
+}

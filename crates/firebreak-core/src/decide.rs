@@ -61,16 +61,19 @@ pub struct Declaration<'a> {
     pub started_at: Option<Timestamp>,
     /// When it was noticed; defaults to now.
     pub detected_at: Option<Timestamp>,
+    /// Who commands the response, if already known.
+    pub commander: Option<&'a str>,
     /// Now.
     pub now: Timestamp,
 }
 
-/// Validates a declaration and returns the first change of the new incident.
+/// Validates a declaration and returns the new incident's first changes: the declaration, and
+/// the commander's assignment if one was named.
 pub fn declare(
     policy: &Policy,
     templates: &[ChecklistTemplate],
     d: &Declaration<'_>,
-) -> Result<Change, DomainError> {
+) -> Result<Vec<Change>, DomainError> {
     let title = one_line("title", d.title, TITLE_MAX).map_err(|e| match e {
         DomainError::EmptyText(_) => DomainError::EmptyTitle,
         other => other,
@@ -90,7 +93,12 @@ pub fn declare(
         .filter(|t| t.applies_to(&severity))
         .map(Checklist::from_template)
         .collect();
-    Ok(Change::Declared(Declared { title, summary, severity, started_at, detected_at, checklists }))
+    let mut changes =
+        vec![Change::Declared(Declared { title, summary, severity, started_at, detected_at, checklists })];
+    if let Some(person) = d.commander {
+        changes.push(Change::RoleAssigned { role: COMMANDER.into(), person: one_line("person", person, NAME_MAX)? });
+    }
+    Ok(changes)
 }
 
 /// Acknowledges the incident.
@@ -249,22 +257,35 @@ mod tests {
             severity: "p2",
             started_at: None,
             detected_at: None,
+            commander: None,
             now: Timestamp::now(),
         };
-        declare(&policy, &crate::checklist::defaults(), &d).expect("valid")
+        declare(&policy, &crate::checklist::defaults(), &d).expect("valid").remove(0)
     }
 
     #[test]
     fn declaration_checks_title_and_severity() {
         let policy = Policy::preset("default").expect("preset");
-        let mut d = Declaration { title: "  ", summary: None, severity: "P1", started_at: None, detected_at: None, now: Timestamp::now() };
+        let mut d = Declaration {
+            title: "  ",
+            summary: None,
+            severity: "P1",
+            started_at: None,
+            detected_at: None,
+            commander: Some("alice"),
+            now: Timestamp::now(),
+        };
         assert_eq!(declare(&policy, &[], &d), Err(DomainError::EmptyTitle));
         d.title = "x";
         d.severity = "P9";
         assert!(matches!(declare(&policy, &[], &d), Err(DomainError::UnknownSeverity { .. })));
         d.severity = "p1";
-        let Ok(Change::Declared(ok)) = declare(&policy, &[], &d) else { panic!("valid declaration refused") };
+        let changes = declare(&policy, &[], &d).expect("valid declaration");
+        let Change::Declared(ok) = &changes[0] else { panic!("first change is not the declaration") };
         assert_eq!(ok.severity, "P1");
+        assert_eq!(changes[1], Change::RoleAssigned { role: "commander".into(), person: "alice".into() });
+        d.commander = Some("");
+        assert!(declare(&policy, &[], &d).is_err());
     }
 
     #[test]

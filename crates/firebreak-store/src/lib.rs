@@ -1,1 +1,25 @@
-//! placeholder
+//! firebreak's storage: the events of every incident, the seals over their heads, the day
+//! counters that make ids, and the listing projection — in one SQLite file (the default, zero
+//! setup) or in PostgreSQL (for several server replicas).
+//!
+//! One implementation serves both through sqlx's `Any` driver; what differs between the two —
+//! connection settings, how a write transaction takes its lock, the DDL — is confined to
+//! [`backend`] and [`schema`]. Queries are built at run time with `$n` placeholders, so no
+//! database is needed to compile.
+//!
+//! The store is deliberately unintelligent: it never decides whether a change is allowed, never
+//! computes a hash or signs. It guarantees three things: an append lands only on the head the
+//! caller read (compare-and-swap, so concurrent writers cannot fork a chain), an id number is
+//! handed out once per day however many processes declare at the same instant, and a write that
+//! returned `Ok` is on disk.
+
+pub mod backend;
+mod error;
+pub mod projection;
+pub mod schema;
+mod store;
+
+pub use backend::Backend;
+pub use error::StoreError;
+pub use projection::ListFilter;
+pub use store::{Batch, Loaded, OpenMode, RegistryRow, SealRow, Store};

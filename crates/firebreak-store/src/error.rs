@@ -1,0 +1,37 @@
+//! Storage errors, each a single line that says what to do.
+
+/// What can go wrong talking to the database.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database has not been created yet.
+    #[error("no firebreak database at {0}; run `firebreak init` first")]
+    NotInitialized(String),
+    /// The database was made by a newer firebreak; it is left untouched.
+    #[error(
+        "the database at {url} has schema version {found}, newer than this firebreak understands ({known}); \
+         upgrade firebreak — nothing was changed"
+    )]
+    TooNew {
+        /// The database, password masked.
+        url: String,
+        /// Its schema version.
+        found: i64,
+        /// The newest this build knows.
+        known: i64,
+    },
+    /// Another writer appended to the incident after the caller read it.
+    #[error("another change to {0} was recorded at the same moment; try again")]
+    Conflict(String),
+    /// No such incident.
+    #[error("no incident {0}")]
+    NoSuchIncident(String),
+    /// The URL names no supported database.
+    #[error("unsupported database URL {0:?}; use sqlite://PATH or postgres://USER@HOST/DB")]
+    BadUrl(String),
+    /// Stored data does not have the expected shape.
+    #[error("stored data is damaged: {0}")]
+    Corrupt(String),
+    /// The database reported an error.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}

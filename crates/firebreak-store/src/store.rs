@@ -1,0 +1,341 @@
+//! The [`Store`]: opening a database, and every read and write firebreak makes.
+
+use firebreak_core::journal::{Event, Head, StoredEvent};
+use firebreak_core::summary::Summary;
+use firebreak_core::IncidentId;
+use futures_util::TryStreamExt;
+use jiff::civil::Date;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Row};
+
+use crate::backend::{redact, Backend};
+use crate::error::StoreError;
+use crate::projection::{self, ListFilter};
+use crate::schema;
+
+/// Whether opening may create the schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenMode {
+    /// Create or upgrade the schema if needed (`firebreak init`).
+    Create,
+    /// The schema must exist already; it may be upgraded from an older version.
+    Existing,
+}
+
+/// Events and seal to record together, atomically.
+#[derive(Debug, Clone)]
+pub struct Batch {
+    /// New events, continuing the chain.
+    pub events: Vec<Event>,
+    /// Signature over the incident's new head.
+    pub seal: String,
+    /// Signature over the new incident count (declarations only).
+    pub registry: Option<String>,
+    /// The incident's listing row after these events.
+    pub summary: Summary,
+}
+
+/// An incident's events as stored, with its seal (whose ordinal signs the next seal).
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// Events in sequence order, untrusted until checked.
+    pub events: Vec<StoredEvent>,
+    /// The incident's seal as stored, untrusted until checked.
+    pub seal: SealRow,
+}
+
+/// One row of `seals`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealRow {
+    /// Incident id text.
+    pub incident: String,
+    /// Position in the registry, from 1.
+    pub ordinal: i64,
+    /// Sealed head sequence number.
+    pub seq: i64,
+    /// Sealed head hash, hex.
+    pub hash: String,
+    /// Signature, hex.
+    pub signature: String,
+}
+
+/// The `registry` row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistryRow {
+    /// Number of incidents ever declared.
+    pub count: i64,
+    /// Signature, hex.
+    pub signature: String,
+}
+
+/// A firebreak database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+fn stored_event(row: &AnyRow) -> Result<StoredEvent, sqlx::Error> {
+    Ok(StoredEvent {
+        incident: row.try_get("incident")?,
+        seq: row.try_get("seq")?,
+        at: row.try_get("at")?,
+        actor: row.try_get("actor")?,
+        kind: row.try_get("kind")?,
+        payload: row.try_get("payload")?,
+        prev: row.try_get("prev")?,
+        hash: row.try_get("hash")?,
+    })
+}
+
+fn seal_row(r: &AnyRow) -> Result<SealRow, sqlx::Error> {
+    Ok(SealRow {
+        incident: r.try_get("incident")?,
+        ordinal: r.try_get("ordinal")?,
+        seq: r.try_get("seq")?,
+        hash: r.try_get("hash")?,
+        signature: r.try_get("signature")?,
+    })
+}
+
+async fn insert_events(conn: &mut AnyConnection, events: &[Event]) -> Result<(), StoreError> {
+    for e in events {
+        sqlx::query(
+            "INSERT INTO events (incident, seq, at, actor, kind, payload, prev, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(e.incident.to_string())
+        .bind(i64::try_from(e.seq).map_err(|_| StoreError::Corrupt("sequence overflow".into()))?)
+        .bind(e.at.as_microsecond())
+        .bind(&e.actor)
+        .bind(&e.kind)
+        .bind(&e.payload)
+        .bind(e.prev.to_string())
+        .bind(e.hash.to_string())
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+fn head_of(batch: &Batch) -> Result<Head, StoreError> {
+    batch
+        .events
+        .last()
+        .map(Event::head)
+        .ok_or_else(|| StoreError::Corrupt("an empty batch cannot be recorded".into()))
+}
+
+impl Store {
+    /// Opens the database at `url` (`sqlite://…` or `postgres://…`), checking its schema
+    /// version. A database from a newer firebreak is refused without being modified.
+    pub async fn open(url: &str, mode: OpenMode) -> Result<Self, StoreError> {
+        let backend = Backend::of(url)?;
+        let pool = backend.pool(url, 4).await?;
+        let store = Store { pool, backend };
+        let mut conn = store.pool.acquire().await?;
+        let found = schema::version(&mut conn, backend).await?;
+        match found {
+            Some(v) if v > schema::CURRENT => {
+                return Err(StoreError::TooNew { url: redact(url), found: v, known: schema::CURRENT });
+            }
+            Some(v) if v == schema::CURRENT => return Ok(store),
+            None if mode == OpenMode::Existing => return Err(StoreError::NotInitialized(redact(url))),
+            _ => {}
+        }
+        drop(conn);
+        let mut tx = store.pool.begin_with(backend.begin_write()).await?;
+        if let Backend::Postgres = backend {
+            // Serialise concurrent first-time setups of one database.
+            sqlx::query("SELECT pg_advisory_xact_lock(7474) IS NULL AS locked")
+                .fetch_one(&mut *tx)
+                .await?;
+        }
+        // Re-read under the lock: another process may have set it up meanwhile.
+        let found = schema::version(&mut tx, backend).await?;
+        match found {
+            Some(v) if v > schema::CURRENT => {
+                return Err(StoreError::TooNew { url: redact(url), found: v, known: schema::CURRENT });
+            }
+            Some(v) if v == schema::CURRENT => {}
+            _ => schema::migrate(&mut tx, backend, found).await?,
+        }
+        tx.commit().await?;
+        Ok(store)
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Closes every connection, waiting for them to finish.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Creates the registry row (zero incidents) if it does not exist yet.
+    pub async fn ensure_registry(&self, zero_signature: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO registry (singleton, count, signature) VALUES (1, 0, $1) \
+             ON CONFLICT (singleton) DO NOTHING",
+        )
+        .bind(zero_signature)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Declares a new incident on `day`: allocates the day's next number and the registry's next
+    /// ordinal under the write lock, lets `build` make the first events and signatures for that
+    /// id, and records everything in one transaction.
+    pub async fn declare(
+        &self,
+        day: Date,
+        build: impl FnOnce(IncidentId, u64) -> Result<Batch, StoreError>,
+    ) -> Result<Batch, StoreError> {
+        let mut tx = self.pool.begin_with(self.backend.begin_write()).await?;
+        let number: i64 = sqlx::query(
+            "INSERT INTO day_counters (day, last) VALUES ($1, 1) \
+             ON CONFLICT (day) DO UPDATE SET last = day_counters.last + 1 RETURNING last",
+        )
+        .bind(IncidentId::day_key(day))
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("last")?;
+        let ordinal: i64 = sqlx::query("UPDATE registry SET count = count + 1 RETURNING count")
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("the registry row is missing; run `firebreak verify`".into()))?
+            .try_get("count")?;
+        let number = u32::try_from(number).map_err(|_| StoreError::Corrupt("day counter overflow".into()))?;
+        let id = IncidentId::new(day, number);
+        let batch = build(id, ordinal as u64)?;
+        let head = head_of(&batch)?;
+        if let Some(sig) = &batch.registry {
+            sqlx::query("UPDATE registry SET signature = $1").bind(sig).execute(&mut *tx).await?;
+        }
+        sqlx::query("INSERT INTO seals (incident, ordinal, seq, hash, signature) VALUES ($1, $2, $3, $4, $5)")
+            .bind(id.to_string())
+            .bind(ordinal)
+            .bind(head.seq as i64)
+            .bind(head.hash.to_string())
+            .bind(&batch.seal)
+            .execute(&mut *tx)
+            .await?;
+        insert_events(&mut tx, &batch.events).await?;
+        projection::upsert(&mut tx, &batch.summary).await?;
+        tx.commit().await?;
+        Ok(batch)
+    }
+
+    /// Appends `batch` to `id`'s chain if its head is still `expected`; otherwise returns
+    /// [`StoreError::Conflict`] and records nothing, so the caller can re-read and decide again.
+    pub async fn append(&self, id: &IncidentId, expected: Head, batch: &Batch) -> Result<(), StoreError> {
+        let head = head_of(batch)?;
+        let mut tx = self.pool.begin_with(self.backend.begin_write()).await?;
+        let moved = sqlx::query(
+            "UPDATE seals SET seq = $1, hash = $2, signature = $3 \
+             WHERE incident = $4 AND seq = $5 AND hash = $6",
+        )
+        .bind(head.seq as i64)
+        .bind(head.hash.to_string())
+        .bind(&batch.seal)
+        .bind(id.to_string())
+        .bind(expected.seq as i64)
+        .bind(expected.hash.to_string())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if moved != 1 {
+            return Err(StoreError::Conflict(id.to_string()));
+        }
+        insert_events(&mut tx, &batch.events).await.map_err(|e| match e {
+            StoreError::Database(sqlx::Error::Database(d)) if d.is_unique_violation() => {
+                StoreError::Conflict(id.to_string())
+            }
+            other => other,
+        })?;
+        projection::upsert(&mut tx, &batch.summary).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// An incident's stored events and ordinal.
+    pub async fn load(&self, id: &IncidentId) -> Result<Loaded, StoreError> {
+        let key = id.to_string();
+        let seal = sqlx::query("SELECT incident, ordinal, seq, hash, signature FROM seals WHERE incident = $1")
+            .bind(&key)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NoSuchIncident(key.clone()))?;
+        let seal = seal_row(&seal)?;
+        let rows = sqlx::query(
+            "SELECT incident, seq, at, actor, kind, payload, prev, hash FROM events \
+             WHERE incident = $1 ORDER BY seq",
+        )
+        .bind(&key)
+        .fetch_all(&self.pool)
+        .await?;
+        let events = rows.iter().map(stored_event).collect::<Result<Vec<_>, _>>()?;
+        Ok(Loaded { events, seal })
+    }
+
+    /// Calls `each` with every stored event, grouped by incident and in sequence order, reading
+    /// in constant memory.
+    pub async fn each_event<E: From<StoreError>>(
+        &self,
+        mut each: impl FnMut(StoredEvent) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut rows = sqlx::query(
+            "SELECT incident, seq, at, actor, kind, payload, prev, hash FROM events ORDER BY incident, seq",
+        )
+        .fetch(&self.pool);
+        while let Some(row) = rows.try_next().await.map_err(StoreError::from)? {
+            each(stored_event(&row).map_err(StoreError::from)?)?;
+        }
+        Ok(())
+    }
+
+    /// Every seal, by ordinal.
+    pub async fn seals(&self) -> Result<Vec<SealRow>, StoreError> {
+        let rows = sqlx::query("SELECT incident, ordinal, seq, hash, signature FROM seals ORDER BY ordinal")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| Ok(seal_row(r)?)).collect()
+    }
+
+    /// The registry row, if present.
+    pub async fn registry(&self) -> Result<Option<RegistryRow>, StoreError> {
+        let row = sqlx::query("SELECT count, signature FROM registry WHERE singleton = 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| Ok(RegistryRow { count: r.try_get("count")?, signature: r.try_get("signature")? }))
+            .transpose()
+    }
+
+    /// Incident summaries, newest first.
+    pub async fn list(&self, filter: &ListFilter) -> Result<Vec<Summary>, StoreError> {
+        let sql = projection::list_sql(filter);
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        if let Some(status) = filter.status {
+            query = query.bind(status.as_str());
+        }
+        if let Some(severity) = &filter.severity {
+            query = query.bind(severity.clone());
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter().map(projection::decode).collect()
+    }
+
+    /// Replaces the whole listing projection with `rows`, atomically.
+    pub async fn replace_projection(&self, rows: &[Summary]) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin_with(self.backend.begin_write()).await?;
+        sqlx::query("DELETE FROM incidents").execute(&mut *tx).await?;
+        for s in rows {
+            projection::upsert(&mut tx, s).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,164 @@
+//! The command line: one file per command group, each turning parsed arguments into calls on the
+//! [`Service`](crate::service::Service) and rendering the result as a table or JSON.
+//!
+//! Exit codes: 0 success, 1 error (one line on stderr, nothing recorded), 2 usage error,
+//! 3 `verify` found tampering.
+
+mod action;
+mod checklist;
+mod completions;
+mod declare;
+mod init;
+mod list;
+mod show;
+mod time;
+mod timeline;
+mod update;
+mod verify;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use firebreak_core::IncidentId;
+use firebreak_store::{OpenMode, Store};
+
+use crate::output::Out;
+use crate::service::Service;
+use crate::settings::{self, Overrides, Settings};
+
+/// Incident response in one binary: declare, follow against the severity clock, record
+/// everything in a tamper-evident journal.
+#[derive(Debug, Parser)]
+#[command(name = "firebreak", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    /// Where keys, config and the SQLite database live.
+    #[arg(long, global = true, env = "FIREBREAK_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Config file (default: firebreak.toml in the data directory, if present).
+    #[arg(long, global = true, env = "FIREBREAK_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB (default: SQLite in the data directory).
+    #[arg(long, global = true, env = "FIREBREAK_DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    pub database: Option<String>,
+    /// Print JSON instead of tables.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the data directory, signing key, config and database.
+    Init(init::Args),
+    /// Declare a new incident.
+    Declare(declare::Args),
+    /// List incidents with their response clocks.
+    Ls(list::Args),
+    /// Show one incident.
+    Show(show::Args),
+    /// Acknowledge an incident (stops the acknowledge clock).
+    Ack(update::AckArgs),
+    /// Move an incident forward: investigating → contained → resolved → closed.
+    Status(update::StatusArgs),
+    /// Reopen a resolved or closed incident.
+    Reopen(update::ReopenArgs),
+    /// Change an incident's severity.
+    Sev(update::SevArgs),
+    /// Give someone a role: commander, first-responder, communications, or any other.
+    Assign(update::AssignArgs),
+    /// Add a note to the timeline (counts as a stakeholder update).
+    Note(update::NoteArgs),
+    /// Show or tick checklist items.
+    #[command(subcommand)]
+    Checklist(checklist::Command),
+    /// Add, finish and list action items.
+    #[command(subcommand)]
+    Action(action::Command),
+    /// Show an incident's timeline, every event in order.
+    Timeline(timeline::Args),
+    /// Check every event's hash, every chain's seal and the incident registry.
+    Verify(verify::Args),
+    /// Rebuild the incident list from the journal.
+    Reindex,
+    /// Show the severity policy in force.
+    Policy,
+    /// Print shell completions.
+    Completions(completions::Args),
+}
+
+/// What every command gets: resolved settings and the output.
+pub struct Context {
+    settings: Settings,
+    out: Out,
+}
+
+impl Context {
+    /// Opens the existing database and the service over it.
+    async fn service(&self) -> anyhow::Result<Service> {
+        if let Some(file) = self.settings.database_file()
+            && !file.exists()
+        {
+            anyhow::bail!(
+                "no firebreak data in {}; run `firebreak init` first (or point --data-dir / FIREBREAK_DATA_DIR elsewhere)",
+                self.settings.data_dir.display()
+            );
+        }
+        let store = Store::open(&self.settings.database, OpenMode::Existing).await?;
+        Ok(Service::new(store, self.settings.config.clone(), self.settings.data_dir.clone(), settings::actor()?))
+    }
+}
+
+/// Parses an incident id argument.
+fn incident_id(text: &str) -> Result<IncidentId, String> {
+    text.parse().map_err(|e: firebreak_core::id::BadId| e.to_string())
+}
+
+/// Whether an error is only a closed output pipe.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain()
+        .filter_map(|e| e.downcast_ref::<std::io::Error>())
+        .any(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Command::Completions(args) = &cli.command {
+        return completions::run(args);
+    }
+    let overrides = Overrides { data_dir: cli.data_dir, config: cli.config, database: cli.database };
+    let settings = Settings::resolve(&overrides)?;
+    let mut ctx = Context { settings, out: Out::stdout(cli.json) };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .context("cannot start the async runtime")?;
+    let code = runtime.block_on(async move {
+        let code = match cli.command {
+            Command::Init(a) => init::run(&mut ctx, a).await,
+            Command::Declare(a) => declare::run(&mut ctx, a).await,
+            Command::Ls(a) => list::run(&mut ctx, a).await,
+            Command::Show(a) => show::run(&mut ctx, a).await,
+            Command::Ack(a) => update::ack(&mut ctx, a).await,
+            Command::Status(a) => update::status(&mut ctx, a).await,
+            Command::Reopen(a) => update::reopen(&mut ctx, a).await,
+            Command::Sev(a) => update::sev(&mut ctx, a).await,
+            Command::Assign(a) => update::assign(&mut ctx, a).await,
+            Command::Note(a) => update::note(&mut ctx, a).await,
+            Command::Checklist(c) => checklist::run(&mut ctx, c).await,
+            Command::Action(c) => action::run(&mut ctx, c).await,
+            Command::Timeline(a) => timeline::run(&mut ctx, a).await,
+            Command::Verify(a) => verify::run(&mut ctx, a).await,
+            Command::Reindex => verify::reindex(&mut ctx).await,
+            Command::Policy => init::policy(&mut ctx),
+            Command::Completions(_) => Ok(ExitCode::SUCCESS),
+        };
+        ctx.out.flush()?;
+        code
+    })?;
+    Ok(code)
+}

@@ -1,0 +1,9 @@
+//! The `firebreak` binary's library half: the command-line interface ([`cli`]), the settings it
+//! resolves ([`settings`]), and the incident service ([`service`]) that joins the domain
+//! (`firebreak-core`) to storage (`firebreak-store`). The future HTTP server will drive the same
+//! service, so no command reimplements what the service does.
+
+pub mod cli;
+pub mod output;
+pub mod service;
+pub mod settings;

@@ -1,0 +1,76 @@
+//! The incident service: the one path by which anything is recorded. It reads an incident's
+//! events, checks their chain and seal, folds them, asks [`firebreak_core::decide`] what to
+//! record, seals the new events and appends them — retrying from a fresh read when another
+//! writer got there first.
+
+mod record;
+mod reindex;
+mod verify;
+
+use std::path::PathBuf;
+
+use firebreak_core::config::Config;
+use firebreak_core::seal::{SealChecker, Sealer};
+use firebreak_store::Store;
+
+pub use record::Recorded;
+pub use reindex::ReindexReport;
+pub use verify::{Fault, VerifyReport};
+
+/// Errors from the service: a refused change, damaged records, or storage trouble.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The change was refused; nothing was recorded.
+    #[error(transparent)]
+    Refused(#[from] firebreak_core::DomainError),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] firebreak_store::StoreError),
+    /// The journal of an incident does not verify; nothing more is written to it.
+    #[error("{0}; nothing was recorded — run `firebreak verify` for the full picture")]
+    Damaged(String),
+    /// The signing key could not be used.
+    #[error(transparent)]
+    Key(#[from] firebreak_core::seal::KeyError),
+    /// Too many concurrent writers kept winning the race.
+    #[error("{0} is being changed by many writers at once; gave up after {1} attempts, nothing was recorded")]
+    Busy(String, u32),
+}
+
+/// The service over one store.
+pub struct Service {
+    store: Store,
+    config: Config,
+    data_dir: PathBuf,
+    actor: String,
+}
+
+impl Service {
+    /// A service recording as `actor`, with keys in `data_dir`.
+    pub fn new(store: Store, config: Config, data_dir: PathBuf, actor: String) -> Self {
+        Self { store, config, data_dir, actor }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The settings in force.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Who is recorded as making changes.
+    pub fn actor(&self) -> &str {
+        &self.actor
+    }
+
+    fn sealer(&self) -> Result<Sealer, ServiceError> {
+        Ok(Sealer::load(&self.data_dir)?)
+    }
+
+    fn checker(&self) -> Result<SealChecker, ServiceError> {
+        Ok(SealChecker::load(&self.data_dir)?)
+    }
+}

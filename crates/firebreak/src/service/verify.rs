@@ -1,0 +1,194 @@
+//! `verify`: recompute every hash, check every chain against its signed seal, and check the
+//! signed registry, naming the first bad event of each incident.
+
+use std::collections::BTreeMap;
+
+use firebreak_core::journal::{ChainCheck, Digest};
+use firebreak_core::seal::SealChecker;
+use firebreak_core::IncidentId;
+use firebreak_store::{SealRow, StoreError};
+use serde::Serialize;
+
+use super::{Service, ServiceError};
+
+/// One problem found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Fault {
+    /// The incident concerned, if one can be named.
+    pub incident: Option<String>,
+    /// The first bad event, if the fault is in a chain.
+    pub seq: Option<i64>,
+    /// What is wrong.
+    pub what: String,
+}
+
+impl std::fmt::Display for Fault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.incident, self.seq) {
+            (Some(i), Some(seq)) => write!(f, "{i} event {seq}: {}", self.what),
+            (Some(i), None) => write!(f, "{i}: {}", self.what),
+            _ => f.write_str(&self.what),
+        }
+    }
+}
+
+/// What verification found.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct VerifyReport {
+    /// Incidents checked.
+    pub incidents: u64,
+    /// Events whose hash was recomputed.
+    pub events: u64,
+    /// Problems, in the order found.
+    pub faults: Vec<Fault>,
+    /// The public key that signatures were checked against (hex).
+    pub key: String,
+}
+
+impl VerifyReport {
+    /// Whether everything checked out.
+    pub fn ok(&self) -> bool {
+        self.faults.is_empty()
+    }
+}
+
+fn fault(incident: Option<&str>, seq: Option<i64>, what: impl Into<String>) -> Fault {
+    Fault { incident: incident.map(str::to_string), seq, what: what.into() }
+}
+
+/// Checks a finished chain against its seal.
+fn check_seal(checker: &SealChecker, seal: &SealRow, head_seq: u64, head_hash: Digest) -> Option<Fault> {
+    let at = Some(seal.incident.as_str());
+    let sealed_hash: Option<Digest> = seal.hash.parse().ok();
+    if seal.seq > head_seq as i64 {
+        return Some(fault(
+            at,
+            Some(head_seq as i64 + 1),
+            format!("the chain ends at event {head_seq} but its seal covers {} events (tail cut off?)", seal.seq),
+        ));
+    }
+    if seal.seq != head_seq as i64 || sealed_hash != Some(head_hash) {
+        return Some(fault(
+            at,
+            Some(seal.seq.max(0) + 1),
+            format!("events after the sealed head ({}) were added without the signing key", seal.seq),
+        ));
+    }
+    if seal.ordinal < 1 || !checker.check_seal(seal.ordinal as u64, &seal.incident, head_seq, &head_hash, &seal.signature) {
+        return Some(fault(at, None, "the seal's signature does not match the journal key (seal edited?)"));
+    }
+    None
+}
+
+struct Walk<'a> {
+    checker: &'a SealChecker,
+    seals: BTreeMap<String, SealRow>,
+    seen: BTreeMap<String, ()>,
+    current: Option<(ChainCheck, String, bool)>,
+    report: VerifyReport,
+}
+
+impl Walk<'_> {
+    fn finish_current(&mut self) {
+        let Some((check, incident, broken)) = self.current.take() else { return };
+        self.report.incidents += 1;
+        if broken {
+            return;
+        }
+        match self.seals.get(&incident) {
+            Some(seal) => {
+                if let Some(f) = check_seal(self.checker, seal, check.head().seq, check.head().hash) {
+                    self.report.faults.push(f);
+                }
+            }
+            None => self.report.faults.push(fault(
+                Some(&incident),
+                Some(1),
+                "these events belong to no sealed incident (inserted without the signing key?)",
+            )),
+        }
+    }
+
+    fn event(&mut self, e: firebreak_core::journal::StoredEvent) {
+        self.report.events += 1;
+        let same = self.current.as_ref().is_some_and(|(_, id, _)| *id == e.incident);
+        if !same {
+            self.finish_current();
+            self.seen.insert(e.incident.clone(), ());
+            self.current = Some((ChainCheck::new(&e.incident), e.incident.clone(), false));
+        }
+        if let Some((check, _, broken)) = self.current.as_mut()
+            && !*broken
+            && let Err(f) = check.next(&e)
+        {
+            *broken = true;
+            self.report.faults.push(Fault { incident: Some(f.incident), seq: Some(f.seq), what: f.what });
+        }
+    }
+}
+
+impl Service {
+    /// Verifies one incident, or everything when `only` is `None`.
+    pub async fn verify(&self, only: Option<&IncidentId>) -> Result<VerifyReport, ServiceError> {
+        let checker = self.checker()?;
+        let mut report = VerifyReport { key: checker.fingerprint(), ..Default::default() };
+        if let Some(id) = only {
+            let loaded = self.store.load(id).await?;
+            let mut check = ChainCheck::new(&loaded.seal.incident);
+            report.incidents = 1;
+            for e in &loaded.events {
+                report.events += 1;
+                if let Err(f) = check.next(e) {
+                    report.faults.push(Fault { incident: Some(f.incident), seq: Some(f.seq), what: f.what });
+                    return Ok(report);
+                }
+            }
+            if let Some(f) = check_seal(&checker, &loaded.seal, check.head().seq, check.head().hash) {
+                report.faults.push(f);
+            }
+            return Ok(report);
+        }
+
+        let seals: BTreeMap<String, SealRow> =
+            self.store.seals().await?.into_iter().map(|s| (s.incident.clone(), s)).collect();
+        let mut walk = Walk { checker: &checker, seals, seen: BTreeMap::new(), current: None, report };
+        self.store
+            .each_event(|e| {
+                walk.event(e);
+                Ok::<(), StoreError>(())
+            })
+            .await?;
+        walk.finish_current();
+        let Walk { seals, seen, mut report, .. } = walk;
+
+        for seal in seals.values().filter(|s| !seen.contains_key(&s.incident)) {
+            report.faults.push(fault(Some(&seal.incident), None, "every event of this incident is gone (incident deleted?)"));
+        }
+        match self.store.registry().await? {
+            None => report.faults.push(fault(None, None, "the signed registry of incidents is missing")),
+            Some(reg) => {
+                if !checker.check_registry(reg.count.max(0) as u64, &reg.signature) {
+                    report.faults.push(fault(None, None, "the registry's signature does not match the journal key (registry edited?)"));
+                }
+                let mut ordinals: Vec<i64> = seals.values().map(|s| s.ordinal).collect();
+                ordinals.sort_unstable();
+                let mut expected = 1;
+                for o in ordinals {
+                    if o > expected {
+                        let gap = if o - expected == 1 { format!("#{expected}") } else { format!("#{expected}–#{}", o - 1) };
+                        report.faults.push(fault(None, None, format!("incident {gap} of {} is missing from the registry (incident deleted?)", reg.count)));
+                    }
+                    expected = o + 1;
+                }
+                let found = seals.len() as i64;
+                if found < reg.count && expected <= reg.count {
+                    let gap = if reg.count == expected { format!("#{expected}") } else { format!("#{expected}–#{}", reg.count) };
+                    report.faults.push(fault(None, None, format!("incident {gap} of {} is missing (incident deleted?)", reg.count)));
+                } else if found > reg.count {
+                    report.faults.push(fault(None, None, format!("the registry counts {} incidents but {found} are sealed", reg.count)));
+                }
+            }
+        }
+        Ok(report)
+    }
+}

@@ -1,0 +1,143 @@
+//! Resolving where firebreak keeps its data and which settings apply.
+//!
+//! Precedence, lowest first, for every setting: the config file < the environment < flags.
+//!
+//! | setting   | file key   | environment              | flag          | default                          |
+//! |-----------|------------|--------------------------|---------------|----------------------------------|
+//! | data dir  | —          | `FIREBREAK_DATA_DIR`     | `--data-dir`  | `$XDG_DATA_HOME/firebreak`, else `~/.local/share/firebreak` |
+//! | config    | —          | `FIREBREAK_CONFIG`       | `--config`    | `<data dir>/firebreak.toml` if present |
+//! | database  | `database` | `FIREBREAK_DATABASE_URL` | `--database`  | SQLite file `<data dir>/firebreak.db` |
+//! | actor     | —          | `FIREBREAK_USER`         | —             | the OS user (`$USER`, `$LOGNAME`, uid) |
+//!
+//! Clap applies "environment < flag"; [`Settings::resolve`] adds the file and the defaults.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use firebreak_core::config::Config;
+use firebreak_store::backend::sqlite_url;
+
+/// The config file's name inside the data directory.
+pub const CONFIG_FILE: &str = "firebreak.toml";
+/// The SQLite database's name inside the data directory.
+pub const DATABASE_FILE: &str = "firebreak.db";
+
+/// What the user gave on the command line or in the environment (already merged by clap).
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// `--data-dir` / `FIREBREAK_DATA_DIR`.
+    pub data_dir: Option<PathBuf>,
+    /// `--config` / `FIREBREAK_CONFIG`.
+    pub config: Option<PathBuf>,
+    /// `--database` / `FIREBREAK_DATABASE_URL`.
+    pub database: Option<String>,
+}
+
+/// Settings in force.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where keys, the SQLite file and the config live.
+    pub data_dir: PathBuf,
+    /// The config (policy, checklists).
+    pub config: Config,
+    /// Database URL.
+    pub database: String,
+    /// Whether the database is the default SQLite file in the data directory.
+    pub default_database: bool,
+}
+
+fn default_data_dir() -> anyhow::Result<PathBuf> {
+    if let Some(xdg) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(xdg).join("firebreak"));
+    }
+    match std::env::var_os("HOME").filter(|v| !v.is_empty()) {
+        Some(home) => Ok(PathBuf::from(home).join(".local/share/firebreak")),
+        None => bail!("no data directory: set FIREBREAK_DATA_DIR or pass --data-dir"),
+    }
+}
+
+impl Settings {
+    /// Applies the precedence rules above.
+    pub fn resolve(over: &Overrides) -> anyhow::Result<Self> {
+        let data_dir = match &over.data_dir {
+            Some(d) if d.as_os_str().is_empty() => bail!("the data directory path is empty"),
+            Some(d) => d.clone(),
+            None => default_data_dir()?,
+        };
+        let config = match &over.config {
+            Some(path) => Config::load(path)?,
+            None => {
+                let path = data_dir.join(CONFIG_FILE);
+                match std::fs::metadata(&path) {
+                    Ok(_) => Config::load(&path)?,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Config::default(),
+                    Err(e) => return Err(e).with_context(|| format!("{}: cannot read config", path.display())),
+                }
+            }
+        };
+        let explicit = over.database.clone().or_else(|| config.database.clone());
+        let default_database = explicit.is_none();
+        let database = explicit.unwrap_or_else(|| sqlite_url(&data_dir.join(DATABASE_FILE), false));
+        Ok(Settings { data_dir, config, database, default_database })
+    }
+
+    /// The SQLite file, when the default database is in use.
+    pub fn database_file(&self) -> Option<PathBuf> {
+        self.default_database.then(|| self.data_dir.join(DATABASE_FILE))
+    }
+}
+
+/// Who is recorded as acting: `FIREBREAK_USER`, else the OS user.
+pub fn actor() -> anyhow::Result<String> {
+    let name = std::env::var("FIREBREAK_USER")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .or_else(|| std::env::var("USER").ok().filter(|v| !v.is_empty()))
+        .or_else(|| std::env::var("LOGNAME").ok().filter(|v| !v.is_empty()))
+        .unwrap_or_else(|| format!("uid:{}", rustix::process::getuid().as_raw()));
+    let name = name.trim().to_string();
+    if name.chars().count() > 100 || name.chars().any(char::is_control) {
+        bail!("FIREBREAK_USER must be one line of at most 100 characters");
+    }
+    Ok(name)
+}
+
+/// Creates the data directory (mode 0700) if needed and checks it is a writable directory.
+pub fn prepare_data_dir(dir: &Path) -> anyhow::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(dir)
+        .with_context(|| format!("cannot create data directory {}", dir.display()))?;
+    let probe = dir.join(".firebreak-write-test");
+    std::fs::write(&probe, b"")
+        .and_then(|_| std::fs::remove_file(&probe))
+        .with_context(|| format!("data directory {} is not writable", dir.display()))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flag_beats_env_beats_file_beats_default() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data = dir.path().to_path_buf();
+        let over = |database: Option<&str>| Overrides {
+            data_dir: Some(data.clone()),
+            config: None,
+            database: database.map(str::to_string),
+        };
+        let s = Settings::resolve(&over(None)).expect("defaults");
+        assert!(s.default_database && s.database.ends_with("firebreak.db?mode=rw"), "{}", s.database);
+        std::fs::write(data.join(CONFIG_FILE), "database = \"postgres://from-file/db\"\n").expect("write");
+        let s = Settings::resolve(&over(None)).expect("file");
+        assert_eq!(s.database, "postgres://from-file/db");
+        // clap has already merged env and flag into one value; either beats the file.
+        let s = Settings::resolve(&over(Some("postgres://from-flag/db"))).expect("flag");
+        assert_eq!(s.database, "postgres://from-flag/db");
+    }
+}
