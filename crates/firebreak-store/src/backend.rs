@@ -38,6 +38,16 @@ impl Backend {
         }
     }
 
+    /// The statement that opens a read snapshot. SQLite in WAL mode keeps one snapshot for a
+    /// whole transaction; PostgreSQL needs REPEATABLE READ for that (READ COMMITTED would let
+    /// an incident's seal and its events be read at different moments).
+    pub(crate) fn begin_read(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "BEGIN",
+            Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        }
+    }
+
     pub(crate) async fn pool(self, url: &str, max_connections: u32) -> Result<AnyPool, StoreError> {
         sqlx::any::install_default_drivers();
         let options = AnyPoolOptions::new()

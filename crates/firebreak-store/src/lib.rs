@@ -18,8 +18,10 @@ mod error;
 pub mod projection;
 pub mod schema;
 mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use backend::Backend;
 pub use error::StoreError;
 pub use projection::ListFilter;
-pub use store::{Batch, Loaded, OpenMode, RegistryRow, SealRow, Store};
+pub use store::{Batch, Loaded, OpenMode, RegistryRow, SealRow, Snapshot, Store};

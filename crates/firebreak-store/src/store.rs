@@ -6,7 +6,7 @@ use firebreak_core::IncidentId;
 use futures_util::TryStreamExt;
 use jiff::civil::Date;
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Row};
+use sqlx::{Any, AnyConnection, AnyPool, AssertSqlSafe, Row, Transaction};
 
 use crate::backend::{redact, Backend};
 use crate::error::StoreError;
@@ -261,57 +261,18 @@ impl Store {
         Ok(())
     }
 
-    /// An incident's stored events and ordinal.
+    /// Opens a consistent read-only view: every read through it sees the database as of one
+    /// moment, however many writers commit meanwhile.
+    pub async fn snapshot(&self) -> Result<Snapshot, StoreError> {
+        Ok(Snapshot { tx: self.pool.begin_with(self.backend.begin_read()).await? })
+    }
+
+    /// An incident's stored events and seal, read consistently.
     pub async fn load(&self, id: &IncidentId) -> Result<Loaded, StoreError> {
-        let key = id.to_string();
-        let seal = sqlx::query("SELECT incident, ordinal, seq, hash, signature FROM seals WHERE incident = $1")
-            .bind(&key)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or_else(|| StoreError::NoSuchIncident(key.clone()))?;
-        let seal = seal_row(&seal)?;
-        let rows = sqlx::query(
-            "SELECT incident, seq, at, actor, kind, payload, prev, hash FROM events \
-             WHERE incident = $1 ORDER BY seq",
-        )
-        .bind(&key)
-        .fetch_all(&self.pool)
-        .await?;
-        let events = rows.iter().map(stored_event).collect::<Result<Vec<_>, _>>()?;
-        Ok(Loaded { events, seal })
-    }
-
-    /// Calls `each` with every stored event, grouped by incident and in sequence order, reading
-    /// in constant memory.
-    pub async fn each_event<E: From<StoreError>>(
-        &self,
-        mut each: impl FnMut(StoredEvent) -> Result<(), E>,
-    ) -> Result<(), E> {
-        let mut rows = sqlx::query(
-            "SELECT incident, seq, at, actor, kind, payload, prev, hash FROM events ORDER BY incident, seq",
-        )
-        .fetch(&self.pool);
-        while let Some(row) = rows.try_next().await.map_err(StoreError::from)? {
-            each(stored_event(&row).map_err(StoreError::from)?)?;
-        }
-        Ok(())
-    }
-
-    /// Every seal, by ordinal.
-    pub async fn seals(&self) -> Result<Vec<SealRow>, StoreError> {
-        let rows = sqlx::query("SELECT incident, ordinal, seq, hash, signature FROM seals ORDER BY ordinal")
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(|r| Ok(seal_row(r)?)).collect()
-    }
-
-    /// The registry row, if present.
-    pub async fn registry(&self) -> Result<Option<RegistryRow>, StoreError> {
-        let row = sqlx::query("SELECT count, signature FROM registry WHERE singleton = 1")
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| Ok(RegistryRow { count: r.try_get("count")?, signature: r.try_get("signature")? }))
-            .transpose()
+        let mut snapshot = self.snapshot().await?;
+        let loaded = snapshot.load(id).await;
+        snapshot.finish().await?;
+        loaded
     }
 
     /// Incident summaries, newest first.
@@ -336,6 +297,72 @@ impl Store {
             projection::upsert(&mut tx, s).await?;
         }
         tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// A read-only view of the database as of one moment (see [`Store::snapshot`]).
+pub struct Snapshot {
+    tx: Transaction<'static, Any>,
+}
+
+impl Snapshot {
+    /// An incident's stored events and seal.
+    pub async fn load(&mut self, id: &IncidentId) -> Result<Loaded, StoreError> {
+        let key = id.to_string();
+        let seal = sqlx::query("SELECT incident, ordinal, seq, hash, signature FROM seals WHERE incident = $1")
+            .bind(&key)
+            .fetch_optional(&mut *self.tx)
+            .await?
+            .ok_or_else(|| StoreError::NoSuchIncident(key.clone()))?;
+        let seal = seal_row(&seal)?;
+        let rows = sqlx::query(
+            "SELECT incident, seq, at, actor, kind, payload, prev, hash FROM events \
+             WHERE incident = $1 ORDER BY seq",
+        )
+        .bind(&key)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        let events = rows.iter().map(stored_event).collect::<Result<Vec<_>, _>>()?;
+        Ok(Loaded { events, seal })
+    }
+
+    /// Calls `each` with every stored event, grouped by incident and in sequence order, reading
+    /// in constant memory.
+    pub async fn each_event<E: From<StoreError>>(
+        &mut self,
+        mut each: impl FnMut(StoredEvent) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut rows = sqlx::query(
+            "SELECT incident, seq, at, actor, kind, payload, prev, hash FROM events ORDER BY incident, seq",
+        )
+        .fetch(&mut *self.tx);
+        while let Some(row) = rows.try_next().await.map_err(StoreError::from)? {
+            each(stored_event(&row).map_err(StoreError::from)?)?;
+        }
+        Ok(())
+    }
+
+    /// Every seal, by ordinal.
+    pub async fn seals(&mut self) -> Result<Vec<SealRow>, StoreError> {
+        let rows = sqlx::query("SELECT incident, ordinal, seq, hash, signature FROM seals ORDER BY ordinal")
+            .fetch_all(&mut *self.tx)
+            .await?;
+        rows.iter().map(|r| Ok(seal_row(r)?)).collect()
+    }
+
+    /// The registry row, if present.
+    pub async fn registry(&mut self) -> Result<Option<RegistryRow>, StoreError> {
+        let row = sqlx::query("SELECT count, signature FROM registry WHERE singleton = 1")
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        row.map(|r| Ok(RegistryRow { count: r.try_get("count")?, signature: r.try_get("signature")? }))
+            .transpose()
+    }
+
+    /// Ends the view.
+    pub async fn finish(self) -> Result<(), StoreError> {
+        self.tx.rollback().await?;
         Ok(())
     }
 }

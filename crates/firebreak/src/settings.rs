@@ -70,7 +70,10 @@ impl Settings {
                 let path = data_dir.join(CONFIG_FILE);
                 match std::fs::metadata(&path) {
                     Ok(_) => Config::load(&path)?,
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Config::default(),
+                    // No data directory yet (or a file where it should be): no config there.
+                    Err(e) if matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory) => {
+                        Config::default()
+                    }
                     Err(e) => return Err(e).with_context(|| format!("{}: cannot read config", path.display())),
                 }
             }
@@ -94,12 +97,28 @@ pub fn actor() -> anyhow::Result<String> {
         .filter(|v| !v.trim().is_empty())
         .or_else(|| std::env::var("USER").ok().filter(|v| !v.is_empty()))
         .or_else(|| std::env::var("LOGNAME").ok().filter(|v| !v.is_empty()))
-        .unwrap_or_else(|| format!("uid:{}", rustix::process::getuid().as_raw()));
+        .unwrap_or_else(os_user);
     let name = name.trim().to_string();
     if name.chars().count() > 100 || name.chars().any(char::is_control) {
         bail!("FIREBREAK_USER must be one line of at most 100 characters");
     }
     Ok(name)
+}
+
+/// The current user's name from `/etc/passwd`, or `uid:N` when it has no entry.
+fn os_user() -> String {
+    let uid = rustix::process::getuid().as_raw();
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    passwd
+        .lines()
+        .filter_map(|line| {
+            let mut fields = line.split(':');
+            let name = fields.next()?;
+            let id = fields.nth(1)?.parse::<u32>().ok()?;
+            (id == uid && !name.is_empty()).then(|| name.to_string())
+        })
+        .next()
+        .unwrap_or_else(|| format!("uid:{uid}"))
 }
 
 /// Creates the data directory (mode 0700) if needed and checks it is a writable directory.

@@ -22,7 +22,8 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use firebreak_core::IncidentId;
-use firebreak_store::{OpenMode, Store};
+use firebreak_store::backend::redact;
+use firebreak_store::{OpenMode, Store, StoreError};
 
 use crate::output::Out;
 use crate::service::Service;
@@ -108,7 +109,11 @@ impl Context {
                 self.settings.data_dir.display()
             );
         }
-        let store = Store::open(&self.settings.database, OpenMode::Existing).await?;
+        let url = &self.settings.database;
+        let store = Store::open(url, OpenMode::Existing).await.map_err(|e| match e {
+            StoreError::Database(_) => anyhow::Error::new(e).context(format!("cannot open {}", redact(url))),
+            other => other.into(),
+        })?;
         Ok(Service::new(store, self.settings.config.clone(), self.settings.data_dir.clone(), settings::actor()?))
     }
 }
@@ -134,7 +139,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let settings = Settings::resolve(&overrides)?;
     let mut ctx = Context { settings, out: Out::stdout(cli.json) };
     let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
+        .enable_all()
         .build()
         .context("cannot start the async runtime")?;
     let code = runtime.block_on(async move {

@@ -25,7 +25,8 @@ impl Service {
         let mut current: Option<(ChainCheck, Incident)> = None;
         let mut events = 0u64;
         let mut failure: Option<String> = None;
-        self.store
+        let mut snapshot = self.store.snapshot().await?;
+        snapshot
             .each_event(|stored| {
                 events += 1;
                 if failure.is_some() {
@@ -53,6 +54,7 @@ impl Service {
                 Ok(())
             })
             .await?;
+        snapshot.finish().await?;
         if let Some(f) = failure {
             return Err(ServiceError::Damaged(f));
         }

@@ -149,22 +149,27 @@ impl Service {
             return Ok(report);
         }
 
+        // One snapshot for seals, events and registry, so concurrent writers cannot make an
+        // intact journal look inconsistent.
+        let mut snapshot = self.store.snapshot().await?;
         let seals: BTreeMap<String, SealRow> =
-            self.store.seals().await?.into_iter().map(|s| (s.incident.clone(), s)).collect();
+            snapshot.seals().await?.into_iter().map(|s| (s.incident.clone(), s)).collect();
         let mut walk = Walk { checker: &checker, seals, seen: BTreeMap::new(), current: None, report };
-        self.store
+        snapshot
             .each_event(|e| {
                 walk.event(e);
                 Ok::<(), StoreError>(())
             })
             .await?;
+        let registry = snapshot.registry().await?;
+        snapshot.finish().await?;
         walk.finish_current();
         let Walk { seals, seen, mut report, .. } = walk;
 
         for seal in seals.values().filter(|s| !seen.contains_key(&s.incident)) {
             report.faults.push(fault(Some(&seal.incident), None, "every event of this incident is gone (incident deleted?)"));
         }
-        match self.store.registry().await? {
+        match registry {
             None => report.faults.push(fault(None, None, "the signed registry of incidents is missing")),
             Some(reg) => {
                 if !checker.check_registry(reg.count.max(0) as u64, &reg.signature) {

@@ -1,0 +1,228 @@
+//! One storage story, told against SQLite and against PostgreSQL.
+//!
+//! PostgreSQL comes from `FIREBREAK_TEST_POSTGRES_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`); each run creates and drops its own database.
+//! An unreachable server fails the test: `scripts/test.sh` starts one.
+
+use firebreak_core::checklist;
+use firebreak_core::decide::{self, Declaration};
+use firebreak_core::journal::{ChainCheck, Event, Head};
+use firebreak_core::policy::Policy;
+use firebreak_core::seal::Sealer;
+use firebreak_core::summary::Summary;
+use firebreak_core::{Change, Incident, IncidentId, Status};
+use firebreak_store::backend::sqlite_url;
+use firebreak_store::{Batch, ListFilter, OpenMode, Store, StoreError};
+use jiff::Timestamp;
+use firebreak_store::testing::ScratchDb;
+use sqlx::Connection;
+
+struct World {
+    store: Store,
+    sealer: Sealer,
+    keys: tempfile::TempDir,
+}
+
+async fn world(url: &str) -> World {
+    let keys = tempfile::tempdir().expect("tempdir");
+    let sealer = Sealer::create(keys.path()).expect("key");
+    let store = Store::open(url, OpenMode::Create).await.expect("open");
+    store.ensure_registry(&sealer.registry(0)).await.expect("registry");
+    World { store, sealer, keys }
+}
+
+async fn declare(w: &World, title: &str, severity: &str) -> Incident {
+    declare_with(&w.store, &w.sealer, title, severity).await
+}
+
+async fn declare_with(store: &Store, sealer: &Sealer, title: &str, severity: &str) -> Incident {
+    let policy = Policy::preset("default").expect("preset");
+    let now = Timestamp::now();
+    let request = Declaration { title, summary: None, severity, started_at: None, detected_at: None, commander: None, now };
+    let changes = decide::declare(&policy, &checklist::defaults(), &request).expect("valid");
+    let day = now.to_zoned(jiff::tz::TimeZone::UTC).date();
+    let batch = store
+        .declare(day, |id, ordinal| {
+            let events = Event::chain(id, Head::default(), now, "tester", &changes);
+            let incident = Incident::from_events(&events).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            Ok(Batch {
+                seal: sealer.seal(ordinal, &id.to_string(), &incident.head),
+                registry: Some(sealer.registry(ordinal)),
+                summary: Summary::from(&incident),
+                events,
+            })
+        })
+        .await
+        .expect("declare");
+    Incident::from_events(&batch.events).expect("fold")
+}
+
+fn batch_for(w: &World, incident: &Incident, ordinal: u64, changes: &[Change]) -> (Batch, Incident) {
+    let events = Event::chain(incident.id, incident.head, Timestamp::now(), "tester", changes);
+    let mut next = incident.clone();
+    for (e, c) in events.iter().zip(changes) {
+        next.apply(e, c);
+    }
+    let batch = Batch {
+        seal: w.sealer.seal(ordinal, &incident.id.to_string(), &next.head),
+        registry: None,
+        summary: Summary::from(&next),
+        events,
+    };
+    (batch, next)
+}
+
+async fn story(url: &str) {
+    let w = world(url).await;
+
+    // Ids count per day, and the registry hands out ordinals in order.
+    let first = declare(&w, "Disk full on db-1", "P2").await;
+    let second = declare(&w, "Brute force on /login", "P1").await;
+    assert_eq!(first.id.number() + 1, second.id.number());
+    let mut snapshot = w.store.snapshot().await.expect("snapshot");
+    let seals = snapshot.seals().await.expect("seals");
+    let registry = snapshot.registry().await.expect("registry");
+    snapshot.finish().await.expect("finish");
+    assert_eq!(seals.iter().map(|s| s.ordinal).collect::<Vec<_>>(), [1, 2]);
+    assert_eq!(registry.map(|r| r.count), Some(2));
+
+    // An append lands on the head it was decided against...
+    let ordinal = seals[0].ordinal as u64;
+    let (batch, after) = batch_for(&w, &first, ordinal, &[Change::Acknowledged {}, Change::NoteAdded { text: "df shows 100%".into() }]);
+    w.store.append(&first.id, first.head, &batch).await.expect("append");
+    // ...and a writer holding a stale head is refused without recording anything.
+    let (stale, _) = batch_for(&w, &first, ordinal, &[Change::NoteAdded { text: "stale".into() }]);
+    assert!(matches!(w.store.append(&first.id, first.head, &stale).await, Err(StoreError::Conflict(_))));
+
+    let loaded = w.store.load(&first.id).await.expect("load");
+    assert_eq!(loaded.events.len(), 3);
+    let mut check = ChainCheck::new(&first.id.to_string());
+    for e in &loaded.events {
+        check.next(e).expect("chain intact");
+    }
+    assert_eq!(check.head(), after.head);
+    assert_eq!(loaded.seal.seq, 3);
+
+    // Listing reads the projection, newest first, with filters.
+    let all = w.store.list(&ListFilter::default()).await.expect("list");
+    assert_eq!(all.iter().map(|s| s.id).collect::<Vec<_>>(), [second.id, first.id]);
+    assert!(all[1].acknowledged_at.is_some());
+    let p1 = w.store.list(&ListFilter { severity: Some("P1".into()), ..Default::default() }).await.expect("list");
+    assert_eq!(p1.len(), 1);
+    let (resolve, _) = batch_for(
+        &w,
+        &second,
+        2,
+        &[Change::StatusChanged { from: Status::Investigating, to: Status::Resolved, reason: None }],
+    );
+    w.store.append(&second.id, second.head, &resolve).await.expect("resolve");
+    let open = w.store.list(&ListFilter { open: true, ..Default::default() }).await.expect("list");
+    assert_eq!(open.iter().map(|s| s.id).collect::<Vec<_>>(), [first.id]);
+    let resolved = w.store.list(&ListFilter { status: Some(Status::Resolved), ..Default::default() }).await.expect("list");
+    assert_eq!(resolved.iter().map(|s| s.id).collect::<Vec<_>>(), [second.id]);
+
+    // Every event streams out grouped by incident, in order.
+    let mut seen: Vec<(String, i64)> = Vec::new();
+    let mut snapshot = w.store.snapshot().await.expect("snapshot");
+    snapshot
+        .each_event(|e| {
+            seen.push((e.incident, e.seq));
+            Ok::<(), StoreError>(())
+        })
+        .await
+        .expect("stream");
+    snapshot.finish().await.expect("finish");
+    assert_eq!(seen.len(), 5);
+    assert!(seen.windows(2).all(|p| p[0] < p[1]), "{seen:?}");
+
+    // The projection can be rebuilt wholesale.
+    w.store.replace_projection(&[Summary::from(&after)]).await.expect("replace");
+    assert_eq!(w.store.list(&ListFilter::default()).await.expect("list").len(), 1);
+
+    // Concurrent declarations get distinct ids.
+    let mut tasks = Vec::new();
+    for n in 0..10 {
+        let store = w.store.clone();
+        let sealer = Sealer::load(w.keys.path()).expect("key");
+        tasks.push(tokio::spawn(async move { declare_with(&store, &sealer, &format!("parallel {n}"), "P3").await.id }));
+    }
+    let mut ids: Vec<IncidentId> = Vec::new();
+    for t in tasks {
+        ids.push(t.await.expect("task"));
+    }
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 10);
+    let mut snapshot = w.store.snapshot().await.expect("snapshot");
+    assert_eq!(snapshot.registry().await.expect("registry").map(|r| r.count), Some(12));
+    snapshot.finish().await.expect("finish");
+
+    // Reopening an existing database works; an uninitialised one is refused.
+    w.store.close().await;
+    Store::open(url, OpenMode::Existing).await.expect("reopen");
+}
+
+async fn too_new_is_refused_untouched(url: &str) {
+    let w = world(url).await;
+    declare(&w, "keep me", "P4").await;
+    sqlx::query("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+        .execute(&mut sqlx::AnyConnection::connect(url).await.expect("connect"))
+        .await
+        .expect("bump");
+    w.store.close().await;
+    for mode in [OpenMode::Existing, OpenMode::Create] {
+        let err = Store::open(url, mode).await.expect_err("newer schema must be refused");
+        assert!(matches!(err, StoreError::TooNew { found: 99, .. }), "{err}");
+        assert!(err.to_string().contains("nothing was changed"), "{err}");
+    }
+    let mut conn = sqlx::AnyConnection::connect(url).await.expect("connect");
+    let version: String = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'schema_version'")
+        .fetch_one(&mut conn)
+        .await
+        .expect("version");
+    assert_eq!(version, "99");
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM events").fetch_one(&mut conn).await.expect("count");
+    assert_eq!(n, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn story_on_sqlite() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    story(&sqlite_url(&dir.path().join("fb.db"), true)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn story_on_postgres() {
+    let db = ScratchDb::create("story").await;
+    story(&db.url).await;
+    db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn newer_schema_is_refused_on_sqlite() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    too_new_is_refused_untouched(&sqlite_url(&dir.path().join("fb.db"), true)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn newer_schema_is_refused_on_postgres() {
+    let db = ScratchDb::create("story").await;
+    too_new_is_refused_untouched(&db.url).await;
+    db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_sqlite_database_is_not_created_by_readers() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("fb.db");
+    assert!(Store::open(&sqlite_url(&path, false), OpenMode::Existing).await.is_err());
+    assert!(!path.exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn empty_postgres_database_needs_init() {
+    let db = ScratchDb::create("story").await;
+    let err = Store::open(&db.url, OpenMode::Existing).await.expect_err("not initialised");
+    assert!(matches!(err, StoreError::NotInitialized(_)), "{err}");
+    db.drop_db().await;
+}

@@ -1,0 +1,9 @@
+//! The `firebreak` binary, run for real in temporary data directories: one test binary for all
+//! command-line behaviour, one module per concern.
+
+mod bad_input;
+mod concurrency;
+mod crash;
+mod lifecycle;
+mod support;
+mod tamper;
