@@ -119,19 +119,68 @@ impl Change {
             serde_json::Value::Object(mut map) => (map.remove("kind"), map.remove("payload")),
             _ => (None, None),
         };
-        let kind = kind.and_then(|k| k.as_str().map(str::to_string)).unwrap_or_default();
+        let kind = kind
+            .and_then(|k| k.as_str().map(str::to_string))
+            .unwrap_or_default();
         let payload = payload.unwrap_or_else(|| serde_json::Value::Object(Default::default()));
         (kind, payload.to_string())
     }
 
     /// Reads a change back from its stored kind and payload.
     pub fn decode(kind: &str, payload: &str) -> Result<Self, BadPayload> {
-        let bad = |source| BadPayload { kind: kind.to_string(), source };
+        let bad = |source| BadPayload {
+            kind: kind.to_string(),
+            source,
+        };
         let payload: serde_json::Value = serde_json::from_str(payload).map_err(bad)?;
         let mut map = serde_json::Map::new();
         map.insert("kind".into(), kind.into());
         map.insert("payload".into(), payload);
         serde_json::from_value(serde_json::Value::Object(map)).map_err(bad)
+    }
+}
+
+impl Change {
+    /// One line describing the change for a timeline.
+    pub fn describe(&self) -> String {
+        let why = |r: &Option<String>| r.as_ref().map(|r| format!(" — {r}")).unwrap_or_default();
+        match self {
+            Change::Declared(d) => format!("declared {} “{}”", d.severity, d.title),
+            Change::Acknowledged {} => "acknowledged".into(),
+            Change::StatusChanged { from, to, reason } => {
+                format!("status {from} → {to}{}", why(reason))
+            }
+            Change::Reopened { from, reason } => format!("reopened from {from} — {reason}"),
+            Change::SeverityChanged { from, to, reason } => {
+                format!("severity {from} → {to}{}", why(reason))
+            }
+            Change::RoleAssigned { role, person } => format!("{person} is {role}"),
+            Change::NoteAdded { text } => format!("note: {text}"),
+            Change::ChecklistTicked {
+                list,
+                item,
+                done: true,
+            } => format!("ticked {list} item {item}"),
+            Change::ChecklistTicked {
+                list,
+                item,
+                done: false,
+            } => format!("unticked {list} item {item}"),
+            Change::ActionAdded {
+                number,
+                text,
+                owner,
+                due,
+            } => {
+                let owner = owner
+                    .as_ref()
+                    .map(|o| format!(" (owner {o})"))
+                    .unwrap_or_default();
+                let due = due.map(|d| format!(" due {d}")).unwrap_or_default();
+                format!("action item {number} added: {text}{owner}{due}")
+            }
+            Change::ActionDone { number } => format!("action item {number} done"),
+        }
     }
 }
 
@@ -148,7 +197,10 @@ mod tests {
         };
         let (kind, payload) = c.encode();
         assert_eq!(kind, "status_changed");
-        assert_eq!(payload, r#"{"from":"investigating","reason":"blocked 203.0.113.9","to":"contained"}"#);
+        assert_eq!(
+            payload,
+            r#"{"from":"investigating","reason":"blocked 203.0.113.9","to":"contained"}"#
+        );
         assert_eq!(Change::decode(&kind, &payload).expect("decodes"), c);
         let (kind, payload) = Change::Acknowledged {}.encode();
         assert_eq!((kind.as_str(), payload.as_str()), ("acknowledged", "{}"));
@@ -158,29 +210,5 @@ mod tests {
     fn unknown_kind_is_an_error_not_a_panic() {
         assert!(Change::decode("teleported", "{}").is_err());
         assert!(Change::decode("note_added", "not json").is_err());
-    }
-}
-
-impl Change {
-    /// One line describing the change for a timeline.
-    pub fn describe(&self) -> String {
-        let why = |r: &Option<String>| r.as_ref().map(|r| format!(" — {r}")).unwrap_or_default();
-        match self {
-            Change::Declared(d) => format!("declared {} “{}”", d.severity, d.title),
-            Change::Acknowledged {} => "acknowledged".into(),
-            Change::StatusChanged { from, to, reason } => format!("status {from} → {to}{}", why(reason)),
-            Change::Reopened { from, reason } => format!("reopened from {from} — {reason}"),
-            Change::SeverityChanged { from, to, reason } => format!("severity {from} → {to}{}", why(reason)),
-            Change::RoleAssigned { role, person } => format!("{person} is {role}"),
-            Change::NoteAdded { text } => format!("note: {text}"),
-            Change::ChecklistTicked { list, item, done: true } => format!("ticked {list} item {item}"),
-            Change::ChecklistTicked { list, item, done: false } => format!("unticked {list} item {item}"),
-            Change::ActionAdded { number, text, owner, due } => {
-                let owner = owner.as_ref().map(|o| format!(" (owner {o})")).unwrap_or_default();
-                let due = due.map(|d| format!(" due {d}")).unwrap_or_default();
-                format!("action item {number} added: {text}{owner}{due}")
-            }
-            Change::ActionDone { number } => format!("action item {number} done"),
-        }
     }
 }

@@ -24,7 +24,11 @@ pub struct ChecklistTemplate {
 impl ChecklistTemplate {
     /// Whether an incident of `severity` gets this list.
     pub fn applies_to(&self, severity: &str) -> bool {
-        self.severities.is_empty() || self.severities.iter().any(|s| s.eq_ignore_ascii_case(severity))
+        self.severities.is_empty()
+            || self
+                .severities
+                .iter()
+                .any(|s| s.eq_ignore_ascii_case(severity))
     }
 }
 
@@ -113,7 +117,10 @@ impl Checklist {
             items: t
                 .items
                 .iter()
-                .map(|text| ChecklistItem { text: text.clone(), done: None })
+                .map(|text| ChecklistItem {
+                    text: text.clone(),
+                    done: None,
+                })
                 .collect(),
         }
     }

@@ -22,7 +22,10 @@ pub struct Deadline {
 
 impl Deadline {
     fn new(due: Timestamp, now: Timestamp) -> Self {
-        Self { due, left: due.duration_since(now) }
+        Self {
+            due,
+            left: due.duration_since(now),
+        }
     }
 
     /// Whether it has passed.

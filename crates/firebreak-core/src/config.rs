@@ -110,8 +110,10 @@ fn locate(text: &str, offset: usize) -> (usize, usize) {
 impl Config {
     /// Reads and builds the config at `path`.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Self::parse(path, &text)
     }
 
@@ -119,7 +121,12 @@ impl Config {
     pub fn parse(path: &Path, text: &str) -> Result<Self, ConfigError> {
         let invalid = |offset: usize, message: String| {
             let (line, col) = locate(text, offset);
-            ConfigError::Invalid { path: path.to_path_buf(), line, col, message }
+            ConfigError::Invalid {
+                path: path.to_path_buf(),
+                line,
+                col,
+                message,
+            }
         };
         let file: FileConfig = toml::from_str(text).map_err(|e| {
             let offset = e.span().map_or(0, |s| s.start);
@@ -133,7 +140,13 @@ impl Config {
             (None, Some(preset)) => {
                 let at = preset.span().start;
                 Policy::preset(preset.get_ref()).ok_or_else(|| {
-                    invalid(at, format!("unknown policy preset {:?}; use \"default\" or \"ops\"", preset.get_ref()))
+                    invalid(
+                        at,
+                        format!(
+                            "unknown policy preset {:?}; use \"default\" or \"ops\"",
+                            preset.get_ref()
+                        ),
+                    )
                 })?
             }
             (None, None) => Config::default().policy,
@@ -144,20 +157,37 @@ impl Config {
                 let lists = lists.into_inner();
                 for (i, l) in lists.iter().enumerate() {
                     if l.name.trim().is_empty() || l.items.is_empty() {
-                        return Err(invalid(at, format!("checklist {} needs a name and at least one item", i + 1)));
+                        return Err(invalid(
+                            at,
+                            format!("checklist {} needs a name and at least one item", i + 1),
+                        ));
                     }
                     if lists[..i].iter().any(|o| o.name == l.name) {
-                        return Err(invalid(at, format!("checklist {:?} is defined twice", l.name)));
+                        return Err(invalid(
+                            at,
+                            format!("checklist {:?} is defined twice", l.name),
+                        ));
                     }
                     if let Some(s) = l.severities.iter().find(|s| policy.find(s).is_none()) {
-                        return Err(invalid(at, format!("checklist {:?} names severity {s:?}, which the policy does not define", l.name)));
+                        return Err(invalid(
+                            at,
+                            format!(
+                                "checklist {:?} names severity {s:?}, which the policy does not define",
+                                l.name
+                            ),
+                        ));
                     }
                 }
                 lists
             }
             None => checklist::defaults(),
         };
-        Ok(Config { database: file.database, policy, checklists, source: Some(path.to_path_buf()) })
+        Ok(Config {
+            database: file.database,
+            policy,
+            checklists,
+            source: Some(path.to_path_buf()),
+        })
     }
 }
 
@@ -178,7 +208,14 @@ mod tests {
 
     #[test]
     fn preset_and_custom_levels() {
-        assert_eq!(parse("[policy]\npreset = \"ops\"\n").expect("valid").policy.levels().len(), 3);
+        assert_eq!(
+            parse("[policy]\npreset = \"ops\"\n")
+                .expect("valid")
+                .policy
+                .levels()
+                .len(),
+            3
+        );
         let custom = parse(
             "[[policy.levels]]\nname = \"SEV1\"\nlabel = \"Bad\"\nack_within = \"5m\"\nupdate_every = \"20m\"\n",
         )
@@ -191,7 +228,11 @@ mod tests {
         let e = parse("database = \"x\"\n[policy]\npreset = 3\n").expect_err("bad type");
         assert!(e.to_string().starts_with("firebreak.toml:3:10: "), "{e}");
         let e = parse("[policy]\npreset = \"nope\"\n").expect_err("bad preset");
-        assert!(e.to_string().starts_with("firebreak.toml:2:10: unknown policy preset"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("firebreak.toml:2:10: unknown policy preset"),
+            "{e}"
+        );
         let e = parse("colour = true\n").expect_err("unknown key");
         assert!(e.to_string().starts_with("firebreak.toml:1:1: "), "{e}");
         let e = parse("[[policy.levels]]\nname = \"P1\"\nlabel = \"x\"\nack_within = \"soon\"\nupdate_every = \"1h\"\n")

@@ -36,7 +36,9 @@ fn text(what: &'static str, value: &str, max: usize) -> Result<String, DomainErr
 fn one_line(what: &'static str, value: &str, max: usize) -> Result<String, DomainError> {
     let value = text(what, value, max)?;
     if value.chars().any(char::is_control) {
-        return Err(DomainError::NoChange(format!("the {what} must be a single line without control characters")));
+        return Err(DomainError::Invalid(format!(
+            "the {what} must be a single line without control characters"
+        )));
     }
     Ok(value)
 }
@@ -78,25 +80,41 @@ pub fn declare(
         DomainError::EmptyText(_) => DomainError::EmptyTitle,
         other => other,
     })?;
-    let summary = d.summary.map(|s| text("summary", s, TEXT_MAX)).transpose()?;
+    let summary = d
+        .summary
+        .map(|s| text("summary", s, TEXT_MAX))
+        .transpose()?;
     let severity = policy.level(d.severity)?.name.clone();
     let detected_at = d.detected_at.unwrap_or(d.now);
     let started_at = d.started_at.unwrap_or(detected_at);
     if detected_at > d.now || started_at > d.now {
-        return Err(DomainError::NoChange("start and detection times cannot be in the future".into()));
+        return Err(DomainError::Invalid(
+            "start and detection times cannot be in the future".into(),
+        ));
     }
     if started_at > detected_at {
-        return Err(DomainError::NoChange("the incident cannot start after it was detected".into()));
+        return Err(DomainError::Invalid(
+            "the incident cannot start after it was detected".into(),
+        ));
     }
     let checklists = templates
         .iter()
         .filter(|t| t.applies_to(&severity))
         .map(Checklist::from_template)
         .collect();
-    let mut changes =
-        vec![Change::Declared(Declared { title, summary, severity, started_at, detected_at, checklists })];
+    let mut changes = vec![Change::Declared(Declared {
+        title,
+        summary,
+        severity,
+        started_at,
+        detected_at,
+        checklists,
+    })];
     if let Some(person) = d.commander {
-        changes.push(Change::RoleAssigned { role: COMMANDER.into(), person: one_line("person", person, NAME_MAX)? });
+        changes.push(Change::RoleAssigned {
+            role: COMMANDER.into(),
+            person: one_line("person", person, NAME_MAX)?,
+        });
     }
     Ok(changes)
 }
@@ -105,20 +123,34 @@ pub fn declare(
 pub fn acknowledge(incident: &Incident) -> Result<Vec<Change>, DomainError> {
     open(incident)?;
     if let Some(a) = &incident.acknowledged {
-        return Err(DomainError::NoChange(format!("{} was already acknowledged by {}", incident.id, a.by)));
+        return Err(DomainError::NoChange(format!(
+            "{} was already acknowledged by {}",
+            incident.id, a.by
+        )));
     }
     Ok(vec![Change::Acknowledged {}])
 }
 
 /// Moves the status forward. An unacknowledged incident is acknowledged on the way, since
 /// someone is plainly responding.
-pub fn set_status(incident: &Incident, to: Status, reason: Option<&str>) -> Result<Vec<Change>, DomainError> {
+pub fn set_status(
+    incident: &Incident,
+    to: Status,
+    reason: Option<&str>,
+) -> Result<Vec<Change>, DomainError> {
     let from = incident.status;
     if from == Status::Closed && to != Status::Closed {
-        return Err(DomainError::InvalidTransition { from, to, hint: "reopen it with firebreak reopen INC --reason …" });
+        return Err(DomainError::InvalidTransition {
+            from,
+            to,
+            hint: "reopen it with firebreak reopen INC --reason …",
+        });
     }
     if from == to {
-        return Err(DomainError::NoChange(format!("{} is already {to}", incident.id)));
+        return Err(DomainError::NoChange(format!(
+            "{} is already {to}",
+            incident.id
+        )));
     }
     if to < from {
         return Err(DomainError::InvalidTransition {
@@ -128,7 +160,11 @@ pub fn set_status(incident: &Incident, to: Status, reason: Option<&str>) -> Resu
         });
     }
     if to == Status::Closed && from != Status::Resolved {
-        return Err(DomainError::InvalidTransition { from, to, hint: "resolve it first" });
+        return Err(DomainError::InvalidTransition {
+            from,
+            to,
+            hint: "resolve it first",
+        });
     }
     let reason = reason.map(|r| text("reason", r, TEXT_MAX)).transpose()?;
     let mut changes = Vec::new();
@@ -143,26 +179,46 @@ pub fn set_status(incident: &Incident, to: Status, reason: Option<&str>) -> Resu
 pub fn reopen(incident: &Incident, reason: &str) -> Result<Vec<Change>, DomainError> {
     let from = incident.status;
     if from.is_open() {
-        return Err(DomainError::NoChange(format!("{} is still {from}; only resolved or closed incidents reopen", incident.id)));
+        return Err(DomainError::NoChange(format!(
+            "{} is still {from}; only resolved or closed incidents reopen",
+            incident.id
+        )));
     }
     let reason = text("reason", reason, TEXT_MAX)?;
     Ok(vec![Change::Reopened { from, reason }])
 }
 
 /// Changes the severity.
-pub fn set_severity(incident: &Incident, policy: &Policy, to: &str, reason: Option<&str>) -> Result<Vec<Change>, DomainError> {
+pub fn set_severity(
+    incident: &Incident,
+    policy: &Policy,
+    to: &str,
+    reason: Option<&str>,
+) -> Result<Vec<Change>, DomainError> {
     open(incident)?;
     let to = policy.level(to)?.name.clone();
     if to == incident.severity {
-        return Err(DomainError::NoChange(format!("{} is already {to}", incident.id)));
+        return Err(DomainError::NoChange(format!(
+            "{} is already {to}",
+            incident.id
+        )));
     }
     let reason = reason.map(|r| text("reason", r, TEXT_MAX)).transpose()?;
-    Ok(vec![Change::SeverityChanged { from: incident.severity.clone(), to, reason }])
+    Ok(vec![Change::SeverityChanged {
+        from: incident.severity.clone(),
+        to,
+        reason,
+    }])
 }
 
 /// Normalises a role name: lower case, spaces and underscores become `-`.
 pub fn role_name(role: &str) -> Result<String, DomainError> {
-    let name: String = role.trim().to_lowercase().chars().map(|c| if c == ' ' || c == '_' { '-' } else { c }).collect();
+    let name: String = role
+        .trim()
+        .to_lowercase()
+        .chars()
+        .map(|c| if c == ' ' || c == '_' { '-' } else { c })
+        .collect();
     let name = match name.as_str() {
         "ic" | "incident-commander" | "lead" => COMMANDER.to_string(),
         "fr" | "responder" => "first-responder".to_string(),
@@ -172,7 +228,11 @@ pub fn role_name(role: &str) -> Result<String, DomainError> {
     let valid = !name.is_empty()
         && name.len() <= 40
         && name.chars().all(|c| c.is_alphanumeric() || c == '-');
-    if valid { Ok(name) } else { Err(DomainError::InvalidRole(role.to_string())) }
+    if valid {
+        Ok(name)
+    } else {
+        Err(DomainError::InvalidRole(role.to_string()))
+    }
 }
 
 /// Gives someone a role.
@@ -181,7 +241,10 @@ pub fn assign(incident: &Incident, role: &str, person: &str) -> Result<Vec<Chang
     let role = role_name(role)?;
     let person = one_line("person", person, NAME_MAX)?;
     if incident.roles.get(&role) == Some(&person) {
-        return Err(DomainError::NoChange(format!("{person} is already {role} of {}", incident.id)));
+        return Err(DomainError::NoChange(format!(
+            "{person} is already {role} of {}",
+            incident.id
+        )));
     }
     Ok(vec![Change::RoleAssigned { role, person }])
 }
@@ -189,29 +252,60 @@ pub fn assign(incident: &Incident, role: &str, person: &str) -> Result<Vec<Chang
 /// Adds a note.
 pub fn note(incident: &Incident, note: &str) -> Result<Vec<Change>, DomainError> {
     open(incident)?;
-    Ok(vec![Change::NoteAdded { text: text("note", note, TEXT_MAX)? }])
+    Ok(vec![Change::NoteAdded {
+        text: text("note", note, TEXT_MAX)?,
+    }])
 }
 
 /// Ticks (or unticks) item `item` (from 1) of list `list`.
-pub fn tick(incident: &Incident, list: &str, item: usize, done: bool) -> Result<Vec<Change>, DomainError> {
+pub fn tick(
+    incident: &Incident,
+    list: &str,
+    item: usize,
+    done: bool,
+) -> Result<Vec<Change>, DomainError> {
     open(incident)?;
-    let names = || incident.checklists.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ");
+    let names = || {
+        incident
+            .checklists
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let checklist = incident
         .checklists
         .iter()
         .find(|c| c.name.eq_ignore_ascii_case(list.trim()))
-        .ok_or_else(|| DomainError::NotFound(format!("{} has no checklist {list:?}; it has {}", incident.id, names())))?;
+        .ok_or_else(|| {
+            DomainError::NotFound(format!(
+                "{} has no checklist {list:?}; it has {}",
+                incident.id,
+                names()
+            ))
+        })?;
     let entry = item
         .checked_sub(1)
         .and_then(|i| checklist.items.get(i))
         .ok_or_else(|| {
-            DomainError::NotFound(format!("checklist {} has items 1 to {}, not {item}", checklist.name, checklist.items.len()))
+            DomainError::NotFound(format!(
+                "checklist {} has items 1 to {}, not {item}",
+                checklist.name,
+                checklist.items.len()
+            ))
         })?;
     if entry.done.is_some() == done {
         let state = if done { "already ticked" } else { "not ticked" };
-        return Err(DomainError::NoChange(format!("{} item {item} is {state}", checklist.name)));
+        return Err(DomainError::NoChange(format!(
+            "{} item {item} is {state}",
+            checklist.name
+        )));
     }
-    Ok(vec![Change::ChecklistTicked { list: checklist.name.clone(), item, done }])
+    Ok(vec![Change::ChecklistTicked {
+        list: checklist.name.clone(),
+        item,
+        done,
+    }])
 }
 
 /// Adds an action item.
@@ -224,16 +318,31 @@ pub fn add_action(
     let text = text("action item", what, TEXT_MAX)?;
     let owner = owner.map(|o| one_line("owner", o, NAME_MAX)).transpose()?;
     let number = incident.actions.iter().map(|a| a.number).max().unwrap_or(0) + 1;
-    Ok(vec![Change::ActionAdded { number, text, owner, due }])
+    Ok(vec![Change::ActionAdded {
+        number,
+        text,
+        owner,
+        due,
+    }])
 }
 
 /// Marks an action item done.
 pub fn finish_action(incident: &Incident, number: u32) -> Result<Vec<Change>, DomainError> {
-    let action = incident.actions.iter().find(|a| a.number == number).ok_or_else(|| {
-        DomainError::NotFound(format!("{} has no action item {number} (it has {})", incident.id, incident.actions.len()))
-    })?;
+    let action = incident
+        .actions
+        .iter()
+        .find(|a| a.number == number)
+        .ok_or_else(|| {
+            DomainError::NotFound(format!(
+                "{} has no action item {number} (it has {})",
+                incident.id,
+                incident.actions.len()
+            ))
+        })?;
     if action.done.is_some() {
-        return Err(DomainError::NoChange(format!("action item {number} is already done")));
+        return Err(DomainError::NoChange(format!(
+            "action item {number} is already done"
+        )));
     }
     Ok(vec![Change::ActionDone { number }])
 }
@@ -260,7 +369,9 @@ mod tests {
             commander: None,
             now: Timestamp::now(),
         };
-        declare(&policy, &crate::checklist::defaults(), &d).expect("valid").remove(0)
+        declare(&policy, &crate::checklist::defaults(), &d)
+            .expect("valid")
+            .remove(0)
     }
 
     #[test]
@@ -278,12 +389,23 @@ mod tests {
         assert_eq!(declare(&policy, &[], &d), Err(DomainError::EmptyTitle));
         d.title = "x";
         d.severity = "P9";
-        assert!(matches!(declare(&policy, &[], &d), Err(DomainError::UnknownSeverity { .. })));
+        assert!(matches!(
+            declare(&policy, &[], &d),
+            Err(DomainError::UnknownSeverity { .. })
+        ));
         d.severity = "p1";
         let changes = declare(&policy, &[], &d).expect("valid declaration");
-        let Change::Declared(ok) = &changes[0] else { panic!("first change is not the declaration") };
+        let Change::Declared(ok) = &changes[0] else {
+            panic!("first change is not the declaration")
+        };
         assert_eq!(ok.severity, "P1");
-        assert_eq!(changes[1], Change::RoleAssigned { role: "commander".into(), person: "alice".into() });
+        assert_eq!(
+            changes[1],
+            Change::RoleAssigned {
+                role: "commander".into(),
+                person: "alice".into()
+            }
+        );
         d.commander = Some("");
         assert!(declare(&policy, &[], &d).is_err());
     }
@@ -292,23 +414,44 @@ mod tests {
     fn status_moves_forward_and_reopen_is_explicit() {
         let inc = incident(&[declared()]);
         let changes = set_status(&inc, Status::Resolved, None).expect("forward");
-        assert_eq!(changes.len(), 2, "resolving an unacknowledged incident acknowledges it");
+        assert_eq!(
+            changes.len(),
+            2,
+            "resolving an unacknowledged incident acknowledges it"
+        );
         let inc = incident(&[declared(), Change::Acknowledged {}, changes[1].clone()]);
         assert_eq!(inc.status, Status::Resolved);
         assert!(inc.contained_at.is_some() && inc.resolved_at.is_some());
-        assert!(matches!(set_status(&inc, Status::Investigating, None), Err(DomainError::InvalidTransition { .. })));
+        assert!(matches!(
+            set_status(&inc, Status::Investigating, None),
+            Err(DomainError::InvalidTransition { .. })
+        ));
         assert!(reopen(&inc, "symptoms are back").is_ok());
-        assert!(matches!(reopen(&incident(&[declared()]), "x"), Err(DomainError::NoChange(_))));
+        assert!(matches!(
+            reopen(&incident(&[declared()]), "x"),
+            Err(DomainError::NoChange(_))
+        ));
     }
 
     #[test]
     fn closing_needs_resolution_and_closed_takes_no_notes() {
         let inc = incident(&[declared()]);
-        assert!(matches!(set_status(&inc, Status::Closed, None), Err(DomainError::InvalidTransition { .. })));
+        assert!(matches!(
+            set_status(&inc, Status::Closed, None),
+            Err(DomainError::InvalidTransition { .. })
+        ));
         let closed = incident(&[
             declared(),
-            Change::StatusChanged { from: Status::Investigating, to: Status::Resolved, reason: None },
-            Change::StatusChanged { from: Status::Resolved, to: Status::Closed, reason: None },
+            Change::StatusChanged {
+                from: Status::Investigating,
+                to: Status::Resolved,
+                reason: None,
+            },
+            Change::StatusChanged {
+                from: Status::Resolved,
+                to: Status::Closed,
+                reason: None,
+            },
         ]);
         assert_eq!(note(&closed, "late"), Err(DomainError::Closed));
     }
@@ -317,10 +460,22 @@ mod tests {
     fn ticks_name_the_list_and_item() {
         let inc = incident(&[declared()]);
         assert!(tick(&inc, "initial", 1, true).is_ok());
-        assert!(matches!(tick(&inc, "initial", 0, true), Err(DomainError::NotFound(_))));
-        assert!(matches!(tick(&inc, "initial", 99, true), Err(DomainError::NotFound(_))));
-        assert!(matches!(tick(&inc, "nope", 1, true), Err(DomainError::NotFound(_))));
-        assert!(matches!(tick(&inc, "initial", 1, false), Err(DomainError::NoChange(_))));
+        assert!(matches!(
+            tick(&inc, "initial", 0, true),
+            Err(DomainError::NotFound(_))
+        ));
+        assert!(matches!(
+            tick(&inc, "initial", 99, true),
+            Err(DomainError::NotFound(_))
+        ));
+        assert!(matches!(
+            tick(&inc, "nope", 1, true),
+            Err(DomainError::NotFound(_))
+        ));
+        assert!(matches!(
+            tick(&inc, "initial", 1, false),
+            Err(DomainError::NoChange(_))
+        ));
     }
 
     #[test]

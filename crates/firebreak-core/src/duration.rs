@@ -14,7 +14,10 @@ pub struct BadDuration {
 
 /// Parses a duration such as `1h30m`.
 pub fn parse(text: &str) -> Result<SignedDuration, BadDuration> {
-    let bad = |why| BadDuration { given: text.to_string(), why };
+    let bad = |why| BadDuration {
+        given: text.to_string(),
+        why,
+    };
     let s = text.trim();
     if s == "0" {
         return Ok(SignedDuration::ZERO);
@@ -120,7 +123,16 @@ mod tests {
 
     #[test]
     fn refuses_what_it_cannot_read() {
-        for bad in ["", "m", "15", "15x", "-5m", "1.5h", "9999999999h", "100000w"] {
+        for bad in [
+            "",
+            "m",
+            "15",
+            "15x",
+            "-5m",
+            "1.5h",
+            "9999999999h",
+            "100000w",
+        ] {
             assert!(parse(bad).is_err(), "{bad}");
         }
     }

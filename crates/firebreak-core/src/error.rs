@@ -40,6 +40,9 @@ pub enum DomainError {
         /// What to do instead.
         hint: &'static str,
     },
+    /// A value is not acceptable (with the reason).
+    #[error("{0}")]
+    Invalid(String),
     /// The change would not change anything.
     #[error("{0}")]
     NoChange(String),

@@ -46,7 +46,12 @@ impl IncidentId {
 
 impl fmt::Display for IncidentId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "INC-{}-{:03}", self.day.strftime("%Y-%m-%d"), self.number)
+        write!(
+            f,
+            "INC-{}-{:03}",
+            self.day.strftime("%Y-%m-%d"),
+            self.number
+        )
     }
 }
 
@@ -54,7 +59,10 @@ impl FromStr for IncidentId {
     type Err = BadId;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = |why| BadId { given: s.to_string(), why };
+        let bad = |why| BadId {
+            given: s.to_string(),
+            why,
+        };
         let rest = s
             .strip_prefix("INC-")
             .or_else(|| s.strip_prefix("inc-"))
@@ -69,7 +77,9 @@ impl FromStr for IncidentId {
         if number.len() < 3 || number.len() > 9 || !number.bytes().all(|b| b.is_ascii_digit()) {
             return Err(bad("the counter must be 3 to 9 digits"));
         }
-        let number: u32 = number.parse().map_err(|_| bad("the counter is not a number"))?;
+        let number: u32 = number
+            .parse()
+            .map_err(|_| bad("the counter is not a number"))?;
         if number == 0 {
             return Err(bad("counters start at 001"));
         }
@@ -77,7 +87,9 @@ impl FromStr for IncidentId {
         if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
             return Err(bad("the date must be YYYY-MM-DD"));
         }
-        let day: Date = date.parse().map_err(|_| bad("the date is not a real day"))?;
+        let day: Date = date
+            .parse()
+            .map_err(|_| bad("the date is not a real day"))?;
         Ok(Self { day, number })
     }
 }

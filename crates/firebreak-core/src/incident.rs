@@ -128,12 +128,19 @@ impl Incident {
         let mut events = events.into_iter();
         let first = events.next().ok_or(FoldError::Empty)?;
         let payload = |e: &Event| {
-            e.change().map_err(|source| FoldError::Payload { incident: e.incident, seq: e.seq, source })
+            e.change().map_err(|source| FoldError::Payload {
+                incident: e.incident,
+                seq: e.seq,
+                source,
+            })
         };
         let Change::Declared(d) = payload(first)? else {
             return Err(FoldError::NotDeclared(first.incident));
         };
-        let stamp = Stamp { at: first.at, by: first.actor.clone() };
+        let stamp = Stamp {
+            at: first.at,
+            by: first.actor.clone(),
+        };
         let mut incident = Incident {
             id: first.incident,
             title: d.title,
@@ -166,7 +173,10 @@ impl Incident {
     /// Folds one more event in. Changes that no longer fit (a tick on an item a config removed)
     /// are kept on the timeline but leave the state as it was.
     pub fn apply(&mut self, e: &Event, change: &Change) {
-        let stamp = || Stamp { at: e.at, by: e.actor.clone() };
+        let stamp = || Stamp {
+            at: e.at,
+            by: e.actor.clone(),
+        };
         match change {
             Change::Declared(_) => {}
             Change::Acknowledged {} => self.acknowledged = Some(stamp()),
@@ -204,7 +214,10 @@ impl Incident {
                 self.roles.insert(role.clone(), person.clone());
             }
             Change::NoteAdded { text } => {
-                self.notes.push(Note { text: text.clone(), stamp: stamp() });
+                self.notes.push(Note {
+                    text: text.clone(),
+                    stamp: stamp(),
+                });
                 self.last_update_at = e.at;
             }
             Change::ChecklistTicked { list, item, done } => {
@@ -217,7 +230,12 @@ impl Incident {
                     it.done = done.then(stamp);
                 }
             }
-            Change::ActionAdded { number, text, owner, due } => self.actions.push(ActionItem {
+            Change::ActionAdded {
+                number,
+                text,
+                owner,
+                due,
+            } => self.actions.push(ActionItem {
                 number: *number,
                 text: text.clone(),
                 owner: owner.clone(),

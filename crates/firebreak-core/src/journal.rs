@@ -162,7 +162,10 @@ impl Event {
 
     /// This event as a chain head.
     pub fn head(&self) -> Head {
-        Head { seq: self.seq, hash: self.hash }
+        Head {
+            seq: self.seq,
+            hash: self.hash,
+        }
     }
 }
 
@@ -209,7 +212,10 @@ pub struct ChainCheck {
 impl ChainCheck {
     /// Starts checking `incident`'s chain from the beginning.
     pub fn new(incident: &str) -> Self {
-        Self { incident: incident.to_string(), head: Head::default() }
+        Self {
+            incident: incident.to_string(),
+            head: Head::default(),
+        }
     }
 
     /// The head reached so far.
@@ -219,7 +225,11 @@ impl ChainCheck {
 
     /// Checks the next stored event and advances, or names what is wrong with it.
     pub fn next(&mut self, e: &StoredEvent) -> Result<Event, ChainFault> {
-        let fault = |what: String| ChainFault { incident: self.incident.clone(), seq: e.seq, what };
+        let fault = |what: String| ChainFault {
+            incident: self.incident.clone(),
+            seq: e.seq,
+            what,
+        };
         let expected = self.head.seq + 1;
         if e.seq < 0 || e.seq as u64 != expected {
             let what = if e.seq as u64 > expected {
@@ -236,16 +246,28 @@ impl ChainCheck {
             .prev
             .parse()
             .map_err(|_| fault("its previous-hash field is not a digest (edited?)".into()))?;
-        let hash: Digest =
-            e.hash.parse().map_err(|_| fault("its hash field is not a digest (edited?)".into()))?;
+        let hash: Digest = e
+            .hash
+            .parse()
+            .map_err(|_| fault("its hash field is not a digest (edited?)".into()))?;
         if prev != self.head.hash {
             return Err(fault(
                 "it does not follow the event before it (inserted, deleted or reordered?)".into(),
             ));
         }
-        let actual = hash_event(&e.incident, e.seq as u64, e.at, &e.actor, &e.kind, &e.payload, &prev);
+        let actual = hash_event(
+            &e.incident,
+            e.seq as u64,
+            e.at,
+            &e.actor,
+            &e.kind,
+            &e.payload,
+            &prev,
+        );
         if actual != hash {
-            return Err(fault("its content does not match its hash (edited?)".into()));
+            return Err(fault(
+                "its content does not match its hash (edited?)".into(),
+            ));
         }
         let incident = e
             .incident
@@ -253,7 +275,10 @@ impl ChainCheck {
             .map_err(|_| fault("the incident id is malformed (edited?)".into()))?;
         let at = Timestamp::from_microsecond(e.at)
             .map_err(|_| fault("its timestamp is out of range (edited?)".into()))?;
-        self.head = Head { seq: expected, hash };
+        self.head = Head {
+            seq: expected,
+            hash,
+        };
         Ok(Event {
             incident,
             seq: expected,
@@ -286,8 +311,11 @@ mod tests {
 
     fn chain() -> Vec<StoredEvent> {
         let id: IncidentId = "INC-2026-11-23-001".parse().expect("id");
-        let notes: Vec<Change> =
-            (0..5).map(|i| Change::NoteAdded { text: format!("note {i}") }).collect();
+        let notes: Vec<Change> = (0..5)
+            .map(|i| Change::NoteAdded {
+                text: format!("note {i}"),
+            })
+            .collect();
         Event::chain(id, Head::default(), Timestamp::now(), "alice", &notes)
             .iter()
             .map(stored)
@@ -309,7 +337,10 @@ mod tests {
         let mut edited = chain();
         edited[2].payload = r#"{"text":"nothing to see"}"#.into();
         let f = first_fault(&edited).expect("edit detected");
-        assert_eq!((f.seq, f.what.contains("does not match its hash")), (3, true));
+        assert_eq!(
+            (f.seq, f.what.contains("does not match its hash")),
+            (3, true)
+        );
 
         let mut deleted = chain();
         deleted.remove(1);

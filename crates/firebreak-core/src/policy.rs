@@ -74,16 +74,28 @@ impl Policy {
         }
         for (i, l) in levels.iter().enumerate() {
             if l.name.trim().is_empty() || l.name.chars().any(char::is_whitespace) {
-                return Err(format!("level {} has an empty name or one with spaces", i + 1));
+                return Err(format!(
+                    "level {} has an empty name or one with spaces",
+                    i + 1
+                ));
             }
-            if levels[..i].iter().any(|o| o.name.eq_ignore_ascii_case(&l.name)) {
+            if levels[..i]
+                .iter()
+                .any(|o| o.name.eq_ignore_ascii_case(&l.name))
+            {
                 return Err(format!("level {} is defined twice", l.name));
             }
             if l.update_every <= SignedDuration::ZERO {
-                return Err(format!("level {}: update_every must be more than 0", l.name));
+                return Err(format!(
+                    "level {}: update_every must be more than 0",
+                    l.name
+                ));
             }
         }
-        Ok(Self { name: name.into(), levels })
+        Ok(Self {
+            name: name.into(),
+            levels,
+        })
     }
 
     /// A shipped preset by name.
@@ -96,7 +108,11 @@ impl Policy {
                     "P1",
                     "Critical",
                     "Active breach, data leaving, or the service is down for everyone.",
-                    &["attacker inside the network", "database exfiltration", "full outage"],
+                    &[
+                        "attacker inside the network",
+                        "database exfiltration",
+                        "full outage",
+                    ],
                     m(15),
                     m(30),
                     &["incident-commander", "security-lead", "engineering-lead"],
@@ -105,7 +121,10 @@ impl Policy {
                     "P2",
                     "High",
                     "A weakness is being exploited or data may be exposed; service degraded.",
-                    &["injection attempts that reach the database", "authentication bypass"],
+                    &[
+                        "injection attempts that reach the database",
+                        "authentication bypass",
+                    ],
                     h(1),
                     h(1),
                     &["incident-commander", "security-lead"],
@@ -160,7 +179,10 @@ impl Policy {
             ],
             _ => return None,
         };
-        Some(Self { name: name.to_string(), levels })
+        Some(Self {
+            name: name.to_string(),
+            levels,
+        })
     }
 
     /// Levels, most severe first.
@@ -181,7 +203,9 @@ impl Policy {
 
     /// The level called `name` if the policy still defines it (records may outlive a policy).
     pub fn find(&self, name: &str) -> Option<&Severity> {
-        self.levels.iter().find(|l| l.name.eq_ignore_ascii_case(name))
+        self.levels
+            .iter()
+            .find(|l| l.name.eq_ignore_ascii_case(name))
     }
 
     /// The position of a level: 0 is the most severe. Unknown levels sort last.
@@ -193,7 +217,11 @@ impl Policy {
     }
 
     fn names(&self) -> String {
-        self.levels.iter().map(|l| l.name.as_str()).collect::<Vec<_>>().join(", ")
+        self.levels
+            .iter()
+            .map(|l| l.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -219,7 +247,10 @@ mod tests {
     fn unknown_level_names_the_known_ones() {
         let p = Policy::preset("ops").expect("preset");
         let err = p.level("P4").expect_err("no P4 in ops");
-        assert_eq!(err.to_string(), "unknown severity \"P4\"; the policy defines P1, P2, P3");
+        assert_eq!(
+            err.to_string(),
+            "unknown severity \"P4\"; the policy defines P1, P2, P3"
+        );
         assert_eq!(p.level("p2").map(|l| l.name.as_str()), Ok("P2"));
     }
 

@@ -77,11 +77,14 @@ fn registry_message(count: u64) -> Vec<u8> {
 }
 
 fn read_hex_key(path: &Path) -> Result<[u8; 32], KeyError> {
-    let text = fs::read_to_string(path)
-        .map_err(|source| KeyError::Io { path: path.to_path_buf(), source })?;
+    let text = fs::read_to_string(path).map_err(|source| KeyError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let mut bytes = [0u8; 32];
-    hex::decode_to_slice(text.trim(), &mut bytes)
-        .map_err(|_| KeyError::Malformed { path: path.to_path_buf() })?;
+    hex::decode_to_slice(text.trim(), &mut bytes).map_err(|_| KeyError::Malformed {
+        path: path.to_path_buf(),
+    })?;
     Ok(bytes)
 }
 
@@ -106,20 +109,29 @@ impl Sealer {
             .and_then(|_| file.sync_all())
             .map_err(io(&private))?;
         let public = dir.join(PUBLIC_KEY_FILE);
-        fs::write(&public, format!("{}\n", hex::encode(key.verifying_key().to_bytes())))
-            .map_err(io(&public))?;
+        fs::write(
+            &public,
+            format!("{}\n", hex::encode(key.verifying_key().to_bytes())),
+        )
+        .map_err(io(&public))?;
         Ok(Self { key })
     }
 
     /// Loads the private key from `dir`.
     pub fn load(dir: &Path) -> Result<Self, KeyError> {
         let bytes = read_hex_key(&dir.join(PRIVATE_KEY_FILE))?;
-        Ok(Self { key: SigningKey::from_bytes(&bytes) })
+        Ok(Self {
+            key: SigningKey::from_bytes(&bytes),
+        })
     }
 
     /// Signs an incident's head.
     pub fn seal(&self, ordinal: u64, incident: &str, head: &Head) -> String {
-        hex::encode(self.key.sign(&seal_message(ordinal, incident, head)).to_bytes())
+        hex::encode(
+            self.key
+                .sign(&seal_message(ordinal, incident, head))
+                .to_bytes(),
+        )
     }
 
     /// Signs the incident count.
@@ -129,7 +141,9 @@ impl Sealer {
 
     /// The matching public key.
     pub fn checker(&self) -> SealChecker {
-        SealChecker { key: self.key.verifying_key() }
+        SealChecker {
+            key: self.key.verifying_key(),
+        }
     }
 }
 
@@ -152,12 +166,24 @@ impl SealChecker {
         if hex::decode_to_slice(signature, &mut bytes).is_err() {
             return false;
         }
-        self.key.verify(message, &Signature::from_bytes(&bytes)).is_ok()
+        self.key
+            .verify(message, &Signature::from_bytes(&bytes))
+            .is_ok()
     }
 
     /// Whether `signature` seals this incident head.
-    pub fn check_seal(&self, ordinal: u64, incident: &str, seq: u64, hash: &Digest, signature: &str) -> bool {
-        self.check(&seal_message(ordinal, incident, &Head { seq, hash: *hash }), signature)
+    pub fn check_seal(
+        &self,
+        ordinal: u64,
+        incident: &str,
+        seq: u64,
+        hash: &Digest,
+        signature: &str,
+    ) -> bool {
+        self.check(
+            &seal_message(ordinal, incident, &Head { seq, hash: *hash }),
+            signature,
+        )
     }
 
     /// Whether `signature` signs this incident count.
@@ -175,7 +201,10 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let sealer = Sealer::create(dir.path()).expect("key");
         let checker = SealChecker::load(dir.path()).expect("public key");
-        let head = Head { seq: 4, hash: Digest([7; 32]) };
+        let head = Head {
+            seq: 4,
+            hash: Digest([7; 32]),
+        };
         let sig = sealer.seal(1, "INC-2026-11-23-001", &head);
         assert!(checker.check_seal(1, "INC-2026-11-23-001", 4, &head.hash, &sig));
         assert!(!checker.check_seal(1, "INC-2026-11-23-001", 3, &head.hash, &sig));
@@ -193,7 +222,10 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().expect("tempdir");
         Sealer::create(dir.path()).expect("key");
-        let mode = fs::metadata(dir.path().join(PRIVATE_KEY_FILE)).expect("meta").permissions().mode();
+        let mode = fs::metadata(dir.path().join(PRIVATE_KEY_FILE))
+            .expect("meta")
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
         assert!(Sealer::create(dir.path()).is_err());
     }

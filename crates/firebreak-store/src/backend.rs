@@ -92,7 +92,9 @@ pub fn sqlite_url(path: &std::path::Path, create: bool) -> String {
 
 /// A URL fit for messages: any password replaced by `***`.
 pub fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
     let (authority, tail) = match rest.find('/') {
         Some(i) => rest.split_at(i),
         None => (rest, ""),
@@ -112,10 +114,16 @@ mod tests {
 
     #[test]
     fn passwords_never_reach_messages() {
-        assert_eq!(redact("postgres://fb:s3cret@db:5432/fb"), "postgres://fb:***@db:5432/fb");
+        assert_eq!(
+            redact("postgres://fb:s3cret@db:5432/fb"),
+            "postgres://fb:***@db:5432/fb"
+        );
         assert_eq!(redact("postgres://fb@db/fb"), "postgres://fb@db/fb");
         assert_eq!(redact("sqlite:///tmp/x.db"), "sqlite:///tmp/x.db");
-        assert!(matches!(Backend::of("mysql://x"), Err(StoreError::BadUrl(_))));
+        assert!(matches!(
+            Backend::of("mysql://x"),
+            Err(StoreError::BadUrl(_))
+        ));
     }
 
     #[test]

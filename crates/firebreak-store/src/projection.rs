@@ -49,7 +49,9 @@ fn ts(micros: i64, column: &str) -> Result<Timestamp, StoreError> {
 }
 
 fn opt_ts(row: &AnyRow, column: &str) -> Result<Option<Timestamp>, StoreError> {
-    row.try_get::<Option<i64>, _>(column)?.map(|m| ts(m, column)).transpose()
+    row.try_get::<Option<i64>, _>(column)?
+        .map(|m| ts(m, column))
+        .transpose()
 }
 
 pub(crate) fn decode(row: &AnyRow) -> Result<Summary, StoreError> {
@@ -58,10 +60,14 @@ pub(crate) fn decode(row: &AnyRow) -> Result<Summary, StoreError> {
     let status: String = row.try_get("status")?;
     let due: Option<String> = row.try_get("next_action_due")?;
     Ok(Summary {
-        id: id.parse().map_err(|e| corrupt(format!("incidents.id: {e}")))?,
+        id: id
+            .parse()
+            .map_err(|e| corrupt(format!("incidents.id: {e}")))?,
         title: row.try_get("title")?,
         severity: row.try_get("severity")?,
-        status: status.parse().map_err(|e| corrupt(format!("incidents.status: {e}")))?,
+        status: status
+            .parse()
+            .map_err(|e| corrupt(format!("incidents.status: {e}")))?,
         started_at: ts(row.try_get("started_at")?, "started_at")?,
         detected_at: ts(row.try_get("detected_at")?, "detected_at")?,
         acknowledged_at: opt_ts(row, "acknowledged_at")?,
@@ -73,7 +79,10 @@ pub(crate) fn decode(row: &AnyRow) -> Result<Summary, StoreError> {
         updated_at: ts(row.try_get("updated_at")?, "updated_at")?,
         open_actions: u32::try_from(row.try_get::<i64, _>("open_actions")?).unwrap_or(u32::MAX),
         next_action_due: due
-            .map(|d| d.parse().map_err(|_| corrupt(format!("incidents.next_action_due = {d:?}"))))
+            .map(|d| {
+                d.parse()
+                    .map_err(|_| corrupt(format!("incidents.next_action_due = {d:?}")))
+            })
             .transpose()?,
         events: u64::try_from(row.try_get::<i64, _>("events")?).unwrap_or(0),
     })

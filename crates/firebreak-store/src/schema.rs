@@ -95,15 +95,23 @@ fn migration(backend: Backend, version: i64) -> Vec<&'static str> {
 }
 
 /// The schema version recorded in the database, or `None` for an empty database.
-pub(crate) async fn version(conn: &mut AnyConnection, backend: Backend) -> Result<Option<i64>, StoreError> {
+pub(crate) async fn version(
+    conn: &mut AnyConnection,
+    backend: Backend,
+) -> Result<Option<i64>, StoreError> {
     let exists_sql = match backend {
-        Backend::Sqlite => "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
+        Backend::Sqlite => {
+            "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
+        }
         Backend::Postgres => {
             "SELECT count(*) AS n FROM information_schema.tables \
              WHERE table_name = 'meta' AND table_schema = current_schema()"
         }
     };
-    let n: i64 = sqlx::query(exists_sql).fetch_one(&mut *conn).await?.try_get("n")?;
+    let n: i64 = sqlx::query(exists_sql)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("n")?;
     if n == 0 {
         return Ok(None);
     }
@@ -118,7 +126,11 @@ pub(crate) async fn version(conn: &mut AnyConnection, backend: Backend) -> Resul
 }
 
 /// Brings an empty or older database up to [`CURRENT`] inside the caller's write transaction.
-pub(crate) async fn migrate(conn: &mut AnyConnection, backend: Backend, from: Option<i64>) -> Result<(), StoreError> {
+pub(crate) async fn migrate(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    from: Option<i64>,
+) -> Result<(), StoreError> {
     let start = from.unwrap_or(0);
     for version in start + 1..=CURRENT {
         for ddl in migration(backend, version) {

@@ -1,14 +1,14 @@
 //! The [`Store`]: opening a database, and every read and write firebreak makes.
 
+use firebreak_core::IncidentId;
 use firebreak_core::journal::{Event, Head, StoredEvent};
 use firebreak_core::summary::Summary;
-use firebreak_core::IncidentId;
 use futures_util::TryStreamExt;
 use jiff::civil::Date;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, AnyPool, AssertSqlSafe, Row, Transaction};
 
-use crate::backend::{redact, Backend};
+use crate::backend::{Backend, redact};
 use crate::error::StoreError;
 use crate::projection::{self, ListFilter};
 use crate::schema;
@@ -137,10 +137,16 @@ impl Store {
         let found = schema::version(&mut conn, backend).await?;
         match found {
             Some(v) if v > schema::CURRENT => {
-                return Err(StoreError::TooNew { url: redact(url), found: v, known: schema::CURRENT });
+                return Err(StoreError::TooNew {
+                    url: redact(url),
+                    found: v,
+                    known: schema::CURRENT,
+                });
             }
             Some(v) if v == schema::CURRENT => return Ok(store),
-            None if mode == OpenMode::Existing => return Err(StoreError::NotInitialized(redact(url))),
+            None if mode == OpenMode::Existing => {
+                return Err(StoreError::NotInitialized(redact(url)));
+            }
             _ => {}
         }
         drop(conn);
@@ -155,7 +161,11 @@ impl Store {
         let found = schema::version(&mut tx, backend).await?;
         match found {
             Some(v) if v > schema::CURRENT => {
-                return Err(StoreError::TooNew { url: redact(url), found: v, known: schema::CURRENT });
+                return Err(StoreError::TooNew {
+                    url: redact(url),
+                    found: v,
+                    known: schema::CURRENT,
+                });
             }
             Some(v) if v == schema::CURRENT => {}
             _ => schema::migrate(&mut tx, backend, found).await?,
@@ -206,14 +216,20 @@ impl Store {
         let ordinal: i64 = sqlx::query("UPDATE registry SET count = count + 1 RETURNING count")
             .fetch_optional(&mut *tx)
             .await?
-            .ok_or_else(|| StoreError::Corrupt("the registry row is missing; run `firebreak verify`".into()))?
+            .ok_or_else(|| {
+                StoreError::Corrupt("the registry row is missing; run `firebreak verify`".into())
+            })?
             .try_get("count")?;
-        let number = u32::try_from(number).map_err(|_| StoreError::Corrupt("day counter overflow".into()))?;
+        let number = u32::try_from(number)
+            .map_err(|_| StoreError::Corrupt("day counter overflow".into()))?;
         let id = IncidentId::new(day, number);
         let batch = build(id, ordinal as u64)?;
         let head = head_of(&batch)?;
         if let Some(sig) = &batch.registry {
-            sqlx::query("UPDATE registry SET signature = $1").bind(sig).execute(&mut *tx).await?;
+            sqlx::query("UPDATE registry SET signature = $1")
+                .bind(sig)
+                .execute(&mut *tx)
+                .await?;
         }
         sqlx::query("INSERT INTO seals (incident, ordinal, seq, hash, signature) VALUES ($1, $2, $3, $4, $5)")
             .bind(id.to_string())
@@ -231,7 +247,12 @@ impl Store {
 
     /// Appends `batch` to `id`'s chain if its head is still `expected`; otherwise returns
     /// [`StoreError::Conflict`] and records nothing, so the caller can re-read and decide again.
-    pub async fn append(&self, id: &IncidentId, expected: Head, batch: &Batch) -> Result<(), StoreError> {
+    pub async fn append(
+        &self,
+        id: &IncidentId,
+        expected: Head,
+        batch: &Batch,
+    ) -> Result<(), StoreError> {
         let head = head_of(batch)?;
         let mut tx = self.pool.begin_with(self.backend.begin_write()).await?;
         let moved = sqlx::query(
@@ -250,12 +271,14 @@ impl Store {
         if moved != 1 {
             return Err(StoreError::Conflict(id.to_string()));
         }
-        insert_events(&mut tx, &batch.events).await.map_err(|e| match e {
-            StoreError::Database(sqlx::Error::Database(d)) if d.is_unique_violation() => {
-                StoreError::Conflict(id.to_string())
-            }
-            other => other,
-        })?;
+        insert_events(&mut tx, &batch.events)
+            .await
+            .map_err(|e| match e {
+                StoreError::Database(sqlx::Error::Database(d)) if d.is_unique_violation() => {
+                    StoreError::Conflict(id.to_string())
+                }
+                other => other,
+            })?;
         projection::upsert(&mut tx, &batch.summary).await?;
         tx.commit().await?;
         Ok(())
@@ -264,7 +287,9 @@ impl Store {
     /// Opens a consistent read-only view: every read through it sees the database as of one
     /// moment, however many writers commit meanwhile.
     pub async fn snapshot(&self) -> Result<Snapshot, StoreError> {
-        Ok(Snapshot { tx: self.pool.begin_with(self.backend.begin_read()).await? })
+        Ok(Snapshot {
+            tx: self.pool.begin_with(self.backend.begin_read()).await?,
+        })
     }
 
     /// An incident's stored events and seal, read consistently.
@@ -292,7 +317,9 @@ impl Store {
     /// Replaces the whole listing projection with `rows`, atomically.
     pub async fn replace_projection(&self, rows: &[Summary]) -> Result<(), StoreError> {
         let mut tx = self.pool.begin_with(self.backend.begin_write()).await?;
-        sqlx::query("DELETE FROM incidents").execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM incidents")
+            .execute(&mut *tx)
+            .await?;
         for s in rows {
             projection::upsert(&mut tx, s).await?;
         }
@@ -310,11 +337,13 @@ impl Snapshot {
     /// An incident's stored events and seal.
     pub async fn load(&mut self, id: &IncidentId) -> Result<Loaded, StoreError> {
         let key = id.to_string();
-        let seal = sqlx::query("SELECT incident, ordinal, seq, hash, signature FROM seals WHERE incident = $1")
-            .bind(&key)
-            .fetch_optional(&mut *self.tx)
-            .await?
-            .ok_or_else(|| StoreError::NoSuchIncident(key.clone()))?;
+        let seal = sqlx::query(
+            "SELECT incident, ordinal, seq, hash, signature FROM seals WHERE incident = $1",
+        )
+        .bind(&key)
+        .fetch_optional(&mut *self.tx)
+        .await?
+        .ok_or_else(|| StoreError::NoSuchIncident(key.clone()))?;
         let seal = seal_row(&seal)?;
         let rows = sqlx::query(
             "SELECT incident, seq, at, actor, kind, payload, prev, hash FROM events \
@@ -323,7 +352,10 @@ impl Snapshot {
         .bind(&key)
         .fetch_all(&mut *self.tx)
         .await?;
-        let events = rows.iter().map(stored_event).collect::<Result<Vec<_>, _>>()?;
+        let events = rows
+            .iter()
+            .map(stored_event)
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Loaded { events, seal })
     }
 
@@ -345,9 +377,11 @@ impl Snapshot {
 
     /// Every seal, by ordinal.
     pub async fn seals(&mut self) -> Result<Vec<SealRow>, StoreError> {
-        let rows = sqlx::query("SELECT incident, ordinal, seq, hash, signature FROM seals ORDER BY ordinal")
-            .fetch_all(&mut *self.tx)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT incident, ordinal, seq, hash, signature FROM seals ORDER BY ordinal",
+        )
+        .fetch_all(&mut *self.tx)
+        .await?;
         rows.iter().map(|r| Ok(seal_row(r)?)).collect()
     }
 
@@ -356,8 +390,13 @@ impl Snapshot {
         let row = sqlx::query("SELECT count, signature FROM registry WHERE singleton = 1")
             .fetch_optional(&mut *self.tx)
             .await?;
-        row.map(|r| Ok(RegistryRow { count: r.try_get("count")?, signature: r.try_get("signature")? }))
-            .transpose()
+        row.map(|r| {
+            Ok(RegistryRow {
+                count: r.try_get("count")?,
+                signature: r.try_get("signature")?,
+            })
+        })
+        .transpose()
     }
 
     /// Ends the view.

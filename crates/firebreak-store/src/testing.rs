@@ -33,15 +33,26 @@ impl ScratchDb {
     pub async fn create(prefix: &str) -> ScratchDb {
         sqlx::any::install_default_drivers();
         let admin = admin_url();
-        let name = format!("fb_{prefix}_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::SeqCst));
+        let name = format!(
+            "fb_{prefix}_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        );
         let mut conn = match AnyConnection::connect(&admin).await {
             Ok(c) => c,
-            Err(e) => panic!("PostgreSQL is not reachable at {admin} ({e}); run scripts/test.sh, which starts one"),
+            Err(e) => panic!(
+                "PostgreSQL is not reachable at {admin} ({e}); run scripts/test.sh, which starts one"
+            ),
         };
-        if let Err(e) = conn.execute(AssertSqlSafe(format!("CREATE DATABASE {name}"))).await {
+        if let Err(e) = conn
+            .execute(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .await
+        {
             panic!("cannot create test database {name}: {e}");
         }
-        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base);
+        let base = admin
+            .rsplit_once('/')
+            .map_or(admin.as_str(), |(base, _)| base);
         let url = format!("{base}/{name}");
         ScratchDb { admin, name, url }
     }

@@ -12,9 +12,9 @@ use firebreak_core::seal::Sealer;
 use firebreak_core::summary::Summary;
 use firebreak_core::{Change, Incident, IncidentId, Status};
 use firebreak_store::backend::sqlite_url;
+use firebreak_store::testing::ScratchDb;
 use firebreak_store::{Batch, ListFilter, OpenMode, Store, StoreError};
 use jiff::Timestamp;
-use firebreak_store::testing::ScratchDb;
 use sqlx::Connection;
 
 struct World {
@@ -27,8 +27,15 @@ async fn world(url: &str) -> World {
     let keys = tempfile::tempdir().expect("tempdir");
     let sealer = Sealer::create(keys.path()).expect("key");
     let store = Store::open(url, OpenMode::Create).await.expect("open");
-    store.ensure_registry(&sealer.registry(0)).await.expect("registry");
-    World { store, sealer, keys }
+    store
+        .ensure_registry(&sealer.registry(0))
+        .await
+        .expect("registry");
+    World {
+        store,
+        sealer,
+        keys,
+    }
 }
 
 async fn declare(w: &World, title: &str, severity: &str) -> Incident {
@@ -38,13 +45,22 @@ async fn declare(w: &World, title: &str, severity: &str) -> Incident {
 async fn declare_with(store: &Store, sealer: &Sealer, title: &str, severity: &str) -> Incident {
     let policy = Policy::preset("default").expect("preset");
     let now = Timestamp::now();
-    let request = Declaration { title, summary: None, severity, started_at: None, detected_at: None, commander: None, now };
+    let request = Declaration {
+        title,
+        summary: None,
+        severity,
+        started_at: None,
+        detected_at: None,
+        commander: None,
+        now,
+    };
     let changes = decide::declare(&policy, &checklist::defaults(), &request).expect("valid");
     let day = now.to_zoned(jiff::tz::TimeZone::UTC).date();
     let batch = store
         .declare(day, |id, ordinal| {
             let events = Event::chain(id, Head::default(), now, "tester", &changes);
-            let incident = Incident::from_events(&events).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let incident =
+                Incident::from_events(&events).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             Ok(Batch {
                 seal: sealer.seal(ordinal, &id.to_string(), &incident.head),
                 registry: Some(sealer.registry(ordinal)),
@@ -57,8 +73,19 @@ async fn declare_with(store: &Store, sealer: &Sealer, title: &str, severity: &st
     Incident::from_events(&batch.events).expect("fold")
 }
 
-fn batch_for(w: &World, incident: &Incident, ordinal: u64, changes: &[Change]) -> (Batch, Incident) {
-    let events = Event::chain(incident.id, incident.head, Timestamp::now(), "tester", changes);
+fn batch_for(
+    w: &World,
+    incident: &Incident,
+    ordinal: u64,
+    changes: &[Change],
+) -> (Batch, Incident) {
+    let events = Event::chain(
+        incident.id,
+        incident.head,
+        Timestamp::now(),
+        "tester",
+        changes,
+    );
     let mut next = incident.clone();
     for (e, c) in events.iter().zip(changes) {
         next.apply(e, c);
@@ -88,11 +115,34 @@ async fn story(url: &str) {
 
     // An append lands on the head it was decided against...
     let ordinal = seals[0].ordinal as u64;
-    let (batch, after) = batch_for(&w, &first, ordinal, &[Change::Acknowledged {}, Change::NoteAdded { text: "df shows 100%".into() }]);
-    w.store.append(&first.id, first.head, &batch).await.expect("append");
+    let (batch, after) = batch_for(
+        &w,
+        &first,
+        ordinal,
+        &[
+            Change::Acknowledged {},
+            Change::NoteAdded {
+                text: "df shows 100%".into(),
+            },
+        ],
+    );
+    w.store
+        .append(&first.id, first.head, &batch)
+        .await
+        .expect("append");
     // ...and a writer holding a stale head is refused without recording anything.
-    let (stale, _) = batch_for(&w, &first, ordinal, &[Change::NoteAdded { text: "stale".into() }]);
-    assert!(matches!(w.store.append(&first.id, first.head, &stale).await, Err(StoreError::Conflict(_))));
+    let (stale, _) = batch_for(
+        &w,
+        &first,
+        ordinal,
+        &[Change::NoteAdded {
+            text: "stale".into(),
+        }],
+    );
+    assert!(matches!(
+        w.store.append(&first.id, first.head, &stale).await,
+        Err(StoreError::Conflict(_))
+    ));
 
     let loaded = w.store.load(&first.id).await.expect("load");
     assert_eq!(loaded.events.len(), 3);
@@ -105,21 +155,55 @@ async fn story(url: &str) {
 
     // Listing reads the projection, newest first, with filters.
     let all = w.store.list(&ListFilter::default()).await.expect("list");
-    assert_eq!(all.iter().map(|s| s.id).collect::<Vec<_>>(), [second.id, first.id]);
+    assert_eq!(
+        all.iter().map(|s| s.id).collect::<Vec<_>>(),
+        [second.id, first.id]
+    );
     assert!(all[1].acknowledged_at.is_some());
-    let p1 = w.store.list(&ListFilter { severity: Some("P1".into()), ..Default::default() }).await.expect("list");
+    let p1 = w
+        .store
+        .list(&ListFilter {
+            severity: Some("P1".into()),
+            ..Default::default()
+        })
+        .await
+        .expect("list");
     assert_eq!(p1.len(), 1);
     let (resolve, _) = batch_for(
         &w,
         &second,
         2,
-        &[Change::StatusChanged { from: Status::Investigating, to: Status::Resolved, reason: None }],
+        &[Change::StatusChanged {
+            from: Status::Investigating,
+            to: Status::Resolved,
+            reason: None,
+        }],
     );
-    w.store.append(&second.id, second.head, &resolve).await.expect("resolve");
-    let open = w.store.list(&ListFilter { open: true, ..Default::default() }).await.expect("list");
+    w.store
+        .append(&second.id, second.head, &resolve)
+        .await
+        .expect("resolve");
+    let open = w
+        .store
+        .list(&ListFilter {
+            open: true,
+            ..Default::default()
+        })
+        .await
+        .expect("list");
     assert_eq!(open.iter().map(|s| s.id).collect::<Vec<_>>(), [first.id]);
-    let resolved = w.store.list(&ListFilter { status: Some(Status::Resolved), ..Default::default() }).await.expect("list");
-    assert_eq!(resolved.iter().map(|s| s.id).collect::<Vec<_>>(), [second.id]);
+    let resolved = w
+        .store
+        .list(&ListFilter {
+            status: Some(Status::Resolved),
+            ..Default::default()
+        })
+        .await
+        .expect("list");
+    assert_eq!(
+        resolved.iter().map(|s| s.id).collect::<Vec<_>>(),
+        [second.id]
+    );
 
     // Every event streams out grouped by incident, in order.
     let mut seen: Vec<(String, i64)> = Vec::new();
@@ -136,15 +220,29 @@ async fn story(url: &str) {
     assert!(seen.windows(2).all(|p| p[0] < p[1]), "{seen:?}");
 
     // The projection can be rebuilt wholesale.
-    w.store.replace_projection(&[Summary::from(&after)]).await.expect("replace");
-    assert_eq!(w.store.list(&ListFilter::default()).await.expect("list").len(), 1);
+    w.store
+        .replace_projection(&[Summary::from(&after)])
+        .await
+        .expect("replace");
+    assert_eq!(
+        w.store
+            .list(&ListFilter::default())
+            .await
+            .expect("list")
+            .len(),
+        1
+    );
 
     // Concurrent declarations get distinct ids.
     let mut tasks = Vec::new();
     for n in 0..10 {
         let store = w.store.clone();
         let sealer = Sealer::load(w.keys.path()).expect("key");
-        tasks.push(tokio::spawn(async move { declare_with(&store, &sealer, &format!("parallel {n}"), "P3").await.id }));
+        tasks.push(tokio::spawn(async move {
+            declare_with(&store, &sealer, &format!("parallel {n}"), "P3")
+                .await
+                .id
+        }));
     }
     let mut ids: Vec<IncidentId> = Vec::new();
     for t in tasks {
@@ -154,7 +252,14 @@ async fn story(url: &str) {
     ids.dedup();
     assert_eq!(ids.len(), 10);
     let mut snapshot = w.store.snapshot().await.expect("snapshot");
-    assert_eq!(snapshot.registry().await.expect("registry").map(|r| r.count), Some(12));
+    assert_eq!(
+        snapshot
+            .registry()
+            .await
+            .expect("registry")
+            .map(|r| r.count),
+        Some(12)
+    );
     snapshot.finish().await.expect("finish");
 
     // Reopening an existing database works; an uninitialised one is refused.
@@ -171,7 +276,9 @@ async fn too_new_is_refused_untouched(url: &str) {
         .expect("bump");
     w.store.close().await;
     for mode in [OpenMode::Existing, OpenMode::Create] {
-        let err = Store::open(url, mode).await.expect_err("newer schema must be refused");
+        let err = Store::open(url, mode)
+            .await
+            .expect_err("newer schema must be refused");
         assert!(matches!(err, StoreError::TooNew { found: 99, .. }), "{err}");
         assert!(err.to_string().contains("nothing was changed"), "{err}");
     }
@@ -181,7 +288,10 @@ async fn too_new_is_refused_untouched(url: &str) {
         .await
         .expect("version");
     assert_eq!(version, "99");
-    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM events").fetch_one(&mut conn).await.expect("count");
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
+        .fetch_one(&mut conn)
+        .await
+        .expect("count");
     assert_eq!(n, 1);
 }
 
@@ -215,14 +325,20 @@ async fn newer_schema_is_refused_on_postgres() {
 async fn missing_sqlite_database_is_not_created_by_readers() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("fb.db");
-    assert!(Store::open(&sqlite_url(&path, false), OpenMode::Existing).await.is_err());
+    assert!(
+        Store::open(&sqlite_url(&path, false), OpenMode::Existing)
+            .await
+            .is_err()
+    );
     assert!(!path.exists());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn empty_postgres_database_needs_init() {
     let db = ScratchDb::create("story").await;
-    let err = Store::open(&db.url, OpenMode::Existing).await.expect_err("not initialised");
+    let err = Store::open(&db.url, OpenMode::Existing)
+        .await
+        .expect_err("not initialised");
     assert!(matches!(err, StoreError::NotInitialized(_)), "{err}");
     db.drop_db().await;
 }

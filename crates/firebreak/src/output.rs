@@ -33,8 +33,14 @@ pub struct Out {
 impl Out {
     /// Standard output, colour decided by the terminal and `NO_COLOR`.
     pub fn stdout(json: bool) -> Self {
-        let colour = !json && io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-        Self { stream: Box::new(io::stdout().lock()), colour, json }
+        let colour = !json
+            && io::stdout().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        Self {
+            stream: Box::new(io::stdout().lock()),
+            colour,
+            json,
+        }
     }
 
     /// Paints `text` in `tone`.
@@ -115,7 +121,10 @@ pub struct Table {
 impl Table {
     /// A table with these column headings.
     pub fn new(headers: &[&'static str]) -> Self {
-        Self { headers: headers.to_vec(), rows: Vec::new() }
+        Self {
+            headers: headers.to_vec(),
+            rows: Vec::new(),
+        }
     }
 
     /// Adds a row.

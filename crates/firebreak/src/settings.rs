@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use firebreak_core::config::Config;
-use firebreak_store::backend::sqlite_url;
+use firebreak_store::backend::{redact, sqlite_url};
 
 /// The config file's name inside the data directory.
 pub const CONFIG_FILE: &str = "firebreak.toml";
@@ -40,10 +40,8 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// The config (policy, checklists).
     pub config: Config,
-    /// Database URL.
-    pub database: String,
-    /// Whether the database is the default SQLite file in the data directory.
-    pub default_database: bool,
+    /// Database URL given by flag, environment or file; `None` means the default SQLite file.
+    pub database: Option<String>,
 }
 
 fn default_data_dir() -> anyhow::Result<PathBuf> {
@@ -71,22 +69,50 @@ impl Settings {
                 match std::fs::metadata(&path) {
                     Ok(_) => Config::load(&path)?,
                     // No data directory yet (or a file where it should be): no config there.
-                    Err(e) if matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory) => {
+                    Err(e)
+                        if matches!(
+                            e.kind(),
+                            std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                        ) =>
+                    {
                         Config::default()
                     }
-                    Err(e) => return Err(e).with_context(|| format!("{}: cannot read config", path.display())),
+                    Err(e) => {
+                        return Err(e)
+                            .with_context(|| format!("{}: cannot read config", path.display()));
+                    }
                 }
             }
         };
-        let explicit = over.database.clone().or_else(|| config.database.clone());
-        let default_database = explicit.is_none();
-        let database = explicit.unwrap_or_else(|| sqlite_url(&data_dir.join(DATABASE_FILE), false));
-        Ok(Settings { data_dir, config, database, default_database })
+        let database = over.database.clone().or_else(|| config.database.clone());
+        Ok(Settings {
+            data_dir,
+            config,
+            database,
+        })
     }
 
     /// The SQLite file, when the default database is in use.
     pub fn database_file(&self) -> Option<PathBuf> {
-        self.default_database.then(|| self.data_dir.join(DATABASE_FILE))
+        self.database
+            .is_none()
+            .then(|| self.data_dir.join(DATABASE_FILE))
+    }
+
+    /// The database URL to connect to; `create` allows making the default SQLite file.
+    pub fn database_url(&self, create: bool) -> String {
+        match &self.database {
+            Some(url) => url.clone(),
+            None => sqlite_url(&self.data_dir.join(DATABASE_FILE), create),
+        }
+    }
+
+    /// The database as shown to people: the file path, or the URL with any password masked.
+    pub fn database_display(&self) -> String {
+        match &self.database {
+            Some(url) => redact(url),
+            None => self.data_dir.join(DATABASE_FILE).display().to_string(),
+        }
     }
 }
 
@@ -151,12 +177,21 @@ mod tests {
             database: database.map(str::to_string),
         };
         let s = Settings::resolve(&over(None)).expect("defaults");
-        assert!(s.default_database && s.database.ends_with("firebreak.db?mode=rw"), "{}", s.database);
-        std::fs::write(data.join(CONFIG_FILE), "database = \"postgres://from-file/db\"\n").expect("write");
+        assert_eq!(s.database, None);
+        assert!(
+            s.database_url(false).ends_with("firebreak.db?mode=rw"),
+            "{}",
+            s.database_url(false)
+        );
+        std::fs::write(
+            data.join(CONFIG_FILE),
+            "database = \"postgres://from-file/db\"\n",
+        )
+        .expect("write");
         let s = Settings::resolve(&over(None)).expect("file");
-        assert_eq!(s.database, "postgres://from-file/db");
+        assert_eq!(s.database.as_deref(), Some("postgres://from-file/db"));
         // clap has already merged env and flag into one value; either beats the file.
         let s = Settings::resolve(&over(Some("postgres://from-flag/db"))).expect("flag");
-        assert_eq!(s.database, "postgres://from-flag/db");
+        assert_eq!(s.database.as_deref(), Some("postgres://from-flag/db"));
     }
 }

@@ -59,16 +59,33 @@ pub async fn run(ctx: &mut Context, command: Command) -> anyhow::Result<ExitCode
     let now = Timestamp::now();
     let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
     match command {
-        Command::Add { id, text, owner, due } => {
-            let due = due.as_deref().map(|d| time::due(d, now)).transpose().map_err(anyhow::Error::msg)?;
+        Command::Add {
+            id,
+            text,
+            owner,
+            due,
+        } => {
+            let due = due
+                .as_deref()
+                .map(|d| time::due(d, now))
+                .transpose()
+                .map_err(anyhow::Error::msg)?;
             let service = ctx.service().await?;
-            let r = service.change(&id, |i| decide::add_action(i, &text, owner.as_deref(), due)).await?;
+            let r = service
+                .change(&id, |i| decide::add_action(i, &text, owner.as_deref(), due))
+                .await?;
             report(ctx, &id, r.incident.actions.last())
         }
         Command::Done { id, number } => {
             let service = ctx.service().await?;
-            let r = service.change(&id, |i| decide::finish_action(i, number)).await?;
-            report(ctx, &id, r.incident.actions.iter().find(|a| a.number == number))
+            let r = service
+                .change(&id, |i| decide::finish_action(i, number))
+                .await?;
+            report(
+                ctx,
+                &id,
+                r.incident.actions.iter().find(|a| a.number == number),
+            )
         }
         Command::Ls { id, overdue } => {
             let service = ctx.service().await?;
@@ -91,7 +108,11 @@ pub async fn run(ctx: &mut Context, command: Command) -> anyhow::Result<ExitCode
                     if overdue && !late {
                         continue;
                     }
-                    listed.push(Listed { incident: id, item, overdue: late });
+                    listed.push(Listed {
+                        incident: id,
+                        item,
+                        overdue: late,
+                    });
                 }
             }
             if ctx.out.json {
@@ -114,8 +135,17 @@ pub async fn run(ctx: &mut Context, command: Command) -> anyhow::Result<ExitCode
                     (l.item.number.to_string(), Tone::Plain),
                     (state.0.to_string(), state.1),
                     (clip(&l.item.text, 60), Tone::Plain),
-                    (l.item.owner.clone().unwrap_or_else(|| "—".into()), Tone::Plain),
-                    (l.item.due.map(|d| d.to_string()).unwrap_or_else(|| "—".into()), Tone::Plain),
+                    (
+                        l.item.owner.clone().unwrap_or_else(|| "—".into()),
+                        Tone::Plain,
+                    ),
+                    (
+                        l.item
+                            .due
+                            .map(|d| d.to_string())
+                            .unwrap_or_else(|| "—".into()),
+                        Tone::Plain,
+                    ),
                 ]);
             }
             ctx.out.table(&table)?;
@@ -124,13 +154,23 @@ pub async fn run(ctx: &mut Context, command: Command) -> anyhow::Result<ExitCode
     }
 }
 
-fn report(ctx: &mut Context, id: &IncidentId, item: Option<&ActionItem>) -> anyhow::Result<ExitCode> {
-    let Some(item) = item else { anyhow::bail!("the action item was recorded but cannot be found; run firebreak verify") };
+fn report(
+    ctx: &mut Context,
+    id: &IncidentId,
+    item: Option<&ActionItem>,
+) -> anyhow::Result<ExitCode> {
+    let Some(item) = item else {
+        anyhow::bail!("the action item was recorded but cannot be found; run firebreak verify")
+    };
     if ctx.out.json {
-        ctx.out.json(&serde_json::json!({ "incident": id, "action": item }))?;
+        ctx.out
+            .json(&serde_json::json!({ "incident": id, "action": item }))?;
     } else {
         let state = if item.done.is_some() { "done" } else { "open" };
-        ctx.out.line(format!("{id}  action item {} ({state}): {}", item.number, item.text))?;
+        ctx.out.line(format!(
+            "{id}  action item {} ({state}): {}",
+            item.number, item.text
+        ))?;
     }
     Ok(ExitCode::SUCCESS)
 }

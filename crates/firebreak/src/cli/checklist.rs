@@ -36,21 +36,43 @@ pub async fn run(ctx: &mut Context, command: Command) -> anyhow::Result<ExitCode
     let service = ctx.service().await?;
     let (id, incident) = match command {
         Command::Show { id } => (id, service.incident(&id).await?.0),
-        Command::Tick { id, list, item, undo } => {
-            let recorded = service.change(&id, |i| decide::tick(i, &list, item, !undo)).await?;
+        Command::Tick {
+            id,
+            list,
+            item,
+            undo,
+        } => {
+            let recorded = service
+                .change(&id, |i| decide::tick(i, &list, item, !undo))
+                .await?;
             (id, recorded.incident)
         }
     };
     if ctx.out.json {
-        ctx.out.json(&json!({ "incident": id, "checklists": incident.checklists }))?;
+        ctx.out
+            .json(&json!({ "incident": id, "checklists": incident.checklists }))?;
         return Ok(ExitCode::SUCCESS);
     }
     for list in &incident.checklists {
-        ctx.out.line(format!("{} — {} ({}/{})", list.name, list.title, list.done_count(), list.items.len()))?;
+        ctx.out.line(format!(
+            "{} — {} ({}/{})",
+            list.name,
+            list.title,
+            list.done_count(),
+            list.items.len()
+        ))?;
         let mut table = Table::new(&["  #", "", "ITEM", "DONE BY"]);
         for (n, item) in list.items.iter().enumerate() {
-            let (mark, tone) = if item.done.is_some() { ("[x]", Tone::Good) } else { ("[ ]", Tone::Plain) };
-            let by = item.done.as_ref().map(|d| format!("{} {}", d.by, when(d.at))).unwrap_or_default();
+            let (mark, tone) = if item.done.is_some() {
+                ("[x]", Tone::Good)
+            } else {
+                ("[ ]", Tone::Plain)
+            };
+            let by = item
+                .done
+                .as_ref()
+                .map(|d| format!("{} {}", d.by, when(d.at)))
+                .unwrap_or_default();
             table.row(vec![
                 (format!("{:>3}", n + 1), Tone::Plain),
                 (mark.to_string(), tone),

@@ -14,6 +14,11 @@ pub struct Args {
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let mut cmd = super::Cli::command();
-    clap_complete::generate(args.shell, &mut cmd, "firebreak", &mut std::io::stdout().lock());
+    clap_complete::generate(
+        args.shell,
+        &mut cmd,
+        "firebreak",
+        &mut std::io::stdout().lock(),
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -31,8 +31,18 @@ pub struct Args {
 
 pub async fn run(ctx: &mut Context, args: Args) -> anyhow::Result<ExitCode> {
     let now = Timestamp::now();
-    let started_at = args.started.as_deref().map(|t| time::moment(t, now)).transpose().map_err(anyhow::Error::msg)?;
-    let detected_at = args.detected.as_deref().map(|t| time::moment(t, now)).transpose().map_err(anyhow::Error::msg)?;
+    let started_at = args
+        .started
+        .as_deref()
+        .map(|t| time::moment(t, now))
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
+    let detected_at = args
+        .detected
+        .as_deref()
+        .map(|t| time::moment(t, now))
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
     let request = Declaration {
         title: &args.title,
         summary: args.summary.as_deref(),
@@ -43,14 +53,19 @@ pub async fn run(ctx: &mut Context, args: Args) -> anyhow::Result<ExitCode> {
         now,
     };
     // Refuse bad input before touching the database.
-    decide::declare(&ctx.settings.config.policy, &ctx.settings.config.checklists, &request)?;
+    decide::declare(
+        &ctx.settings.config.policy,
+        &ctx.settings.config.checklists,
+        &request,
+    )?;
     let service = ctx.service().await?;
     let recorded = service.declare(&request).await?;
     if ctx.out.json {
         show::render(ctx, &service, &recorded.incident, &[])?;
     } else {
         let i = &recorded.incident;
-        ctx.out.line(format!("{}  declared {} “{}”", i.id, i.severity, i.title))?;
+        ctx.out
+            .line(format!("{}  declared {} “{}”", i.id, i.severity, i.title))?;
         show::clock_lines(ctx, &service, i)?;
     }
     Ok(ExitCode::SUCCESS)

@@ -5,7 +5,6 @@ use std::process::ExitCode;
 use firebreak_core::config::Config;
 use firebreak_core::policy::PRESETS;
 use firebreak_core::seal::{PRIVATE_KEY_FILE, SealChecker, Sealer};
-use firebreak_store::backend::redact;
 use firebreak_store::{OpenMode, Store};
 use serde_json::json;
 
@@ -62,20 +61,26 @@ pub async fn run(ctx: &mut Context, args: Args) -> anyhow::Result<ExitCode> {
         false
     };
     let made_key = !dir.join(PRIVATE_KEY_FILE).exists();
-    let sealer = if made_key { Sealer::create(&dir)? } else { Sealer::load(&dir)? };
+    let sealer = if made_key {
+        Sealer::create(&dir)?
+    } else {
+        Sealer::load(&dir)?
+    };
     let public = SealChecker::load(&dir)?;
     if public.fingerprint() != sealer.checker().fingerprint() {
-        anyhow::bail!("{}: the public key does not belong to the private key beside it", dir.display());
+        anyhow::bail!(
+            "{}: the public key does not belong to the private key beside it",
+            dir.display()
+        );
     }
-    let url = ctx.settings.database.replace("?mode=rw", "?mode=rwc");
-    let store = Store::open(&url, OpenMode::Create).await?;
+    let store = Store::open(&ctx.settings.database_url(true), OpenMode::Create).await?;
     store.ensure_registry(&sealer.registry(0)).await?;
     store.close().await;
     let policy = &ctx.settings.config.policy;
     if ctx.out.json {
         ctx.out.json(&json!({
             "data_dir": dir,
-            "database": redact(&ctx.settings.database),
+            "database": ctx.settings.database_display(),
             "key": public.fingerprint(),
             "created_key": made_key,
             "created_config": wrote_config,
@@ -83,21 +88,36 @@ pub async fn run(ctx: &mut Context, args: Args) -> anyhow::Result<ExitCode> {
         }))?;
         return Ok(ExitCode::SUCCESS);
     }
-    ctx.out.line(format!("firebreak is ready in {}", dir.display()))?;
-    ctx.out.line(format!("  database   {}", redact(&ctx.settings.database).replace("?mode=rw", "")))?;
+    ctx.out
+        .line(format!("firebreak is ready in {}", dir.display()))?;
+    ctx.out
+        .line(format!("  database    {}", ctx.settings.database_display()))?;
     let key_note = if made_key { "new" } else { "kept existing" };
-    ctx.out.line(format!("  journal key {} ({key_note}, private half mode 0600)", public.fingerprint()))?;
+    ctx.out.line(format!(
+        "  journal key {} ({key_note}, private half mode 0600)",
+        public.fingerprint()
+    ))?;
     let config_note = if wrote_config { "written" } else { "kept" };
-    let source = ctx.settings.config.source.as_ref().map_or("built-in defaults".to_string(), |p| p.display().to_string());
-    ctx.out.line(format!("  config     {source} ({config_note}); policy {}", policy.name))?;
-    ctx.out.line("Declare an incident with: firebreak declare \"what is wrong\" --sev P2")?;
+    let source = ctx
+        .settings
+        .config
+        .source
+        .as_ref()
+        .map_or("built-in defaults".to_string(), |p| p.display().to_string());
+    ctx.out.line(format!(
+        "  config     {source} ({config_note}); policy {}",
+        policy.name
+    ))?;
+    ctx.out
+        .line("Declare an incident with: firebreak declare \"what is wrong\" --sev P2")?;
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn policy(ctx: &mut Context) -> anyhow::Result<ExitCode> {
     let policy = ctx.settings.config.policy.clone();
     if ctx.out.json {
-        ctx.out.json(&json!({ "name": policy.name, "levels": policy.levels() }))?;
+        ctx.out
+            .json(&json!({ "name": policy.name, "levels": policy.levels() }))?;
         return Ok(ExitCode::SUCCESS);
     }
     ctx.out.line(format!("Severity policy: {}", policy.name))?;

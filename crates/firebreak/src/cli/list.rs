@@ -46,12 +46,19 @@ pub async fn run(ctx: &mut Context, args: Args) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let service = ctx.service().await?;
-    let filter = ListFilter { open: args.open, status: args.status, severity };
+    let filter = ListFilter {
+        open: args.open,
+        status: args.status,
+        severity,
+    };
     let summaries = service.store().list(&filter).await?;
     let now = Timestamp::now();
     let rows: Vec<Row> = summaries
         .iter()
-        .map(|s| Row { summary: s, clocks: Clocks::of(s, &policy, now) })
+        .map(|s| Row {
+            summary: s,
+            clocks: Clocks::of(s, &policy, now),
+        })
         .filter(|r| !args.overdue || r.clocks.overdue())
         .take(args.limit.unwrap_or(usize::MAX))
         .collect();
@@ -71,14 +78,21 @@ pub async fn run(ctx: &mut Context, args: Args) -> anyhow::Result<ExitCode> {
             1 if s.status.is_open() => Tone::Warn,
             _ => Tone::Plain,
         };
-        let status_tone = if s.status.is_open() { Tone::Plain } else { Tone::Dim };
+        let status_tone = if s.status.is_open() {
+            Tone::Plain
+        } else {
+            Tone::Dim
+        };
         table.row(vec![
             (s.id.to_string(), Tone::Plain),
             (s.severity.clone(), sev_tone),
             (s.status.to_string(), status_tone),
             (clip(&s.title, 48), Tone::Plain),
             clock_cell(&r.clocks),
-            (s.commander.clone().unwrap_or_else(|| "—".into()), Tone::Plain),
+            (
+                s.commander.clone().unwrap_or_else(|| "—".into()),
+                Tone::Plain,
+            ),
         ]);
     }
     ctx.out.table(&table)?;

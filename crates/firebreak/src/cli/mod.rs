@@ -22,7 +22,6 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use firebreak_core::IncidentId;
-use firebreak_store::backend::redact;
 use firebreak_store::{OpenMode, Store, StoreError};
 
 use crate::output::Out;
@@ -32,7 +31,12 @@ use crate::settings::{self, Overrides, Settings};
 /// Incident response in one binary: declare, follow against the severity clock, record
 /// everything in a tamper-evident journal.
 #[derive(Debug, Parser)]
-#[command(name = "firebreak", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "firebreak",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub struct Cli {
     /// Where keys, config and the SQLite database live.
     #[arg(long, global = true, env = "FIREBREAK_DATA_DIR", value_name = "DIR")]
@@ -41,7 +45,13 @@ pub struct Cli {
     #[arg(long, global = true, env = "FIREBREAK_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Database URL: sqlite://PATH or postgres://USER@HOST/DB (default: SQLite in the data directory).
-    #[arg(long, global = true, env = "FIREBREAK_DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "FIREBREAK_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
     pub database: Option<String>,
     /// Print JSON instead of tables.
     #[arg(long, global = true)]
@@ -109,18 +119,28 @@ impl Context {
                 self.settings.data_dir.display()
             );
         }
-        let url = &self.settings.database;
-        let store = Store::open(url, OpenMode::Existing).await.map_err(|e| match e {
-            StoreError::Database(_) => anyhow::Error::new(e).context(format!("cannot open {}", redact(url))),
-            other => other.into(),
-        })?;
-        Ok(Service::new(store, self.settings.config.clone(), self.settings.data_dir.clone(), settings::actor()?))
+        let store = Store::open(&self.settings.database_url(false), OpenMode::Existing)
+            .await
+            .map_err(|e| match e {
+                StoreError::Database(_) => {
+                    let shown = self.settings.database_display();
+                    anyhow::Error::new(e).context(format!("cannot open {shown}"))
+                }
+                other => other.into(),
+            })?;
+        Ok(Service::new(
+            store,
+            self.settings.config.clone(),
+            self.settings.data_dir.clone(),
+            settings::actor()?,
+        ))
     }
 }
 
 /// Parses an incident id argument.
 fn incident_id(text: &str) -> Result<IncidentId, String> {
-    text.parse().map_err(|e: firebreak_core::id::BadId| e.to_string())
+    text.parse()
+        .map_err(|e: firebreak_core::id::BadId| e.to_string())
 }
 
 /// Whether an error is only a closed output pipe.
@@ -135,9 +155,16 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Command::Completions(args) = &cli.command {
         return completions::run(args);
     }
-    let overrides = Overrides { data_dir: cli.data_dir, config: cli.config, database: cli.database };
+    let overrides = Overrides {
+        data_dir: cli.data_dir,
+        config: cli.config,
+        database: cli.database,
+    };
     let settings = Settings::resolve(&overrides)?;
-    let mut ctx = Context { settings, out: Out::stdout(cli.json) };
+    let mut ctx = Context {
+        settings,
+        out: Out::stdout(cli.json),
+    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

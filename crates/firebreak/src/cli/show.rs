@@ -23,9 +23,16 @@ pub struct Args {
 /// "ack in 12m" / "ACK OVERDUE 3m".
 pub(super) fn deadline(what: &str, d: &Deadline) -> (String, Tone) {
     if d.breached() {
-        (format!("{} OVERDUE {}", what.to_uppercase(), span(-d.left)), Tone::Alarm)
+        (
+            format!("{} OVERDUE {}", what.to_uppercase(), span(-d.left)),
+            Tone::Alarm,
+        )
     } else {
-        let tone = if d.left.as_secs() < 300 { Tone::Warn } else { Tone::Plain };
+        let tone = if d.left.as_secs() < 300 {
+            Tone::Warn
+        } else {
+            Tone::Plain
+        };
         (format!("{what} in {}", span(d.left)), tone)
     }
 }
@@ -47,7 +54,11 @@ pub(super) fn clock_cell(c: &Clocks) -> (String, Tone) {
         add(deadline("update", d));
     }
     if c.ack.is_none() && c.update.is_none() {
-        let took = [("ack", c.to_acknowledge), ("contain", c.to_contain), ("resolve", c.to_resolve)];
+        let took = [
+            ("ack", c.to_acknowledge),
+            ("contain", c.to_contain),
+            ("resolve", c.to_resolve),
+        ];
         for (what, d) in took {
             if let Some(d) = d {
                 add((format!("{what} {}", span(d)), Tone::Plain));
@@ -66,8 +77,16 @@ pub(super) fn clock_cell(c: &Clocks) -> (String, Tone) {
 }
 
 /// Prints the clock line of an incident.
-pub(super) fn clock_lines(ctx: &mut Context, service: &Service, i: &Incident) -> anyhow::Result<()> {
-    let clocks = Clocks::of(&Summary::from(i), &service.config().policy, Timestamp::now());
+pub(super) fn clock_lines(
+    ctx: &mut Context,
+    service: &Service,
+    i: &Incident,
+) -> anyhow::Result<()> {
+    let clocks = Clocks::of(
+        &Summary::from(i),
+        &service.config().policy,
+        Timestamp::now(),
+    );
     let (text, tone) = clock_cell(&clocks);
     let line = format!("  clock      {}", ctx.out.paint(&text, tone));
     ctx.out.line(line)?;
@@ -75,7 +94,12 @@ pub(super) fn clock_lines(ctx: &mut Context, service: &Service, i: &Incident) ->
 }
 
 /// Prints an incident in full (JSON: the incident, its clocks, and optionally its events).
-pub(super) fn render(ctx: &mut Context, service: &Service, i: &Incident, events: &[Event]) -> anyhow::Result<()> {
+pub(super) fn render(
+    ctx: &mut Context,
+    service: &Service,
+    i: &Incident,
+    events: &[Event],
+) -> anyhow::Result<()> {
     let policy = &service.config().policy;
     let clocks = Clocks::of(&Summary::from(i), policy, Timestamp::now());
     if ctx.out.json {
@@ -86,20 +110,31 @@ pub(super) fn render(ctx: &mut Context, service: &Service, i: &Incident, events:
         ctx.out.json(&value)?;
         return Ok(());
     }
-    let label = policy.find(&i.severity).map(|l| l.label.as_str()).unwrap_or("not in policy");
+    let label = policy
+        .find(&i.severity)
+        .map(|l| l.label.as_str())
+        .unwrap_or("not in policy");
     let head = format!("{}  {}", i.id, i.title);
     ctx.out.line(ctx.out.paint(&head, Tone::Plain))?;
-    ctx.out.line(format!("  severity   {} ({label})    status {}", i.severity, i.status))?;
+    ctx.out.line(format!(
+        "  severity   {} ({label})    status {}",
+        i.severity, i.status
+    ))?;
     let mut times = vec![format!("detected {}", when(i.detected_at))];
     if i.started_at != i.detected_at {
         times.insert(0, format!("started {}", when(i.started_at)));
     }
-    ctx.out.line(format!("  times      {}", times.join(" · ")))?;
+    ctx.out
+        .line(format!("  times      {}", times.join(" · ")))?;
     let ack = match &i.acknowledged {
         Some(a) => format!("acknowledged by {} at {}", a.by, when(a.at)),
         None => "not acknowledged".into(),
     };
-    ctx.out.line(format!("  declared   by {} at {} · {ack}", i.declared.by, when(i.declared.at)))?;
+    ctx.out.line(format!(
+        "  declared   by {} at {} · {ack}",
+        i.declared.by,
+        when(i.declared.at)
+    ))?;
     let (text, tone) = clock_cell(&clocks);
     let clock = ctx.out.paint(&text, tone);
     ctx.out.line(format!("  clock      {clock}"))?;
@@ -109,7 +144,11 @@ pub(super) fn render(ctx: &mut Context, service: &Service, i: &Incident, events:
     let roles = if i.roles.is_empty() {
         "none assigned (firebreak assign INC commander NAME)".to_string()
     } else {
-        i.roles.iter().map(|(r, p)| format!("{r} {p}")).collect::<Vec<_>>().join(" · ")
+        i.roles
+            .iter()
+            .map(|(r, p)| format!("{r} {p}"))
+            .collect::<Vec<_>>()
+            .join(" · ")
     };
     ctx.out.line(format!("  roles      {roles}"))?;
     let lists: Vec<String> = i
@@ -118,7 +157,8 @@ pub(super) fn render(ctx: &mut Context, service: &Service, i: &Incident, events:
         .map(|c| format!("{} {}/{}", c.name, c.done_count(), c.items.len()))
         .collect();
     if !lists.is_empty() {
-        ctx.out.line(format!("  checklists {}", lists.join(" · ")))?;
+        ctx.out
+            .line(format!("  checklists {}", lists.join(" · ")))?;
     }
     let today = Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
     if !i.actions.is_empty() {
@@ -129,21 +169,38 @@ pub(super) fn render(ctx: &mut Context, service: &Service, i: &Incident, events:
                 (None, true) => ("OVERDUE".to_string(), Tone::Alarm),
                 (None, false) => ("open".to_string(), Tone::Plain),
             };
-            let owner = a.owner.as_deref().map(|o| format!(" · {o}")).unwrap_or_default();
+            let owner = a
+                .owner
+                .as_deref()
+                .map(|o| format!(" · {o}"))
+                .unwrap_or_default();
             let due = a.due.map(|d| format!(" · due {d}")).unwrap_or_default();
             let state = ctx.out.paint(&state.0, state.1);
-            ctx.out.line(format!("    {:>3}. [{state}] {}{owner}{due}", a.number, clip(&a.text, 80)))?;
+            ctx.out.line(format!(
+                "    {:>3}. [{state}] {}{owner}{due}",
+                a.number,
+                clip(&a.text, 80)
+            ))?;
         }
     }
     if !i.notes.is_empty() {
         let shown = i.notes.len().min(5);
-        ctx.out.line(format!("  notes (latest {shown} of {})", i.notes.len()))?;
+        ctx.out
+            .line(format!("  notes (latest {shown} of {})", i.notes.len()))?;
         for n in &i.notes[i.notes.len() - shown..] {
-            let meta = ctx.out.paint(&format!("{} {}", when(n.stamp.at), n.stamp.by), Tone::Dim);
-            ctx.out.line(format!("    {meta}  {}", clip(&n.text.replace('\n', " "), 100)))?;
+            let meta = ctx
+                .out
+                .paint(&format!("{} {}", when(n.stamp.at), n.stamp.by), Tone::Dim);
+            ctx.out.line(format!(
+                "    {meta}  {}",
+                clip(&n.text.replace('\n', " "), 100)
+            ))?;
         }
     }
-    ctx.out.line(ctx.out.paint(&format!("  journal    {} events, head {}", i.head.seq, i.head.hash), Tone::Dim))?;
+    ctx.out.line(ctx.out.paint(
+        &format!("  journal    {} events, head {}", i.head.seq, i.head.hash),
+        Tone::Dim,
+    ))?;
     Ok(())
 }
 

@@ -84,11 +84,15 @@ async fn record(
     let service = ctx.service().await?;
     let Recorded { incident, events } = service.change(id, decide).await?;
     if ctx.out.json {
-        ctx.out.json(&json!({ "incident": incident, "recorded": events }))?;
+        ctx.out
+            .json(&json!({ "incident": incident, "recorded": events }))?;
         return Ok(ExitCode::SUCCESS);
     }
     for e in &events {
-        let what = e.change().map(|c| c.describe()).unwrap_or_else(|_| e.kind.clone());
+        let what = e
+            .change()
+            .map(|c| c.describe())
+            .unwrap_or_else(|_| e.kind.clone());
         ctx.out.line(format!("{}  {what}", incident.id))?;
     }
     show::clock_lines(ctx, &service, &incident)?;
@@ -100,7 +104,10 @@ pub async fn ack(ctx: &mut Context, a: AckArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub async fn status(ctx: &mut Context, a: StatusArgs) -> anyhow::Result<ExitCode> {
-    record(ctx, &a.id, |i| decide::set_status(i, a.status, a.reason.as_deref())).await
+    record(ctx, &a.id, |i| {
+        decide::set_status(i, a.status, a.reason.as_deref())
+    })
+    .await
 }
 
 pub async fn reopen(ctx: &mut Context, a: ReopenArgs) -> anyhow::Result<ExitCode> {
@@ -110,7 +117,10 @@ pub async fn reopen(ctx: &mut Context, a: ReopenArgs) -> anyhow::Result<ExitCode
 pub async fn sev(ctx: &mut Context, a: SevArgs) -> anyhow::Result<ExitCode> {
     let policy = ctx.settings.config.policy.clone();
     policy.level(&a.severity)?;
-    record(ctx, &a.id, |i| decide::set_severity(i, &policy, &a.severity, a.reason.as_deref())).await
+    record(ctx, &a.id, |i| {
+        decide::set_severity(i, &policy, &a.severity, a.reason.as_deref())
+    })
+    .await
 }
 
 pub async fn assign(ctx: &mut Context, a: AssignArgs) -> anyhow::Result<ExitCode> {

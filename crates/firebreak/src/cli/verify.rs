@@ -21,7 +21,11 @@ pub struct Args {
 pub async fn run(ctx: &mut Context, args: Args) -> anyhow::Result<ExitCode> {
     let service = ctx.service().await?;
     let report = service.verify(args.id.as_ref()).await?;
-    let code = if report.ok() { ExitCode::SUCCESS } else { ExitCode::from(TAMPERED) };
+    let code = if report.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(TAMPERED)
+    };
     if ctx.out.json {
         ctx.out.json(&report)?;
         return Ok(code);
@@ -32,10 +36,17 @@ pub async fn run(ctx: &mut Context, args: Args) -> anyhow::Result<ExitCode> {
     }
     let scope = format!("{} incidents, {} events", report.incidents, report.events);
     if report.ok() {
-        let line = ctx.out.paint(&format!("✓ journal intact: {scope}; seals and registry signed by {}", report.key), Tone::Good);
+        let line = ctx.out.paint(
+            &format!(
+                "✓ journal intact: {scope}; seals and registry signed by {}",
+                report.key
+            ),
+            Tone::Good,
+        );
         ctx.out.line(line)?;
     } else {
-        ctx.out.line(format!("{} problem(s) in {scope}", report.faults.len()))?;
+        ctx.out
+            .line(format!("{} problem(s) in {scope}", report.faults.len()))?;
     }
     Ok(code)
 }
@@ -46,7 +57,10 @@ pub async fn reindex(ctx: &mut Context) -> anyhow::Result<ExitCode> {
     if ctx.out.json {
         ctx.out.json(&report)?;
     } else {
-        ctx.out.line(format!("rebuilt the list of {} incidents from {} events", report.incidents, report.events))?;
+        ctx.out.line(format!(
+            "rebuilt the list of {} incidents from {} events",
+            report.incidents, report.events
+        ))?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -33,7 +33,9 @@ pub enum ServiceError {
     #[error(transparent)]
     Key(#[from] firebreak_core::seal::KeyError),
     /// Too many concurrent writers kept winning the race.
-    #[error("{0} is being changed by many writers at once; gave up after {1} attempts, nothing was recorded")]
+    #[error(
+        "{0} is being changed by many writers at once; gave up after {1} attempts, nothing was recorded"
+    )]
     Busy(String, u32),
 }
 
@@ -48,7 +50,12 @@ pub struct Service {
 impl Service {
     /// A service recording as `actor`, with keys in `data_dir`.
     pub fn new(store: Store, config: Config, data_dir: PathBuf, actor: String) -> Self {
-        Self { store, config, data_dir, actor }
+        Self {
+            store,
+            config,
+            data_dir,
+            actor,
+        }
     }
 
     /// The store.

@@ -29,7 +29,10 @@ fn fold(events: &[Event]) -> Result<Incident, ServiceError> {
 }
 
 /// Checks an incident's stored chain and seal, and folds it; returns it with its events.
-pub(super) fn check_and_fold(loaded: &Loaded, checker: &SealChecker) -> Result<(Incident, Vec<Event>), ServiceError> {
+pub(super) fn check_and_fold(
+    loaded: &Loaded,
+    checker: &SealChecker,
+) -> Result<(Incident, Vec<Event>), ServiceError> {
     let mut check = ChainCheck::new(&loaded.seal.incident);
     let events = loaded
         .events
@@ -42,7 +45,13 @@ pub(super) fn check_and_fold(loaded: &Loaded, checker: &SealChecker) -> Result<(
     let sealed_hash: Option<Digest> = seal.hash.parse().ok();
     let sealed = seal.seq == head.seq as i64
         && sealed_hash == Some(head.hash)
-        && checker.check_seal(seal.ordinal as u64, &seal.incident, head.seq, &head.hash, &seal.signature);
+        && checker.check_seal(
+            seal.ordinal as u64,
+            &seal.incident,
+            head.seq,
+            &head.hash,
+            &seal.signature,
+        );
     if !sealed {
         return Err(ServiceError::Damaged(format!(
             "{}: its events end at {} but its signed seal says {} (events removed, or the seal edited)",
@@ -55,7 +64,9 @@ pub(super) fn check_and_fold(loaded: &Loaded, checker: &SealChecker) -> Result<(
 fn applied(incident: &Incident, events: &[Event]) -> Result<Incident, ServiceError> {
     let mut next = incident.clone();
     for e in events {
-        let change = e.change().map_err(|err| ServiceError::Damaged(err.to_string()))?;
+        let change = e
+            .change()
+            .map_err(|err| ServiceError::Damaged(err.to_string()))?;
         next.apply(e, &change);
     }
     Ok(next)
@@ -72,7 +83,8 @@ impl Service {
             .store
             .declare(day, |id, ordinal| {
                 let events = Event::chain(id, Head::default(), now, &self.actor, &changes);
-                let incident = Incident::from_events(&events).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let incident = Incident::from_events(&events)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
                 Ok(Batch {
                     seal: sealer.seal(ordinal, &id.to_string(), &incident.head),
                     registry: Some(sealer.registry(ordinal)),
@@ -82,7 +94,10 @@ impl Service {
             })
             .await?;
         let incident = fold(&batch.events)?;
-        Ok(Recorded { incident, events: batch.events })
+        Ok(Recorded {
+            incident,
+            events: batch.events,
+        })
     }
 
     /// Reads, checks and folds an incident.
@@ -108,16 +123,26 @@ impl Service {
             let events = Event::chain(*id, incident.head, Timestamp::now(), &self.actor, &changes);
             let next = applied(&incident, &events)?;
             let batch = Batch {
-                seal: sealer.seal(loaded.seal.ordinal as u64, &loaded.seal.incident, &next.head),
+                seal: sealer.seal(
+                    loaded.seal.ordinal as u64,
+                    &loaded.seal.incident,
+                    &next.head,
+                ),
                 registry: None,
                 summary: Summary::from(&next),
                 events,
             };
             match self.store.append(id, incident.head, &batch).await {
-                Ok(()) => return Ok(Recorded { incident: next, events: batch.events }),
+                Ok(()) => {
+                    return Ok(Recorded {
+                        incident: next,
+                        events: batch.events,
+                    });
+                }
                 Err(StoreError::Conflict(_)) => {
                     // Spread retries out so writers that collided do not collide again.
-                    let jitter = u64::from(attempt.min(8)) * 3 + u64::from(Timestamp::now().subsec_nanosecond().unsigned_abs() % 7);
+                    let jitter = u64::from(attempt.min(8)) * 3
+                        + u64::from(Timestamp::now().subsec_nanosecond().unsigned_abs() % 7);
                     tokio::time::sleep(Duration::from_millis(jitter)).await;
                 }
                 Err(other) => return Err(other.into()),

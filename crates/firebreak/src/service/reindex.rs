@@ -1,8 +1,8 @@
 //! `reindex`: rebuild the listing projection from the journal alone.
 
+use firebreak_core::Incident;
 use firebreak_core::journal::ChainCheck;
 use firebreak_core::summary::Summary;
-use firebreak_core::Incident;
 use firebreak_store::StoreError;
 use serde::Serialize;
 
@@ -33,19 +33,25 @@ impl Service {
                     return Ok::<(), StoreError>(());
                 }
                 let step = (|| -> Result<(), String> {
-                    if current.as_ref().is_none_or(|(_, i)| i.id.to_string() != stored.incident) {
+                    if current
+                        .as_ref()
+                        .is_none_or(|(_, i)| i.id.to_string() != stored.incident)
+                    {
                         if let Some((_, done)) = current.take() {
                             rows.push(Summary::from(&done));
                         }
                         let mut check = ChainCheck::new(&stored.incident);
                         let first = check.next(&stored).map_err(|f| f.to_string())?;
-                        let incident = Incident::from_events([&first]).map_err(|e| e.to_string())?;
+                        let incident =
+                            Incident::from_events([&first]).map_err(|e| e.to_string())?;
                         current = Some((check, incident));
                         return Ok(());
                     }
                     if let Some((check, incident)) = current.as_mut() {
                         let event = check.next(&stored).map_err(|f| f.to_string())?;
-                        let change = event.change().map_err(|e| format!("{} event {}: {e}", stored.incident, stored.seq))?;
+                        let change = event.change().map_err(|e| {
+                            format!("{} event {}: {e}", stored.incident, stored.seq)
+                        })?;
                         incident.apply(&event, &change);
                     }
                     Ok(())
@@ -62,6 +68,9 @@ impl Service {
             rows.push(Summary::from(&done));
         }
         self.store.replace_projection(&rows).await?;
-        Ok(ReindexReport { incidents: rows.len() as u64, events })
+        Ok(ReindexReport {
+            incidents: rows.len() as u64,
+            events,
+        })
     }
 }

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
+use firebreak_core::IncidentId;
 use firebreak_core::journal::{ChainCheck, Digest};
 use firebreak_core::seal::SealChecker;
-use firebreak_core::IncidentId;
 use firebreak_store::{SealRow, StoreError};
 use serde::Serialize;
 
@@ -53,29 +53,56 @@ impl VerifyReport {
 }
 
 fn fault(incident: Option<&str>, seq: Option<i64>, what: impl Into<String>) -> Fault {
-    Fault { incident: incident.map(str::to_string), seq, what: what.into() }
+    Fault {
+        incident: incident.map(str::to_string),
+        seq,
+        what: what.into(),
+    }
 }
 
 /// Checks a finished chain against its seal.
-fn check_seal(checker: &SealChecker, seal: &SealRow, head_seq: u64, head_hash: Digest) -> Option<Fault> {
+fn check_seal(
+    checker: &SealChecker,
+    seal: &SealRow,
+    head_seq: u64,
+    head_hash: Digest,
+) -> Option<Fault> {
     let at = Some(seal.incident.as_str());
     let sealed_hash: Option<Digest> = seal.hash.parse().ok();
     if seal.seq > head_seq as i64 {
         return Some(fault(
             at,
             Some(head_seq as i64 + 1),
-            format!("the chain ends at event {head_seq} but its seal covers {} events (tail cut off?)", seal.seq),
+            format!(
+                "the chain ends at event {head_seq} but its seal covers {} events (tail cut off?)",
+                seal.seq
+            ),
         ));
     }
     if seal.seq != head_seq as i64 || sealed_hash != Some(head_hash) {
         return Some(fault(
             at,
             Some(seal.seq.max(0) + 1),
-            format!("events after the sealed head ({}) were added without the signing key", seal.seq),
+            format!(
+                "events after the sealed head ({}) were added without the signing key",
+                seal.seq
+            ),
         ));
     }
-    if seal.ordinal < 1 || !checker.check_seal(seal.ordinal as u64, &seal.incident, head_seq, &head_hash, &seal.signature) {
-        return Some(fault(at, None, "the seal's signature does not match the journal key (seal edited?)"));
+    if seal.ordinal < 1
+        || !checker.check_seal(
+            seal.ordinal as u64,
+            &seal.incident,
+            head_seq,
+            &head_hash,
+            &seal.signature,
+        )
+    {
+        return Some(fault(
+            at,
+            None,
+            "the seal's signature does not match the journal key (seal edited?)",
+        ));
     }
     None
 }
@@ -90,14 +117,17 @@ struct Walk<'a> {
 
 impl Walk<'_> {
     fn finish_current(&mut self) {
-        let Some((check, incident, broken)) = self.current.take() else { return };
+        let Some((check, incident, broken)) = self.current.take() else {
+            return;
+        };
         self.report.incidents += 1;
         if broken {
             return;
         }
         match self.seals.get(&incident) {
             Some(seal) => {
-                if let Some(f) = check_seal(self.checker, seal, check.head().seq, check.head().hash) {
+                if let Some(f) = check_seal(self.checker, seal, check.head().seq, check.head().hash)
+                {
                     self.report.faults.push(f);
                 }
             }
@@ -111,7 +141,10 @@ impl Walk<'_> {
 
     fn event(&mut self, e: firebreak_core::journal::StoredEvent) {
         self.report.events += 1;
-        let same = self.current.as_ref().is_some_and(|(_, id, _)| *id == e.incident);
+        let same = self
+            .current
+            .as_ref()
+            .is_some_and(|(_, id, _)| *id == e.incident);
         if !same {
             self.finish_current();
             self.seen.insert(e.incident.clone(), ());
@@ -122,7 +155,11 @@ impl Walk<'_> {
             && let Err(f) = check.next(&e)
         {
             *broken = true;
-            self.report.faults.push(Fault { incident: Some(f.incident), seq: Some(f.seq), what: f.what });
+            self.report.faults.push(Fault {
+                incident: Some(f.incident),
+                seq: Some(f.seq),
+                what: f.what,
+            });
         }
     }
 }
@@ -131,7 +168,10 @@ impl Service {
     /// Verifies one incident, or everything when `only` is `None`.
     pub async fn verify(&self, only: Option<&IncidentId>) -> Result<VerifyReport, ServiceError> {
         let checker = self.checker()?;
-        let mut report = VerifyReport { key: checker.fingerprint(), ..Default::default() };
+        let mut report = VerifyReport {
+            key: checker.fingerprint(),
+            ..Default::default()
+        };
         if let Some(id) = only {
             let loaded = self.store.load(id).await?;
             let mut check = ChainCheck::new(&loaded.seal.incident);
@@ -139,11 +179,16 @@ impl Service {
             for e in &loaded.events {
                 report.events += 1;
                 if let Err(f) = check.next(e) {
-                    report.faults.push(Fault { incident: Some(f.incident), seq: Some(f.seq), what: f.what });
+                    report.faults.push(Fault {
+                        incident: Some(f.incident),
+                        seq: Some(f.seq),
+                        what: f.what,
+                    });
                     return Ok(report);
                 }
             }
-            if let Some(f) = check_seal(&checker, &loaded.seal, check.head().seq, check.head().hash) {
+            if let Some(f) = check_seal(&checker, &loaded.seal, check.head().seq, check.head().hash)
+            {
                 report.faults.push(f);
             }
             return Ok(report);
@@ -152,9 +197,19 @@ impl Service {
         // One snapshot for seals, events and registry, so concurrent writers cannot make an
         // intact journal look inconsistent.
         let mut snapshot = self.store.snapshot().await?;
-        let seals: BTreeMap<String, SealRow> =
-            snapshot.seals().await?.into_iter().map(|s| (s.incident.clone(), s)).collect();
-        let mut walk = Walk { checker: &checker, seals, seen: BTreeMap::new(), current: None, report };
+        let seals: BTreeMap<String, SealRow> = snapshot
+            .seals()
+            .await?
+            .into_iter()
+            .map(|s| (s.incident.clone(), s))
+            .collect();
+        let mut walk = Walk {
+            checker: &checker,
+            seals,
+            seen: BTreeMap::new(),
+            current: None,
+            report,
+        };
         snapshot
             .each_event(|e| {
                 walk.event(e);
@@ -164,13 +219,26 @@ impl Service {
         let registry = snapshot.registry().await?;
         snapshot.finish().await?;
         walk.finish_current();
-        let Walk { seals, seen, mut report, .. } = walk;
+        let Walk {
+            seals,
+            seen,
+            mut report,
+            ..
+        } = walk;
 
         for seal in seals.values().filter(|s| !seen.contains_key(&s.incident)) {
-            report.faults.push(fault(Some(&seal.incident), None, "every event of this incident is gone (incident deleted?)"));
+            report.faults.push(fault(
+                Some(&seal.incident),
+                None,
+                "every event of this incident is gone (incident deleted?)",
+            ));
         }
         match registry {
-            None => report.faults.push(fault(None, None, "the signed registry of incidents is missing")),
+            None => report.faults.push(fault(
+                None,
+                None,
+                "the signed registry of incidents is missing",
+            )),
             Some(reg) => {
                 if !checker.check_registry(reg.count.max(0) as u64, &reg.signature) {
                     report.faults.push(fault(None, None, "the registry's signature does not match the journal key (registry edited?)"));
@@ -180,17 +248,39 @@ impl Service {
                 let mut expected = 1;
                 for o in ordinals {
                     if o > expected {
-                        let gap = if o - expected == 1 { format!("#{expected}") } else { format!("#{expected}–#{}", o - 1) };
+                        let gap = if o - expected == 1 {
+                            format!("#{expected}")
+                        } else {
+                            format!("#{expected}–#{}", o - 1)
+                        };
                         report.faults.push(fault(None, None, format!("incident {gap} of {} is missing from the registry (incident deleted?)", reg.count)));
                     }
                     expected = o + 1;
                 }
                 let found = seals.len() as i64;
                 if found < reg.count && expected <= reg.count {
-                    let gap = if reg.count == expected { format!("#{expected}") } else { format!("#{expected}–#{}", reg.count) };
-                    report.faults.push(fault(None, None, format!("incident {gap} of {} is missing (incident deleted?)", reg.count)));
+                    let gap = if reg.count == expected {
+                        format!("#{expected}")
+                    } else {
+                        format!("#{expected}–#{}", reg.count)
+                    };
+                    report.faults.push(fault(
+                        None,
+                        None,
+                        format!(
+                            "incident {gap} of {} is missing (incident deleted?)",
+                            reg.count
+                        ),
+                    ));
                 } else if found > reg.count {
-                    report.faults.push(fault(None, None, format!("the registry counts {} incidents but {found} are sealed", reg.count)));
+                    report.faults.push(fault(
+                        None,
+                        None,
+                        format!(
+                            "the registry counts {} incidents but {found} are sealed",
+                            reg.count
+                        ),
+                    ));
                 }
             }
         }

@@ -27,7 +27,10 @@ fn race(fb: &Fb, processes: usize, script: &str) -> Vec<Output> {
             })
         })
         .collect();
-    handles.into_iter().map(|h| h.join().expect("thread")).collect()
+    handles
+        .into_iter()
+        .map(|h| h.join().expect("thread"))
+        .collect()
 }
 
 fn distinct_ids_from_two_declaring_processes(fb: &Fb) {
@@ -35,9 +38,20 @@ fn distinct_ids_from_two_declaring_processes(fb: &Fb) {
     let outputs = race(fb, 2, script);
     let mut ids = BTreeSet::new();
     for out in &outputs {
-        assert!(out.status.success(), "a declare failed: {}", String::from_utf8_lossy(&out.stderr));
-        assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
-        for line in String::from_utf8_lossy(&out.stdout).lines().filter(|l| l.starts_with("INC-")) {
+        assert!(
+            out.status.success(),
+            "a declare failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for line in String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| l.starts_with("INC-"))
+        {
             assert!(ids.insert(line.to_string()), "duplicate id {line}");
         }
     }
@@ -48,16 +62,28 @@ fn distinct_ids_from_two_declaring_processes(fb: &Fb) {
 
 fn one_chain_under_concurrent_appends(fb: &Fb) {
     let id = fb.declare("shared incident", "P2");
-    let script = format!(r#"i=0; while [ $i -lt 25 ]; do "$FB" note {id} "writer {{p}} note $i" >/dev/null || exit 1; i=$((i+1)); done"#);
+    let script = format!(
+        r#"i=0; while [ $i -lt 25 ]; do "$FB" note {id} "writer {{p}} note $i" >/dev/null || exit 1; i=$((i+1)); done"#
+    );
     for out in race(fb, 4, &script) {
-        assert!(out.status.success(), "an append failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "an append failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let timeline = fb.json(&["timeline", &id]);
     let events = timeline["events"].as_array().expect("events");
     assert_eq!(events.len(), 101);
-    let seqs: Vec<i64> = events.iter().map(|e| e["seq"].as_i64().unwrap_or(0)).collect();
+    let seqs: Vec<i64> = events
+        .iter()
+        .map(|e| e["seq"].as_i64().unwrap_or(0))
+        .collect();
     assert_eq!(seqs, (1..=101).collect::<Vec<_>>());
-    let notes: BTreeSet<&str> = events.iter().filter_map(|e| e["payload"]["text"].as_str()).collect();
+    let notes: BTreeSet<&str> = events
+        .iter()
+        .filter_map(|e| e["payload"]["text"].as_str())
+        .collect();
     assert_eq!(notes.len(), 100, "every note landed exactly once");
     let (code, out) = fb.verify();
     assert_eq!(code, 0, "{out}");

@@ -32,13 +32,18 @@ fn acknowledged_events_survive_kill_9() {
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(20) {
         std::thread::sleep(Duration::from_millis(100));
-        let done = std::fs::read_to_string(&acked).map(|t| t.lines().count()).unwrap_or(0);
+        let done = std::fs::read_to_string(&acked)
+            .map(|t| t.lines().count())
+            .unwrap_or(0);
         if done >= 40 {
             break;
         }
     }
     let pgid = child.id() as i32;
-    let killed = Command::new("kill").args(["-9", "--", &format!("-{pgid}")]).status().expect("kill");
+    let killed = Command::new("kill")
+        .args(["-9", "--", &format!("-{pgid}")])
+        .status()
+        .expect("kill");
     assert!(killed.success());
     let _ = child.wait();
 
@@ -47,7 +52,11 @@ fn acknowledged_events_survive_kill_9() {
         .lines()
         .map(|i| format!("burst {i}"))
         .collect();
-    assert!(acked.len() >= 20, "the burst was too short to mean anything: {}", acked.len());
+    assert!(
+        acked.len() >= 20,
+        "the burst was too short to mean anything: {}",
+        acked.len()
+    );
     let timeline = fb.json(&["timeline", &id]);
     let recorded: BTreeSet<String> = timeline["events"]
         .as_array()

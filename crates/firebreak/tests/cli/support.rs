@@ -20,12 +20,18 @@ pub fn binary() -> PathBuf {
 impl Fb {
     /// A new, uninitialised data directory on the SQLite default.
     pub fn new() -> Fb {
-        Fb { dir: tempfile::tempdir().expect("tempdir"), database: None }
+        Fb {
+            dir: tempfile::tempdir().expect("tempdir"),
+            database: None,
+        }
     }
 
     /// A new data directory whose database is `url`.
     pub fn with_database(url: &str) -> Fb {
-        Fb { dir: tempfile::tempdir().expect("tempdir"), database: Some(url.to_string()) }
+        Fb {
+            dir: tempfile::tempdir().expect("tempdir"),
+            database: Some(url.to_string()),
+        }
     }
 
     /// An initialised one.
@@ -61,7 +67,12 @@ impl Fb {
     /// `firebreak ARGS…`.
     pub fn cmd(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(binary());
-        for var in ["FIREBREAK_DATABASE_URL", "FIREBREAK_CONFIG", "FIREBREAK_DATA_DIR", "FIREBREAK_USER"] {
+        for var in [
+            "FIREBREAK_DATABASE_URL",
+            "FIREBREAK_CONFIG",
+            "FIREBREAK_DATA_DIR",
+            "FIREBREAK_USER",
+        ] {
             cmd.env_remove(var);
         }
         cmd.envs(self.env()).args(args);
@@ -73,7 +84,11 @@ impl Fb {
         let mut all = vec!["--json"];
         all.extend_from_slice(args);
         let out = self.cmd(&all).output().expect("run");
-        assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         serde_json::from_slice(&out.stdout).expect("JSON output")
     }
 
@@ -86,12 +101,17 @@ impl Fb {
     /// Runs `firebreak verify` and returns (exit code, stdout).
     pub fn verify(&self) -> (i32, String) {
         let out = self.cmd(&["verify"]).output().expect("run");
-        (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
     }
 
     /// Number of events in an incident's timeline.
     pub fn event_count(&self, id: &str) -> usize {
-        self.json(&["timeline", id])["events"].as_array().map_or(0, Vec::len)
+        self.json(&["timeline", id])["events"]
+            .as_array()
+            .map_or(0, Vec::len)
     }
 
     /// Writes a file in the scratch area and returns its path.
@@ -111,12 +131,17 @@ impl Fb {
 pub fn sql(db: &Path, statements: &[&str]) {
     use sqlx::{Connection, Executor};
     let url = format!("sqlite://{}?mode=rw", db.display());
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     rt.block_on(async {
         sqlx::any::install_default_drivers();
         let mut conn = sqlx::AnyConnection::connect(&url).await.expect("connect");
         for s in statements {
-            conn.execute(sqlx::AssertSqlSafe(s.to_string())).await.unwrap_or_else(|e| panic!("{s}: {e}"));
+            conn.execute(sqlx::AssertSqlSafe(s.to_string()))
+                .await
+                .unwrap_or_else(|e| panic!("{s}: {e}"));
         }
         conn.close().await.expect("close");
     });
@@ -124,5 +149,9 @@ pub fn sql(db: &Path, statements: &[&str]) {
 
 /// Runs a future to completion on a fresh runtime.
 pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime").block_on(f)
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(f)
 }
