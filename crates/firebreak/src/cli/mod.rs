@@ -1,5 +1,5 @@
 //! The command line: one file per command group, each turning parsed arguments into calls on the
-//! [`Service`](crate::service::Service) and rendering the result as a table or JSON.
+//! [`Service`] and rendering the result as a table or JSON.
 //!
 //! Exit codes: 0 success, 1 error (one line on stderr, nothing recorded), 2 usage error,
 //! 3 `verify` found tampering.

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Installs firebreak (`cargo install --locked --path crates/firebreak`) and walks through one
+# incident from declaration to resolution, printing each command before running it.
+#
+# The walk-through uses your real firebreak setup: the default data directory
+# (~/.local/share/firebreak, or $XDG_DATA_HOME/firebreak) with its SQLite database, unless
+# FIREBREAK_DATA_DIR points elsewhere. The incident it declares stays there, so you can keep
+# working with it afterwards. Running the script again is safe: `init` keeps what exists and the
+# walk-through declares one more incident.
+#
+#   FIREBREAK_DATA_DIR=$(mktemp -d) scripts/quickstart.sh    # try it without touching your data
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+# Prints a command the way you would type it.
+print_command() {
+    local shown="" arg
+    for arg in "$@"; do
+        if [[ $arg =~ ^[A-Za-z0-9_./:=+@%,-]+$ ]]; then
+            shown+=" $arg"
+        else
+            arg=${arg//\\/\\\\}
+            arg=${arg//\"/\\\"}
+            arg=${arg//\$/\\\$}
+            arg=${arg//\`/\\\`}
+            shown+=" \"$arg\""
+        fi
+    done
+    printf '\n$%s\n' "$shown"
+}
+
+# Prints a command, then runs it.
+show_and_run() {
+    print_command "$@"
+    "$@"
+}
+
+explain() { printf '\n# %s\n' "$*"; }
+
+bin_dir="${CARGO_INSTALL_ROOT:-${CARGO_HOME:-$HOME/.cargo}}/bin"
+case ":$PATH:" in
+    *":$bin_dir:"*) on_path=yes ;;
+    *) on_path=no ;;
+esac
+
+explain "Build and install firebreak into $bin_dir (a few minutes the first time)."
+show_and_run cargo install --locked --path crates/firebreak
+
+# Use the binary just installed, even if another firebreak comes earlier on PATH.
+export PATH="$bin_dir:$PATH"
+command -v firebreak >/dev/null || {
+    echo "quickstart: firebreak was installed but is not in $bin_dir; is install.root set in your cargo config?" >&2
+    exit 1
+}
+
+me="${FIREBREAK_USER:-${USER:-$(id -un)}}"
+
+explain "Create the data directory, the journal's signing key, a config file and the database." \
+    "Safe to repeat: existing keys, config and incidents are kept."
+show_and_run firebreak init
+
+explain "The severity policy: how soon each level must be acknowledged and updated."
+show_and_run firebreak policy
+
+explain "Declare an incident. --json gives machine-readable output; this script takes the id from it."
+declare_command=(firebreak --json declare "Checkout returns 502 errors" --sev P2 --commander "$me"
+    --summary "Roughly a third of checkout requests fail with 502 since the last deploy")
+print_command "${declare_command[@]}"
+json=$("${declare_command[@]}")
+id=$(grep -oE '"id": *"INC-[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9]+"' <<<"$json" | head -n 1 | grep -oE 'INC-[0-9-]+' || true)
+if [[ -z $id ]]; then
+    echo "quickstart: could not find the new incident's id in the output of firebreak declare" >&2
+    exit 1
+fi
+echo "Declared $id with $me as commander."
+
+explain "Every incident with its response clock."
+show_and_run firebreak ls
+
+explain "Acknowledge it: someone owns the response, the acknowledge clock stops."
+show_and_run firebreak ack "$id"
+
+explain "Tick item 3 of the first-15-minutes checklist (a commander is named)."
+show_and_run firebreak checklist tick "$id" initial 3
+
+explain "Notes go on the timeline and count as a stakeholder update."
+show_and_run firebreak note "$id" "Upstream connection pool exhausted since the 14:00 deploy; rolling back"
+
+explain "An action item to follow up, due in a week."
+show_and_run firebreak action add "$id" "Alert when the checkout 502 rate passes 1% for 5 minutes" \
+    --owner "$me" --due +7d
+
+explain "The damage has stopped spreading: contained."
+show_and_run firebreak status "$id" contained --reason "Rolled back to the previous release"
+
+explain "Service is back to normal: resolved."
+show_and_run firebreak status "$id" resolved --reason "502 rate back to zero for 30 minutes"
+
+explain "The incident as it stands: clocks, roles, checklists, action items, notes."
+show_and_run firebreak show "$id"
+
+explain "Every recorded event, in order: this is the hash-chained journal."
+show_and_run firebreak timeline "$id"
+
+explain "Recompute every hash and check every signature (exit code 3 would mean tampering)."
+show_and_run firebreak verify
+
+cat <<EOF
+
+Done. $id is resolved and kept in your firebreak data; carry on with, for example:
+  firebreak action ls                          # open action items across incidents
+  firebreak action done $id 1
+  firebreak status $id closed --reason "review held"
+  firebreak --help                             # every command; docs/guide.md explains them
+EOF
+if [[ $on_path == no ]]; then
+    # shellcheck disable=SC2016 # the user is to type $PATH literally
+    printf '\nNote: %s is not on your PATH; add it, e.g.\n  export PATH="%s:%s"\n' "$bin_dir" "$bin_dir" '$PATH'
+fi

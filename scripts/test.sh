@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# Runs firebreak's whole test suite: `cargo test --workspace --locked`, plus any arguments given
+# here (e.g. `scripts/test.sh -- --nocapture`), and prints the total at the end.
+#
+# The storage and CLI tests need a PostgreSQL server; they create and drop their own databases
+# through FIREBREAK_TEST_POSTGRES_URL and fail (never skip) without one. So, before testing:
+#
+#   - FIREBREAK_TEST_POSTGRES_URL already set: used as given, nothing else is checked.
+#   - a server answers on 127.0.0.1:5432: used.
+#   - otherwise (Debian/Ubuntu): PostgreSQL is installed with apt-get if missing, the cluster on
+#     port 5432 is started (created first if there is none), and we wait for it.
+#
+# Debian's default TCP authentication asks for a password, so when a password-less login over
+# TCP fails and postgres/postgres does not work either, the postgres role's password is set to
+# "postgres" through the local socket. The server is left running afterwards.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+readonly PG_HOST=127.0.0.1
+readonly PG_PORT=5432
+readonly WAIT_SECONDS=30
+
+say() { printf 'test.sh: %s\n' "$*"; }
+die() {
+    printf 'test.sh: error: %s\n' "$*" >&2
+    exit 1
+}
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# Masks the password in a URL for printing.
+redact() { sed -E 's#(://[^:/@]*):[^@/]*@#\1:***@#' <<<"$1"; }
+
+# Runs a command as root: directly, or through sudo when we are not root.
+as_root() {
+    if [[ $EUID -eq 0 ]]; then
+        "$@"
+    elif have sudo; then
+        sudo "$@"
+    else
+        die "need root to run '$*' (no sudo found); install and start PostgreSQL yourself, or set FIREBREAK_TEST_POSTGRES_URL"
+    fi
+}
+
+# Runs a command as the postgres OS user, from / so it does not complain about our directory.
+as_postgres() {
+    local cmd
+    printf -v cmd '%q ' "$@"
+    if [[ $EUID -eq 0 ]]; then
+        (cd / && su postgres -s /bin/sh -c "$cmd")
+    elif have sudo; then
+        (cd / && sudo -u postgres "$@")
+    else
+        die "need root or sudo to act as the postgres user"
+    fi
+}
+
+# Whether the server accepts connections on PG_HOST:PG_PORT.
+server_up() {
+    if have pg_isready; then
+        pg_isready -q -h "$PG_HOST" -p "$PG_PORT"
+    else
+        (exec 3<>"/dev/tcp/$PG_HOST/$PG_PORT") 2>/dev/null
+    fi
+}
+
+# Whether `psql` can log in as postgres over TCP, without a password (no argument) or with one.
+can_login() {
+    local env_args=(-u PGPASSWORD PGPASSFILE=/nonexistent/firebreak-pgpass)
+    [[ $# -gt 0 ]] && env_args+=("PGPASSWORD=$1")
+    env "${env_args[@]}" psql -w -X -q -At \
+        -d "postgresql://postgres@$PG_HOST:$PG_PORT/postgres" -c 'SELECT 1' >/dev/null 2>&1
+}
+
+server_installed() {
+    have pg_ctlcluster && compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null
+}
+
+install_server() {
+    have apt-get || die "PostgreSQL is not installed and this is not a Debian-like system; install it, or set FIREBREAK_TEST_POSTGRES_URL"
+    say "PostgreSQL is not installed; installing it with apt-get"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q </dev/null
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+        postgresql </dev/null
+}
+
+# Starts the cluster that listens on PG_PORT, creating one when there is no cluster at all.
+start_cluster() {
+    local version name port status line
+    line=$(pg_lsclusters -h 2>/dev/null | awk -v p="$PG_PORT" '$3 == p { print; exit }')
+    if [[ -z $line ]]; then
+        if [[ -n $(pg_lsclusters -h 2>/dev/null) ]]; then
+            pg_lsclusters >&2 || true
+            die "PostgreSQL clusters exist, but none on port $PG_PORT; start one there, or set FIREBREAK_TEST_POSTGRES_URL"
+        fi
+        version=$(for server in /usr/lib/postgresql/*/bin/postgres; do
+            server=${server#/usr/lib/postgresql/}
+            echo "${server%%/*}"
+        done | sort -V | tail -n 1)
+        say "creating PostgreSQL $version cluster 'main' on port $PG_PORT"
+        as_root pg_createcluster --port "$PG_PORT" "$version" main </dev/null
+        line=$(pg_lsclusters -h | awk -v p="$PG_PORT" '$3 == p { print; exit }')
+        [[ -n $line ]] || die "pg_createcluster did not create a cluster on port $PG_PORT"
+    fi
+    read -r version name port status _ <<<"$line"
+    if [[ $status != online* ]]; then
+        say "starting PostgreSQL $version cluster '$name' on port $port"
+        as_root pg_ctlcluster --skip-systemctl-redirect "$version" "$name" start </dev/null
+    fi
+}
+
+wait_for_server() {
+    local i
+    for ((i = 0; i < WAIT_SECONDS; i++)); do
+        server_up && return 0
+        sleep 1
+    done
+    die "PostgreSQL did not accept connections on $PG_HOST:$PG_PORT within ${WAIT_SECONDS}s (see /var/log/postgresql/)"
+}
+
+# Picks the URL the tests connect through, setting the postgres password only if no other way in
+# works. With trust authentication the password in the URL is ignored.
+choose_url() {
+    local url="postgres://postgres:postgres@$PG_HOST:$PG_PORT/postgres"
+    if ! have psql; then
+        auth="not checked: psql is not installed"
+    elif can_login; then
+        auth="no password needed"
+    elif can_login postgres; then
+        auth="password login"
+    else
+        say "password-less login over TCP refused; setting the postgres role's password to 'postgres'"
+        as_postgres psql -X -q -p "$PG_PORT" -c "ALTER USER postgres PASSWORD 'postgres'" \
+            || die "could not set the postgres password through the local socket; set FIREBREAK_TEST_POSTGRES_URL"
+        can_login postgres \
+            || die "still cannot log in to $PG_HOST:$PG_PORT as postgres; check pg_hba.conf, or set FIREBREAK_TEST_POSTGRES_URL"
+        auth="password login, password just set"
+    fi
+    export FIREBREAK_TEST_POSTGRES_URL="$url"
+}
+
+server_version() {
+    have psql || return 0
+    PGPASSWORD=postgres PGPASSFILE=/nonexistent/firebreak-pgpass psql -w -X -q -At \
+        -d "$FIREBREAK_TEST_POSTGRES_URL" -c 'SHOW server_version' 2>/dev/null | awk '{ print $1 }' || true
+}
+
+if [[ -n ${FIREBREAK_TEST_POSTGRES_URL:-} ]]; then
+    say "PostgreSQL: using FIREBREAK_TEST_POSTGRES_URL=$(redact "$FIREBREAK_TEST_POSTGRES_URL") as given"
+else
+    origin="already running"
+    if ! server_up; then
+        server_installed || install_server
+        start_cluster
+        wait_for_server
+        origin="started by this script"
+    fi
+    auth=""
+    choose_url
+    version=$(server_version)
+    say "PostgreSQL${version:+ $version} at $PG_HOST:$PG_PORT ($origin; $auth)" \
+        "— FIREBREAK_TEST_POSTGRES_URL=$(redact "$FIREBREAK_TEST_POSTGRES_URL")"
+fi
+
+# Keep cargo's output as it is, and end with one total over all test binaries: cargo's own last
+# line is usually a doc-test binary's "0 passed", which says nothing about the run.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+cargo test --workspace --locked "$@" 2>&1 | tee "$log" || status=$?
+awk '/^test result:/ {
+        runs++
+        for (i = 2; i <= NF; i++) {
+            if ($i == "passed;") passed += $(i - 1)
+            if ($i == "failed;") failed += $(i - 1)
+            if ($i == "ignored;") ignored += $(i - 1)
+        }
+    }
+    END { if (runs) printf "\ntests: %d passed, %d failed, %d skipped\n", passed, failed, ignored }' "$log"
+exit "$status"
