@@ -224,7 +224,37 @@ impl ChainCheck {
     }
 
     /// Checks the next stored event and advances, or names what is wrong with it.
+    pub fn check(&mut self, e: &StoredEvent) -> Result<(), ChainFault> {
+        self.advance(e).map(|_| ())
+    }
+
+    /// Checks the next stored event, advances, and returns it as a trusted [`Event`].
     pub fn next(&mut self, e: &StoredEvent) -> Result<Event, ChainFault> {
+        let (prev, hash) = self.advance(e)?;
+        let fault = |what: &str| ChainFault {
+            incident: self.incident.clone(),
+            seq: e.seq,
+            what: what.into(),
+        };
+        let incident = e
+            .incident
+            .parse()
+            .map_err(|_| fault("the incident id is malformed (edited?)"))?;
+        let at = Timestamp::from_microsecond(e.at)
+            .map_err(|_| fault("its timestamp is out of range (edited?)"))?;
+        Ok(Event {
+            incident,
+            seq: self.head.seq,
+            at,
+            actor: e.actor.clone(),
+            kind: e.kind.clone(),
+            payload: e.payload.clone(),
+            prev,
+            hash,
+        })
+    }
+
+    fn advance(&mut self, e: &StoredEvent) -> Result<(Digest, Digest), ChainFault> {
         let fault = |what: String| ChainFault {
             incident: self.incident.clone(),
             seq: e.seq,
@@ -257,7 +287,7 @@ impl ChainCheck {
         }
         let actual = hash_event(
             &e.incident,
-            e.seq as u64,
+            expected,
             e.at,
             &e.actor,
             &e.kind,
@@ -269,26 +299,11 @@ impl ChainCheck {
                 "its content does not match its hash (edited?)".into(),
             ));
         }
-        let incident = e
-            .incident
-            .parse()
-            .map_err(|_| fault("the incident id is malformed (edited?)".into()))?;
-        let at = Timestamp::from_microsecond(e.at)
-            .map_err(|_| fault("its timestamp is out of range (edited?)".into()))?;
         self.head = Head {
             seq: expected,
             hash,
         };
-        Ok(Event {
-            incident,
-            seq: expected,
-            at,
-            actor: e.actor.clone(),
-            kind: e.kind.clone(),
-            payload: e.payload.clone(),
-            prev,
-            hash,
-        })
+        Ok((prev, hash))
     }
 }
 

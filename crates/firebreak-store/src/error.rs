@@ -34,4 +34,7 @@ pub enum StoreError {
     /// The database reported an error.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// SQLite reported an error on the read path.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
 }

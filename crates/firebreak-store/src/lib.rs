@@ -16,7 +16,9 @@
 pub mod backend;
 mod error;
 pub mod projection;
+mod rows;
 pub mod schema;
+mod sqlite;
 mod store;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -4,8 +4,9 @@
 use firebreak_core::Status;
 use firebreak_core::summary::Summary;
 use jiff::Timestamp;
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
+
+use crate::rows::Columns;
 
 use crate::error::StoreError;
 
@@ -19,6 +20,8 @@ pub struct ListFilter {
     pub status: Option<Status>,
     /// Only this severity (exact name).
     pub severity: Option<String>,
+    /// At most this many, newest first.
+    pub limit: Option<u64>,
 }
 
 const COLUMNS: &str = "id, title, severity, status, started_at, detected_at, acknowledged_at, \
@@ -40,6 +43,9 @@ pub(crate) fn list_sql(filter: &ListFilter) -> String {
         sql.push_str(&format!(" AND severity = ${n}"));
     }
     sql.push_str(" ORDER BY day DESC, number DESC");
+    if let Some(limit) = filter.limit {
+        sql.push_str(&format!(" LIMIT {limit}"));
+    }
     sql
 }
 
@@ -48,43 +54,42 @@ fn ts(micros: i64, column: &str) -> Result<Timestamp, StoreError> {
         .map_err(|_| StoreError::Corrupt(format!("incidents.{column} = {micros} is not a time")))
 }
 
-fn opt_ts(row: &AnyRow, column: &str) -> Result<Option<Timestamp>, StoreError> {
-    row.try_get::<Option<i64>, _>(column)?
-        .map(|m| ts(m, column))
-        .transpose()
+fn opt_ts(micros: Option<i64>, column: &str) -> Result<Option<Timestamp>, StoreError> {
+    micros.map(|m| ts(m, column)).transpose()
 }
 
-pub(crate) fn decode(row: &AnyRow) -> Result<Summary, StoreError> {
+/// A summary row selected with the list query's columns.
+pub(crate) fn decode(row: &impl Columns) -> Result<Summary, StoreError> {
     let corrupt = |what: String| StoreError::Corrupt(what);
-    let id: String = row.try_get("id")?;
-    let status: String = row.try_get("status")?;
-    let due: Option<String> = row.try_get("next_action_due")?;
+    let id = row.text(0)?;
+    let status = row.text(3)?;
+    let due = row.opt_text(14)?;
     Ok(Summary {
         id: id
             .parse()
             .map_err(|e| corrupt(format!("incidents.id: {e}")))?,
-        title: row.try_get("title")?,
-        severity: row.try_get("severity")?,
+        title: row.text(1)?,
+        severity: row.text(2)?,
         status: status
             .parse()
             .map_err(|e| corrupt(format!("incidents.status: {e}")))?,
-        started_at: ts(row.try_get("started_at")?, "started_at")?,
-        detected_at: ts(row.try_get("detected_at")?, "detected_at")?,
-        acknowledged_at: opt_ts(row, "acknowledged_at")?,
-        contained_at: opt_ts(row, "contained_at")?,
-        resolved_at: opt_ts(row, "resolved_at")?,
-        closed_at: opt_ts(row, "closed_at")?,
-        commander: row.try_get("commander")?,
-        last_update_at: ts(row.try_get("last_update_at")?, "last_update_at")?,
-        updated_at: ts(row.try_get("updated_at")?, "updated_at")?,
-        open_actions: u32::try_from(row.try_get::<i64, _>("open_actions")?).unwrap_or(u32::MAX),
+        started_at: ts(row.int(4)?, "started_at")?,
+        detected_at: ts(row.int(5)?, "detected_at")?,
+        acknowledged_at: opt_ts(row.opt_int(6)?, "acknowledged_at")?,
+        contained_at: opt_ts(row.opt_int(7)?, "contained_at")?,
+        resolved_at: opt_ts(row.opt_int(8)?, "resolved_at")?,
+        closed_at: opt_ts(row.opt_int(9)?, "closed_at")?,
+        commander: row.opt_text(10)?,
+        last_update_at: ts(row.int(11)?, "last_update_at")?,
+        updated_at: ts(row.int(12)?, "updated_at")?,
+        open_actions: u32::try_from(row.int(13)?).unwrap_or(u32::MAX),
         next_action_due: due
             .map(|d| {
                 d.parse()
                     .map_err(|_| corrupt(format!("incidents.next_action_due = {d:?}")))
             })
             .transpose()?,
-        events: u64::try_from(row.try_get::<i64, _>("events")?).unwrap_or(0),
+        events: u64::try_from(row.int(15)?).unwrap_or(0),
     })
 }
 

@@ -35,8 +35,13 @@ CREATE TABLE seals (
     hash TEXT NOT NULL,
     signature TEXT NOT NULL
 );
+";
+
+// Listing walks the incidents newest first: keyed by (day, number), a WITHOUT ROWID table
+// is read in key order with no index lookups.
+const V1_SQLITE: &str = "
 CREATE TABLE incidents (
-    id TEXT PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
     day TEXT NOT NULL,
     number BIGINT NOT NULL,
     title TEXT NOT NULL,
@@ -53,12 +58,9 @@ CREATE TABLE incidents (
     updated_at BIGINT NOT NULL,
     open_actions BIGINT NOT NULL,
     next_action_due TEXT,
-    events BIGINT NOT NULL
-);
-CREATE INDEX incidents_order ON incidents (day DESC, number DESC);
-";
-
-const V1_SQLITE_EVENTS: &str = "
+    events BIGINT NOT NULL,
+    PRIMARY KEY (day, number)
+) WITHOUT ROWID;
 CREATE TABLE events (
     incident TEXT NOT NULL,
     seq BIGINT NOT NULL,
@@ -72,7 +74,28 @@ CREATE TABLE events (
 ) WITHOUT ROWID;
 ";
 
-const V1_POSTGRES_EVENTS: &str = "
+const V1_POSTGRES: &str = "
+CREATE TABLE incidents (
+    id TEXT NOT NULL UNIQUE,
+    day TEXT NOT NULL,
+    number BIGINT NOT NULL,
+    title TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    status TEXT NOT NULL,
+    started_at BIGINT NOT NULL,
+    detected_at BIGINT NOT NULL,
+    acknowledged_at BIGINT,
+    contained_at BIGINT,
+    resolved_at BIGINT,
+    closed_at BIGINT,
+    commander TEXT,
+    last_update_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    open_actions BIGINT NOT NULL,
+    next_action_due TEXT,
+    events BIGINT NOT NULL,
+    PRIMARY KEY (day, number)
+);
 CREATE TABLE events (
     incident TEXT NOT NULL,
     seq BIGINT NOT NULL,
@@ -88,8 +111,8 @@ CREATE TABLE events (
 
 fn migration(backend: Backend, version: i64) -> Vec<&'static str> {
     match (version, backend) {
-        (1, Backend::Sqlite) => vec![V1_COMMON, V1_SQLITE_EVENTS],
-        (1, Backend::Postgres) => vec![V1_COMMON, V1_POSTGRES_EVENTS],
+        (1, Backend::Sqlite) => vec![V1_COMMON, V1_SQLITE],
+        (1, Backend::Postgres) => vec![V1_COMMON, V1_POSTGRES],
         _ => Vec::new(),
     }
 }

@@ -4,14 +4,16 @@ use firebreak_core::IncidentId;
 use firebreak_core::journal::{Event, Head, StoredEvent};
 use firebreak_core::summary::Summary;
 use futures_util::TryStreamExt;
+use std::path::PathBuf;
+
 use jiff::civil::Date;
-use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, AnyPool, AssertSqlSafe, Row, Transaction};
 
 use crate::backend::{Backend, redact};
 use crate::error::StoreError;
 use crate::projection::{self, ListFilter};
 use crate::schema;
+use crate::{rows, sqlite};
 
 /// Whether opening may create the schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,29 +75,8 @@ pub struct RegistryRow {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
-}
-
-fn stored_event(row: &AnyRow) -> Result<StoredEvent, sqlx::Error> {
-    Ok(StoredEvent {
-        incident: row.try_get("incident")?,
-        seq: row.try_get("seq")?,
-        at: row.try_get("at")?,
-        actor: row.try_get("actor")?,
-        kind: row.try_get("kind")?,
-        payload: row.try_get("payload")?,
-        prev: row.try_get("prev")?,
-        hash: row.try_get("hash")?,
-    })
-}
-
-fn seal_row(r: &AnyRow) -> Result<SealRow, sqlx::Error> {
-    Ok(SealRow {
-        incident: r.try_get("incident")?,
-        ordinal: r.try_get("ordinal")?,
-        seq: r.try_get("seq")?,
-        hash: r.try_get("hash")?,
-        signature: r.try_get("signature")?,
-    })
+    /// The database file, for SQLite's read path (see [`crate::sqlite`]).
+    sqlite_file: Option<PathBuf>,
 }
 
 async fn insert_events(conn: &mut AnyConnection, events: &[Event]) -> Result<(), StoreError> {
@@ -131,8 +112,16 @@ impl Store {
     /// version. A database from a newer firebreak is refused without being modified.
     pub async fn open(url: &str, mode: OpenMode) -> Result<Self, StoreError> {
         let backend = Backend::of(url)?;
+        let sqlite_file = match backend {
+            Backend::Sqlite => Some(sqlite::path_of(url)?),
+            Backend::Postgres => None,
+        };
         let pool = backend.pool(url, 4).await?;
-        let store = Store { pool, backend };
+        let store = Store {
+            pool,
+            backend,
+            sqlite_file,
+        };
         let mut conn = store.pool.acquire().await?;
         let found = schema::version(&mut conn, backend).await?;
         match found {
@@ -287,9 +276,16 @@ impl Store {
     /// Opens a consistent read-only view: every read through it sees the database as of one
     /// moment, however many writers commit meanwhile.
     pub async fn snapshot(&self) -> Result<Snapshot, StoreError> {
-        Ok(Snapshot {
-            tx: self.pool.begin_with(self.backend.begin_read()).await?,
-        })
+        match &self.sqlite_file {
+            Some(path) => {
+                let conn = sqlite::connect(path)?;
+                conn.execute_batch(self.backend.begin_read())?;
+                Ok(Snapshot::Sqlite(conn))
+            }
+            None => Ok(Snapshot::Sqlx(
+                self.pool.begin_with(self.backend.begin_read()).await?,
+            )),
+        }
     }
 
     /// An incident's stored events and seal, read consistently.
@@ -303,12 +299,25 @@ impl Store {
     /// Incident summaries, newest first.
     pub async fn list(&self, filter: &ListFilter) -> Result<Vec<Summary>, StoreError> {
         let sql = projection::list_sql(filter);
-        let mut query = sqlx::query(AssertSqlSafe(sql));
-        if let Some(status) = filter.status {
-            query = query.bind(status.as_str());
+        let status = filter.status.map(|s| s.as_str());
+        let binds: Vec<&str> = status
+            .into_iter()
+            .chain(filter.severity.as_deref())
+            .collect();
+        if let Some(path) = &self.sqlite_file {
+            let conn = sqlite::connect(path)?;
+            let params: Vec<&dyn rusqlite::ToSql> =
+                binds.iter().map(|b| b as &dyn rusqlite::ToSql).collect();
+            let mut out = Vec::new();
+            sqlite::each_row(&conn, &sql, &params, |row| {
+                out.push(projection::decode(row)?);
+                Ok(())
+            })?;
+            return Ok(out);
         }
-        if let Some(severity) = &filter.severity {
-            query = query.bind(severity.clone());
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for b in binds {
+            query = query.bind(b);
         }
         let rows = query.fetch_all(&self.pool).await?;
         rows.iter().map(projection::decode).collect()
@@ -329,33 +338,58 @@ impl Store {
 }
 
 /// A read-only view of the database as of one moment (see [`Store::snapshot`]).
-pub struct Snapshot {
-    tx: Transaction<'static, Any>,
+pub enum Snapshot {
+    /// PostgreSQL: a REPEATABLE READ transaction.
+    Sqlx(Transaction<'static, Any>),
+    /// SQLite: a read transaction on the fast read path.
+    Sqlite(rusqlite::Connection),
 }
+
+const SEAL_OF: &str =
+    "SELECT incident, ordinal, seq, hash, signature FROM seals WHERE incident = $1";
+const EVENTS_OF: &str = "SELECT incident, seq, at, actor, kind, payload, prev, hash FROM events WHERE incident = $1 ORDER BY seq";
+const ALL_EVENTS: &str =
+    "SELECT incident, seq, at, actor, kind, payload, prev, hash FROM events ORDER BY incident, seq";
+const ALL_SEALS: &str =
+    "SELECT incident, ordinal, seq, hash, signature FROM seals ORDER BY ordinal";
+const REGISTRY: &str = "SELECT count, signature FROM registry WHERE singleton = 1";
 
 impl Snapshot {
     /// An incident's stored events and seal.
     pub async fn load(&mut self, id: &IncidentId) -> Result<Loaded, StoreError> {
         let key = id.to_string();
-        let seal = sqlx::query(
-            "SELECT incident, ordinal, seq, hash, signature FROM seals WHERE incident = $1",
-        )
-        .bind(&key)
-        .fetch_optional(&mut *self.tx)
-        .await?
-        .ok_or_else(|| StoreError::NoSuchIncident(key.clone()))?;
-        let seal = seal_row(&seal)?;
-        let rows = sqlx::query(
-            "SELECT incident, seq, at, actor, kind, payload, prev, hash FROM events \
-             WHERE incident = $1 ORDER BY seq",
-        )
-        .bind(&key)
-        .fetch_all(&mut *self.tx)
-        .await?;
-        let events = rows
-            .iter()
-            .map(stored_event)
-            .collect::<Result<Vec<_>, _>>()?;
+        let missing = || StoreError::NoSuchIncident(key.clone());
+        let mut events = Vec::new();
+        let seal = match self {
+            Snapshot::Sqlite(conn) => {
+                let mut seal = None;
+                sqlite::each_row(conn, SEAL_OF, &[&key], |r| {
+                    seal = Some(rows::seal(r)?);
+                    Ok(())
+                })?;
+                let seal = seal.ok_or_else(missing)?;
+                sqlite::each_row(conn, EVENTS_OF, &[&key], |r| {
+                    events.push(rows::event(r)?);
+                    Ok(())
+                })?;
+                seal
+            }
+            Snapshot::Sqlx(tx) => {
+                let row = sqlx::query(SEAL_OF)
+                    .bind(&key)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                let seal = rows::seal(&row.ok_or_else(missing)?)?;
+                for r in sqlx::query(EVENTS_OF)
+                    .bind(&key)
+                    .fetch_all(&mut **tx)
+                    .await?
+                {
+                    events.push(rows::event(&r)?);
+                }
+                seal
+            }
+        };
         Ok(Loaded { events, seal })
     }
 
@@ -365,43 +399,72 @@ impl Snapshot {
         &mut self,
         mut each: impl FnMut(StoredEvent) -> Result<(), E>,
     ) -> Result<(), E> {
-        let mut rows = sqlx::query(
-            "SELECT incident, seq, at, actor, kind, payload, prev, hash FROM events ORDER BY incident, seq",
-        )
-        .fetch(&mut *self.tx);
-        while let Some(row) = rows.try_next().await.map_err(StoreError::from)? {
-            each(stored_event(&row).map_err(StoreError::from)?)?;
+        match self {
+            Snapshot::Sqlite(conn) => {
+                let mut stopped: Option<E> = None;
+                let read = sqlite::each_row(conn, ALL_EVENTS, &[], |r| {
+                    if let Err(e) = each(rows::event(r)?) {
+                        stopped = Some(e);
+                        return Err(StoreError::Corrupt("stopped".into()));
+                    }
+                    Ok(())
+                });
+                match (stopped, read) {
+                    (Some(e), _) => Err(e),
+                    (None, Err(e)) => Err(e.into()),
+                    (None, Ok(())) => Ok(()),
+                }
+            }
+            Snapshot::Sqlx(tx) => {
+                let mut rows = sqlx::query(ALL_EVENTS).fetch(&mut **tx);
+                while let Some(row) = rows.try_next().await.map_err(StoreError::from)? {
+                    each(rows::event(&row)?)?;
+                }
+                Ok(())
+            }
         }
-        Ok(())
     }
 
     /// Every seal, by ordinal.
     pub async fn seals(&mut self) -> Result<Vec<SealRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT incident, ordinal, seq, hash, signature FROM seals ORDER BY ordinal",
-        )
-        .fetch_all(&mut *self.tx)
-        .await?;
-        rows.iter().map(|r| Ok(seal_row(r)?)).collect()
+        let mut out = Vec::new();
+        match self {
+            Snapshot::Sqlite(conn) => sqlite::each_row(conn, ALL_SEALS, &[], |r| {
+                out.push(rows::seal(r)?);
+                Ok(())
+            })?,
+            Snapshot::Sqlx(tx) => {
+                for r in sqlx::query(ALL_SEALS).fetch_all(&mut **tx).await? {
+                    out.push(rows::seal(&r)?);
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// The registry row, if present.
     pub async fn registry(&mut self) -> Result<Option<RegistryRow>, StoreError> {
-        let row = sqlx::query("SELECT count, signature FROM registry WHERE singleton = 1")
-            .fetch_optional(&mut *self.tx)
-            .await?;
-        row.map(|r| {
-            Ok(RegistryRow {
-                count: r.try_get("count")?,
-                signature: r.try_get("signature")?,
-            })
-        })
-        .transpose()
+        let mut out = None;
+        match self {
+            Snapshot::Sqlite(conn) => sqlite::each_row(conn, REGISTRY, &[], |r| {
+                out = Some(rows::registry(r)?);
+                Ok(())
+            })?,
+            Snapshot::Sqlx(tx) => {
+                if let Some(r) = sqlx::query(REGISTRY).fetch_optional(&mut **tx).await? {
+                    out = Some(rows::registry(&r)?);
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// Ends the view.
     pub async fn finish(self) -> Result<(), StoreError> {
-        self.tx.rollback().await?;
+        match self {
+            Snapshot::Sqlite(conn) => conn.execute_batch("COMMIT")?,
+            Snapshot::Sqlx(tx) => tx.rollback().await?,
+        }
         Ok(())
     }
 }

@@ -37,7 +37,8 @@ impl Out {
             && io::stdout().is_terminal()
             && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
         Self {
-            stream: Box::new(io::stdout().lock()),
+            // Block-buffered: a 10,000-row listing is a few writes, not one per line.
+            stream: Box::new(io::BufWriter::with_capacity(64 * 1024, io::stdout().lock())),
             colour,
             json,
         }
@@ -94,7 +95,11 @@ impl Out {
         for row in &table.rows {
             buf.clear();
             for (i, (text, tone)) in row.iter().enumerate() {
-                buf.push_str(&self.paint(text, *tone));
+                if self.colour && *tone != Tone::Plain {
+                    buf.push_str(&self.paint(text, *tone));
+                } else {
+                    buf.push_str(text);
+                }
                 if i < last {
                     let pad = widths[i] - text.chars().count() + 2;
                     buf.extend(std::iter::repeat_n(' ', pad));

@@ -27,10 +27,17 @@ pub struct Args {
     /// Only incidents with a late acknowledgement, update or action item.
     #[arg(long)]
     pub overdue: bool,
-    /// Show at most this many (newest first).
-    #[arg(long)]
+    /// Show at most this many (newest first). The table shows the 50 newest unless told
+    /// otherwise; `--json` lists every match.
+    #[arg(long, conflicts_with = "all")]
     pub limit: Option<usize>,
+    /// Show every matching incident in the table.
+    #[arg(long)]
+    pub all: bool,
 }
+
+/// How many rows the table shows by default: a screenful of the newest, not a scroll of years.
+const TABLE_DEFAULT: usize = 50;
 
 #[derive(Serialize)]
 struct Row<'a> {
@@ -46,10 +53,20 @@ pub async fn run(ctx: &mut Context, args: Args) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let service = ctx.service().await?;
+    // Overdue is a clock question answered after reading, so a limit can only go to the
+    // database when no overdue filter follows it.
+    let wanted = match (args.limit, args.all || ctx.out.json) {
+        (Some(n), _) => Some(n),
+        (None, true) => None,
+        (None, false) => Some(TABLE_DEFAULT),
+    };
+    // One more than shown tells whether anything was left out.
+    let limit = wanted.filter(|_| !args.overdue).map(|n| n as u64 + 1);
     let filter = ListFilter {
         open: args.open,
         status: args.status,
         severity,
+        limit,
     };
     let summaries = service.store().list(&filter).await?;
     let now = Timestamp::now();
@@ -60,10 +77,12 @@ pub async fn run(ctx: &mut Context, args: Args) -> anyhow::Result<ExitCode> {
             clocks: Clocks::of(s, &policy, now),
         })
         .filter(|r| !args.overdue || r.clocks.overdue())
-        .take(args.limit.unwrap_or(usize::MAX))
         .collect();
+    let shown = wanted.unwrap_or(usize::MAX).min(rows.len());
+    let more = rows.len() > shown;
+    let rows = &rows[..shown];
     if ctx.out.json {
-        ctx.out.json(&rows)?;
+        ctx.out.json(rows)?;
         return Ok(ExitCode::SUCCESS);
     }
     if rows.is_empty() {
@@ -71,7 +90,7 @@ pub async fn run(ctx: &mut Context, args: Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let mut table = Table::new(&["ID", "SEV", "STATUS", "TITLE", "CLOCK", "COMMANDER"]);
-    for r in &rows {
+    for r in rows {
         let s = r.summary;
         let sev_tone = match policy.rank(&s.severity) {
             0 if s.status.is_open() => Tone::Alarm,
@@ -96,5 +115,10 @@ pub async fn run(ctx: &mut Context, args: Args) -> anyhow::Result<ExitCode> {
         ]);
     }
     ctx.out.table(&table)?;
+    if more {
+        let note = format!("showing the {shown} newest; --all for every match, --limit N for more");
+        let note = ctx.out.paint(&note, Tone::Dim);
+        ctx.out.line(note)?;
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -152,7 +152,7 @@ impl Walk<'_> {
         }
         if let Some((check, _, broken)) = self.current.as_mut()
             && !*broken
-            && let Err(f) = check.next(&e)
+            && let Err(f) = check.check(&e)
         {
             *broken = true;
             self.report.faults.push(Fault {
@@ -178,7 +178,7 @@ impl Service {
             report.incidents = 1;
             for e in &loaded.events {
                 report.events += 1;
-                if let Err(f) = check.next(e) {
+                if let Err(f) = check.check(e) {
                     report.faults.push(Fault {
                         incident: Some(f.incident),
                         seq: Some(f.seq),

@@ -313,3 +313,23 @@ fn a_closed_pipe_is_not_an_error() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn the_table_says_when_it_left_incidents_out() {
+    let fb = Fb::init();
+    for n in 0..3 {
+        fb.declare(&format!("incident {n}"), "P3");
+    }
+    fb.cmd(&["ls", "--limit", "2"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("-003").and(predicate::str::contains("showing the 2 newest")),
+        )
+        .stdout(predicate::str::contains("-001").not());
+    fb.cmd(&["ls", "--all"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("showing").not());
+    assert_eq!(fb.json(&["ls"]).as_array().map(Vec::len), Some(3));
+}
