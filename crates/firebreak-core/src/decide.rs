@@ -85,8 +85,8 @@ pub fn declare(
         .map(|s| text("summary", s, TEXT_MAX))
         .transpose()?;
     let severity = policy.level(d.severity)?.name.clone();
-    let detected_at = d.detected_at.unwrap_or(d.now);
-    let started_at = d.started_at.unwrap_or(detected_at);
+    let detected_at = crate::journal::precise(d.detected_at.unwrap_or(d.now));
+    let started_at = crate::journal::precise(d.started_at.unwrap_or(detected_at));
     if detected_at > d.now || started_at > d.now {
         return Err(DomainError::Invalid(
             "start and detection times cannot be in the future".into(),

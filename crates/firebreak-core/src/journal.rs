@@ -116,9 +116,15 @@ pub fn hash_event(
     Digest(h.finalize().into())
 }
 
-/// Truncates a timestamp to the microsecond precision the journal stores.
+/// A timestamp as the journal stores it: unix microseconds.
 pub fn to_micros(at: Timestamp) -> i64 {
     at.as_microsecond()
+}
+
+/// Truncates a timestamp to the journal's microsecond precision, so that a time reads back
+/// exactly as it was recorded.
+pub fn precise(at: Timestamp) -> Timestamp {
+    Timestamp::from_microsecond(at.as_microsecond()).unwrap_or(at)
 }
 
 impl Event {
@@ -130,7 +136,7 @@ impl Event {
         actor: &str,
         changes: &[Change],
     ) -> Vec<Event> {
-        let at = Timestamp::from_microsecond(to_micros(at)).unwrap_or(at);
+        let at = precise(at);
         let id = incident.to_string();
         let mut head = head;
         changes

@@ -102,6 +102,11 @@ impl Settings {
     /// The database URL to connect to; `create` allows making the default SQLite file.
     pub fn database_url(&self, create: bool) -> String {
         match &self.database {
+            // An explicit SQLite URL without a mode may be created by `init` only.
+            Some(url) if create && url.starts_with("sqlite:") && !url.contains("mode=") => {
+                let sep = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{sep}mode=rwc")
+            }
             Some(url) => url.clone(),
             None => sqlite_url(&self.data_dir.join(DATABASE_FILE), create),
         }

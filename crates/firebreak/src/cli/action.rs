@@ -100,12 +100,13 @@ pub async fn run(ctx: &mut Context, command: Command) -> anyhow::Result<ExitCode
                     .map(|s| s.id)
                     .collect(),
             };
+            let every_incident = id.is_none();
             let mut listed = Vec::new();
             for id in ids {
                 let (incident, _) = service.incident(&id).await?;
                 for item in incident.actions {
                     let late = item.is_overdue(today);
-                    if overdue && !late {
+                    if (overdue && !late) || (every_incident && item.done.is_some()) {
                         continue;
                     }
                     listed.push(Listed {

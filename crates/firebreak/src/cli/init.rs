@@ -60,7 +60,21 @@ pub async fn run(ctx: &mut Context, args: Args) -> anyhow::Result<ExitCode> {
     } else {
         false
     };
+    let store = Store::open(&ctx.settings.database_url(true), OpenMode::Create).await?;
+    let mut snapshot = store.snapshot().await?;
+    let registry = snapshot.registry().await?;
+    snapshot.finish().await?;
     let made_key = !dir.join(PRIVATE_KEY_FILE).exists();
+    // A database already signed by another data directory's key (a team sharing PostgreSQL)
+    // must be joined with that key, or every seal this one writes would read as forged.
+    if made_key && registry.is_some() {
+        anyhow::bail!(
+            "{} is already in use with another journal key; copy {PRIVATE_KEY_FILE} and journal.pub \
+             from the data directory that first ran init into {}",
+            ctx.settings.database_display(),
+            dir.display()
+        );
+    }
     let sealer = if made_key {
         Sealer::create(&dir)?
     } else {
@@ -73,7 +87,15 @@ pub async fn run(ctx: &mut Context, args: Args) -> anyhow::Result<ExitCode> {
             dir.display()
         );
     }
-    let store = Store::open(&ctx.settings.database_url(true), OpenMode::Create).await?;
+    if let Some(reg) = &registry
+        && !public.check_registry(reg.count.max(0) as u64, &reg.signature)
+    {
+        anyhow::bail!(
+            "{} was initialised with a different journal key than the one in {}; use that key",
+            ctx.settings.database_display(),
+            dir.display()
+        );
+    }
     store.ensure_registry(&sealer.registry(0)).await?;
     store.close().await;
     let policy = &ctx.settings.config.policy;

@@ -333,3 +333,26 @@ fn the_table_says_when_it_left_incidents_out() {
         .stdout(predicate::str::contains("showing").not());
     assert_eq!(fb.json(&["ls"]).as_array().map(Vec::len), Some(3));
 }
+
+#[test]
+fn a_second_data_directory_cannot_join_a_database_with_a_new_key() {
+    let first = Fb::init();
+    let url = format!("sqlite://{}", first.db_file().display());
+    let second = Fb::with_database(&url);
+    second
+        .cmd(&["init"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "already in use with another journal key",
+        ));
+    assert!(!second.data_dir().join("journal.key").exists());
+    // With the first key copied over, it joins.
+    std::fs::create_dir_all(second.data_dir()).expect("mkdir");
+    for f in ["journal.key", "journal.pub"] {
+        std::fs::copy(first.data_dir().join(f), second.data_dir().join(f)).expect("copy");
+    }
+    second.cmd(&["init"]).assert().success();
+    second.declare("from the second seat", "P3");
+    assert_eq!(first.verify().0, 0);
+}
