@@ -37,9 +37,9 @@ CREATE TABLE seals (
 );
 ";
 
-// Listing walks the incidents newest first: keyed by (day, number), a WITHOUT ROWID table
-// is read in key order with no index lookups.
-const V1_SQLITE: &str = "
+// Listing walks the incidents newest first: keyed by (day, number), it is a backward walk of
+// the key. On SQLite both big tables are WITHOUT ROWID, so reads in key order need no lookups.
+const V1_INCIDENTS: &str = "
 CREATE TABLE incidents (
     id TEXT NOT NULL UNIQUE,
     day TEXT NOT NULL,
@@ -60,7 +60,9 @@ CREATE TABLE incidents (
     next_action_due TEXT,
     events BIGINT NOT NULL,
     PRIMARY KEY (day, number)
-) WITHOUT ROWID;
+)";
+
+const V1_EVENTS: &str = "
 CREATE TABLE events (
     incident TEXT NOT NULL,
     seq BIGINT NOT NULL,
@@ -71,49 +73,33 @@ CREATE TABLE events (
     prev TEXT NOT NULL,
     hash TEXT NOT NULL,
     PRIMARY KEY (incident, seq)
-) WITHOUT ROWID;
-";
+)";
 
-const V1_POSTGRES: &str = "
-CREATE TABLE incidents (
-    id TEXT NOT NULL UNIQUE,
-    day TEXT NOT NULL,
-    number BIGINT NOT NULL,
-    title TEXT NOT NULL,
-    severity TEXT NOT NULL,
-    status TEXT NOT NULL,
-    started_at BIGINT NOT NULL,
-    detected_at BIGINT NOT NULL,
-    acknowledged_at BIGINT,
-    contained_at BIGINT,
-    resolved_at BIGINT,
-    closed_at BIGINT,
-    commander TEXT,
-    last_update_at BIGINT NOT NULL,
-    updated_at BIGINT NOT NULL,
-    open_actions BIGINT NOT NULL,
-    next_action_due TEXT,
-    events BIGINT NOT NULL,
-    PRIMARY KEY (day, number)
-);
-CREATE TABLE events (
-    incident TEXT NOT NULL,
-    seq BIGINT NOT NULL,
-    at BIGINT NOT NULL,
-    actor TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    payload TEXT NOT NULL,
-    prev TEXT NOT NULL,
-    hash TEXT NOT NULL,
-    PRIMARY KEY (incident, seq)
-);
-";
-
-fn migration(backend: Backend, version: i64) -> Vec<&'static str> {
-    match (version, backend) {
-        (1, Backend::Sqlite) => vec![V1_COMMON, V1_SQLITE],
-        (1, Backend::Postgres) => vec![V1_COMMON, V1_POSTGRES],
+fn migration(backend: Backend, version: i64) -> Vec<String> {
+    let clustered = match backend {
+        Backend::Sqlite => " WITHOUT ROWID",
+        Backend::Postgres => "",
+    };
+    match version {
+        1 => vec![
+            V1_COMMON.to_string(),
+            format!("{V1_INCIDENTS}{clustered};"),
+            format!("{V1_EVENTS}{clustered};"),
+        ],
         _ => Vec::new(),
+    }
+}
+
+/// Whether `found` is this build's version; a newer one is an error that leaves it untouched.
+pub(crate) fn is_current(found: Option<i64>, url: &str) -> Result<bool, StoreError> {
+    match found {
+        Some(v) if v > CURRENT => Err(StoreError::TooNew {
+            url: crate::backend::redact(url),
+            found: v,
+            known: CURRENT,
+        }),
+        Some(v) => Ok(v == CURRENT),
+        None => Ok(false),
     }
 }
 
@@ -157,7 +143,8 @@ pub(crate) async fn migrate(
     let start = from.unwrap_or(0);
     for version in start + 1..=CURRENT {
         for ddl in migration(backend, version) {
-            conn.execute(sqlx::raw_sql(ddl)).await?;
+            conn.execute(sqlx::raw_sql(sqlx::AssertSqlSafe(ddl)))
+                .await?;
         }
     }
     sqlx::query(

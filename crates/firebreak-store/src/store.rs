@@ -124,19 +124,11 @@ impl Store {
         };
         let mut conn = store.pool.acquire().await?;
         let found = schema::version(&mut conn, backend).await?;
-        match found {
-            Some(v) if v > schema::CURRENT => {
-                return Err(StoreError::TooNew {
-                    url: redact(url),
-                    found: v,
-                    known: schema::CURRENT,
-                });
-            }
-            Some(v) if v == schema::CURRENT => return Ok(store),
-            None if mode == OpenMode::Existing => {
-                return Err(StoreError::NotInitialized(redact(url)));
-            }
-            _ => {}
+        if schema::is_current(found, url)? {
+            return Ok(store);
+        }
+        if found.is_none() && mode == OpenMode::Existing {
+            return Err(StoreError::NotInitialized(redact(url)));
         }
         drop(conn);
         let mut tx = store.pool.begin_with(backend.begin_write()).await?;
@@ -148,16 +140,8 @@ impl Store {
         }
         // Re-read under the lock: another process may have set it up meanwhile.
         let found = schema::version(&mut tx, backend).await?;
-        match found {
-            Some(v) if v > schema::CURRENT => {
-                return Err(StoreError::TooNew {
-                    url: redact(url),
-                    found: v,
-                    known: schema::CURRENT,
-                });
-            }
-            Some(v) if v == schema::CURRENT => {}
-            _ => schema::migrate(&mut tx, backend, found).await?,
+        if !schema::is_current(found, url)? {
+            schema::migrate(&mut tx, backend, found).await?;
         }
         tx.commit().await?;
         Ok(store)
