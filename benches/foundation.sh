@@ -9,7 +9,7 @@
 # 2. seeds two real, signed stores (once; they are kept and reused):
 #      ls10k — 10,000 incidents of 5 events;  v1m — 1,000 incidents of 1,000 events (1,000,000);
 # 3. times with hyperfine (warm cache, after warm-up runs):
-#      firebreak ls, ls --json, ls --limit 50 on ls10k, and `sqlite3` printing the same rows;
+#      firebreak ls, ls --json, ls --all (every row) on ls10k, and `sqlite3` printing the same rows;
 #      firebreak verify on v1m, and `sqlite3` reading every event / `sha256sum` of the file;
 # 4. runs the criterion append benchmark (crates/firebreak/benches/append.rs) on SQLite and, if
 #    a server answers, on a throwaway PostgreSQL database it creates and drops;
@@ -102,7 +102,7 @@ say "timing ls on 10,000 incidents"
 ls_cmds=(
     -n "firebreak ls" "$fb --data-dir $ls10k ls"
     -n "firebreak ls --json" "$fb --data-dir $ls10k --json ls"
-    -n "firebreak ls --limit 50" "$fb --data-dir $ls10k ls --limit 50"
+    -n "firebreak ls --all" "$fb --data-dir $ls10k ls --all"
 )
 if have sqlite3; then
     ls_cmds+=(-n "sqlite3 (same rows)"
@@ -168,7 +168,7 @@ row() { printf '  %-44s %14s   %-18s %s\n' "$@"; }
 row "measure" "result" "target" ""
 ls_mean=$(mean_of ls "firebreak ls")
 row "firebreak ls, 10,000 incidents" "$(ms "$ls_mean")" "≤ 30 ms" "$(verdict "$ls_mean" 0.030 max)"
-for name in "firebreak ls --json" "firebreak ls --limit 50" "sqlite3 (same rows)"; do
+for name in "firebreak ls --json" "firebreak ls --all" "sqlite3 (same rows)"; do
     m=$(mean_of ls "$name")
     [[ -n $m ]] && row "  $name" "$(ms "$m")" "" ""
 done
