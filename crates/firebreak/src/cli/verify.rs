@@ -34,7 +34,11 @@ pub async fn run(ctx: &mut Context, args: Args) -> anyhow::Result<ExitCode> {
         let line = ctx.out.paint(&format!("✗ {f}"), Tone::Alarm);
         ctx.out.line(line)?;
     }
-    let scope = format!("{} incidents, {} events", report.incidents, report.events);
+    let scope = format!(
+        "{}, {}",
+        count(report.incidents, "incident"),
+        count(report.events, "event")
+    );
     if report.ok() {
         let line = ctx.out.paint(
             &format!(
@@ -51,16 +55,27 @@ pub async fn run(ctx: &mut Context, args: Args) -> anyhow::Result<ExitCode> {
     Ok(code)
 }
 
+/// "1 incident", "2 incidents".
+fn count(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 pub async fn reindex(ctx: &mut Context) -> anyhow::Result<ExitCode> {
     let service = ctx.service().await?;
     let report = service.reindex().await?;
     if ctx.out.json {
         ctx.out.json(&report)?;
     } else {
-        ctx.out.line(format!(
-            "rebuilt the list of {} incidents from {} events",
-            report.incidents, report.events
-        ))?;
+        let (incidents, events) = (
+            count(report.incidents, "incident"),
+            count(report.events, "event"),
+        );
+        ctx.out
+            .line(format!("rebuilt the list of {incidents} from {events}"))?;
     }
     Ok(ExitCode::SUCCESS)
 }

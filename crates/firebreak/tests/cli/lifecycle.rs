@@ -277,7 +277,7 @@ fn reindex_rebuilds_the_list_from_the_journal() {
     fb.cmd(&["reindex"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("1 incidents from 2 events"));
+        .stdout(predicate::str::contains("1 incident from 2 events"));
     let rows = fb.json(&["ls"]);
     assert_eq!(rows[0]["id"], id.as_str());
     assert!(rows[0]["acknowledged_at"].is_string());
