@@ -7,6 +7,7 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 use crate::checklist::Checklist;
+use crate::run::{RunFinished, RunStarted, StepOutcome, StepRecorded};
 use crate::status::Status;
 
 /// One change to an incident.
@@ -83,6 +84,12 @@ pub enum Change {
         /// Its number.
         number: u32,
     },
+    /// A runbook run began in this incident.
+    RunStarted(RunStarted),
+    /// A runbook step was run, confirmed, declined or skipped.
+    StepRecorded(StepRecorded),
+    /// A runbook run ended.
+    RunFinished(RunFinished),
 }
 
 /// What a declaration records.
@@ -101,6 +108,24 @@ pub struct Declared {
     pub detected_at: Timestamp,
     /// The checklists this incident works through.
     pub checklists: Vec<Checklist>,
+}
+
+/// Sorts object keys at every depth. serde_json keeps insertion order when any crate in the
+/// build enables its `preserve_order` feature, so the canonical order is made here, not
+/// assumed.
+fn canonical(value: serde_json::Value) -> serde_json::Value {
+    match value {
+        serde_json::Value::Object(map) => {
+            let mut entries: Vec<(String, serde_json::Value)> =
+                map.into_iter().map(|(k, v)| (k, canonical(v))).collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            serde_json::Value::Object(entries.into_iter().collect())
+        }
+        serde_json::Value::Array(items) => {
+            serde_json::Value::Array(items.into_iter().map(canonical).collect())
+        }
+        other => other,
+    }
 }
 
 /// Why an event's payload could not be read back as a change.
@@ -123,7 +148,7 @@ impl Change {
             .and_then(|k| k.as_str().map(str::to_string))
             .unwrap_or_default();
         let payload = payload.unwrap_or_else(|| serde_json::Value::Object(Default::default()));
-        (kind, payload.to_string())
+        (kind, canonical(payload).to_string())
     }
 
     /// Reads a change back from its stored kind and payload.
@@ -180,6 +205,46 @@ impl Change {
                 format!("action item {number} added: {text}{owner}{due}")
             }
             Change::ActionDone { number } => format!("action item {number} done"),
+            Change::RunStarted(r) => {
+                let commit = r
+                    .commit
+                    .as_ref()
+                    .map(|c| format!(" at commit {}", &c[..c.len().min(12)]))
+                    .unwrap_or_default();
+                format!(
+                    "runbook {}#{} started (run {}, runbook sha256 {}{commit})",
+                    r.runbook,
+                    r.procedure,
+                    r.run,
+                    &r.digest[..r.digest.len().min(12)]
+                )
+            }
+            Change::StepRecorded(s) => {
+                let outcome = match s.outcome {
+                    StepOutcome::Succeeded => "succeeded".to_string(),
+                    StepOutcome::Failed => match (s.exit_code, s.signal) {
+                        (Some(code), _) => format!("failed (exit {code})"),
+                        (None, Some(sig)) => format!("failed (signal {sig})"),
+                        _ => "failed".to_string(),
+                    },
+                    StepOutcome::TimedOut => "timed out, killed".to_string(),
+                    StepOutcome::Interrupted => "interrupted".to_string(),
+                    StepOutcome::Confirmed => "confirmed".to_string(),
+                    StepOutcome::Declined => "declined".to_string(),
+                    StepOutcome::Skipped => "skipped".to_string(),
+                    StepOutcome::Refused => "refused: no evidence yet".to_string(),
+                };
+                let output = s
+                    .stdout
+                    .as_ref()
+                    .map(|o| format!(", output sha256 {}", &o.sha256[..o.sha256.len().min(12)]))
+                    .unwrap_or_default();
+                format!(
+                    "step {} “{}” [{}] {outcome}{output}",
+                    s.step, s.title, s.safety
+                )
+            }
+            Change::RunFinished(f) => format!("run {} {}", f.run, f.outcome),
         }
     }
 }
@@ -204,6 +269,30 @@ mod tests {
         assert_eq!(Change::decode(&kind, &payload).expect("decodes"), c);
         let (kind, payload) = Change::Acknowledged {}.encode();
         assert_eq!((kind.as_str(), payload.as_str()), ("acknowledged", "{}"));
+    }
+
+    #[test]
+    fn nested_payloads_are_canonical_too() {
+        let c = Change::RunStarted(crate::run::RunStarted {
+            run: "r".into(),
+            runbook: "disk".into(),
+            procedure: "disk".into(),
+            digest: "d".into(),
+            commit: None,
+            steps: 2,
+            params: [
+                ("ZED".to_string(), "1".to_string()),
+                ("ALPHA".to_string(), "2".to_string()),
+            ]
+            .into(),
+            allow_destructive: true,
+            phases: vec![],
+        });
+        let (_, payload) = c.encode();
+        assert_eq!(
+            payload,
+            r#"{"allow_destructive":true,"digest":"d","params":{"ALPHA":"2","ZED":"1"},"procedure":"disk","run":"r","runbook":"disk","steps":2}"#
+        );
     }
 
     #[test]

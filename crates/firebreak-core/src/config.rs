@@ -38,6 +38,21 @@ pub struct FileConfig {
     pub policy: PolicyConfig,
     /// Checklist templates; when given they replace the defaults.
     pub checklists: Option<Spanned<Vec<ChecklistTemplate>>>,
+    /// Runbook settings.
+    #[serde(default)]
+    pub runbooks: RunbooksConfig,
+}
+
+/// The `[runbooks]` table.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunbooksConfig {
+    /// Directories of user runbooks (relative paths are relative to the config file). A user
+    /// runbook with a built-in's name replaces it.
+    #[serde(default)]
+    pub dirs: Vec<PathBuf>,
+    /// Default per-step timeout (`5m` when unset).
+    pub timeout: Option<Spanned<String>>,
 }
 
 /// The `[policy]` table.
@@ -59,6 +74,10 @@ pub struct Config {
     pub policy: Policy,
     /// Checklist templates.
     pub checklists: Vec<ChecklistTemplate>,
+    /// User runbook directories, absolute.
+    pub runbook_dirs: Vec<PathBuf>,
+    /// Default per-step timeout.
+    pub step_timeout: std::time::Duration,
     /// The file it came from, if any.
     pub source: Option<PathBuf>,
 }
@@ -69,10 +88,15 @@ impl Default for Config {
             database: None,
             policy: Policy::preset("default").unwrap_or_else(|| unreachable!("shipped preset")),
             checklists: checklist::defaults(),
+            runbook_dirs: Vec::new(),
+            step_timeout: DEFAULT_STEP_TIMEOUT,
             source: None,
         }
     }
 }
+
+/// Per-step timeout when neither the config, the runbook nor the command line sets one.
+pub const DEFAULT_STEP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// A config file that cannot be used, located as `file:line:col` where possible.
 #[derive(Debug, thiserror::Error)]
@@ -182,10 +206,25 @@ impl Config {
             }
             None => checklist::defaults(),
         };
+        let base = path.parent().unwrap_or(Path::new("."));
+        let runbook_dirs = file.runbooks.dirs.iter().map(|d| base.join(d)).collect();
+        let step_timeout = match file.runbooks.timeout {
+            Some(t) => {
+                let at = t.span().start;
+                crate::duration::parse(t.get_ref())
+                    .ok()
+                    .filter(|d| d.is_positive())
+                    .and_then(|d| std::time::Duration::try_from(d).ok())
+                    .ok_or_else(|| invalid(at, format!("runbooks.timeout {:?} is not a positive duration such as 90s or 5m", t.get_ref())))?
+            }
+            None => DEFAULT_STEP_TIMEOUT,
+        };
         Ok(Config {
             database: file.database,
             policy,
             checklists,
+            runbook_dirs,
+            step_timeout,
             source: Some(path.to_path_buf()),
         })
     }

@@ -347,6 +347,12 @@ pub fn finish_action(incident: &Incident, number: u32) -> Result<Vec<Change>, Do
     Ok(vec![Change::ActionDone { number }])
 }
 
+/// Records part of a runbook run (a start, a step, an end) in an open incident.
+pub fn run_record(incident: &Incident, change: &Change) -> Result<Vec<Change>, DomainError> {
+    open(incident)?;
+    Ok(vec![change.clone()])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

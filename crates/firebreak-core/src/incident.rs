@@ -12,6 +12,7 @@ use crate::change::Change;
 use crate::checklist::Checklist;
 use crate::id::IncidentId;
 use crate::journal::{Event, Head};
+use crate::run::StepOutcome;
 use crate::status::Status;
 
 /// Who did something, and when.
@@ -97,6 +98,8 @@ pub struct Incident {
     pub updated_at: Timestamp,
     /// How often it has been reopened.
     pub reopened: u32,
+    /// How many pieces of evidence have been collected.
+    pub evidence: u32,
     /// The chain head.
     pub head: Head,
 }
@@ -161,6 +164,7 @@ impl Incident {
             last_update_at: first.at,
             updated_at: first.at,
             reopened: 0,
+            evidence: 0,
             head: first.head(),
         };
         for e in events {
@@ -248,6 +252,12 @@ impl Incident {
                     a.done = Some(stamp());
                 }
             }
+            Change::StepRecorded(s) => {
+                if s.evidence && s.outcome == StepOutcome::Succeeded {
+                    self.evidence += 1;
+                }
+            }
+            Change::RunStarted(_) | Change::RunFinished(_) => {}
         }
         self.updated_at = e.at;
         self.head = e.head();

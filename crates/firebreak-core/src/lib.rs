@@ -7,6 +7,7 @@
 //! records every change ([`journal`], [`seal`]). It does not own storage (see
 //! `firebreak-store`) or presentation (see the `firebreak` binary).
 
+pub mod blob;
 pub mod change;
 pub mod checklist;
 pub mod clock;
@@ -18,6 +19,8 @@ pub mod id;
 pub mod incident;
 pub mod journal;
 pub mod policy;
+pub mod run;
+pub mod runbook;
 pub mod seal;
 pub mod status;
 pub mod summary;

@@ -5,5 +5,6 @@
 
 pub mod cli;
 pub mod output;
+pub mod runner;
 pub mod service;
 pub mod settings;

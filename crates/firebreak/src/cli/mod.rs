@@ -10,6 +10,7 @@ mod completions;
 mod declare;
 mod init;
 mod list;
+mod runbook;
 mod show;
 mod time;
 mod timeline;
@@ -98,6 +99,9 @@ pub enum Command {
     Reindex,
     /// Show the severity policy in force.
     Policy,
+    /// Markdown runbooks: list, show, lint, suggest, run.
+    #[command(subcommand)]
+    Runbook(runbook::Command),
     /// Print shell completions.
     Completions(completions::Args),
 }
@@ -187,6 +191,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Verify(a) => verify::run(&mut ctx, a).await,
             Command::Reindex => verify::reindex(&mut ctx).await,
             Command::Policy => init::policy(&mut ctx),
+            Command::Runbook(c) => runbook::run(&mut ctx, c).await,
             Command::Completions(_) => Ok(ExitCode::SUCCESS),
         };
         ctx.out.flush()?;

@@ -1,10 +1,13 @@
-//! `verify`: recompute every hash, check every chain against its signed seal, and check the
-//! signed registry, naming the first bad event of each incident.
+//! `verify`: recompute every hash, check every chain against its signed seal, check the
+//! signed registry, naming the first bad event of each incident, and re-hash the runbook step
+//! output the journal points to in the evidence store.
 
 use std::collections::BTreeMap;
 
 use firebreak_core::IncidentId;
-use firebreak_core::journal::{ChainCheck, Digest};
+use firebreak_core::blob::BlobStore;
+use firebreak_core::journal::{ChainCheck, Digest, StoredEvent};
+use firebreak_core::run::StepRecorded;
 use firebreak_core::seal::SealChecker;
 use firebreak_store::{SealRow, StoreError};
 use serde::Serialize;
@@ -50,6 +53,39 @@ impl VerifyReport {
     pub fn ok(&self) -> bool {
         self.faults.is_empty()
     }
+}
+
+/// Re-hashes the output a `step_recorded` event points to. The digest is part of the hashed
+/// event, so an edited or deleted output file is caught here even though the file itself is not
+/// in the database.
+fn check_outputs(blobs: &BlobStore, e: &StoredEvent) -> Vec<Fault> {
+    if e.kind != "step_recorded" {
+        return Vec::new();
+    }
+    let Ok(step) = serde_json::from_str::<StepRecorded>(&e.payload) else {
+        return Vec::new();
+    };
+    let mut faults = Vec::new();
+    for (stream, output) in [("stdout", &step.stdout), ("stderr", &step.stderr)] {
+        let Some(output) = output else { continue };
+        let what = match blobs.verify(&output.sha256) {
+            Ok(true) => continue,
+            Ok(false) => {
+                "is missing from this data directory's evidence store (deleted, or recorded on another host) or no longer matches its digest"
+            }
+            Err(_) => "cannot be read from the evidence store",
+        };
+        faults.push(fault(
+            Some(&e.incident),
+            Some(e.seq),
+            format!(
+                "the {stream} of runbook step {} (sha256 {}) {what}",
+                step.step,
+                &output.sha256[..output.sha256.len().min(12)]
+            ),
+        ));
+    }
+    faults
 }
 
 fn fault(incident: Option<&str>, seq: Option<i64>, what: impl Into<String>) -> Fault {
@@ -109,6 +145,7 @@ fn check_seal(
 
 struct Walk<'a> {
     checker: &'a SealChecker,
+    blobs: &'a BlobStore,
     seals: BTreeMap<String, SealRow>,
     seen: BTreeMap<String, ()>,
     current: Option<(ChainCheck, String, bool)>,
@@ -139,8 +176,10 @@ impl Walk<'_> {
         }
     }
 
-    fn event(&mut self, e: firebreak_core::journal::StoredEvent) {
+    fn event(&mut self, e: StoredEvent) {
         self.report.events += 1;
+        let outputs = check_outputs(self.blobs, &e);
+        self.report.faults.extend(outputs);
         let same = self
             .current
             .as_ref()
@@ -168,6 +207,7 @@ impl Service {
     /// Verifies one incident, or everything when `only` is `None`.
     pub async fn verify(&self, only: Option<&IncidentId>) -> Result<VerifyReport, ServiceError> {
         let checker = self.checker()?;
+        let blobs = BlobStore::in_data_dir(&self.data_dir);
         let mut report = VerifyReport {
             key: checker.fingerprint(),
             ..Default::default()
@@ -178,6 +218,7 @@ impl Service {
             report.incidents = 1;
             for e in &loaded.events {
                 report.events += 1;
+                report.faults.extend(check_outputs(&blobs, e));
                 if let Err(f) = check.check(e) {
                     report.faults.push(Fault {
                         incident: Some(f.incident),
@@ -205,6 +246,7 @@ impl Service {
             .collect();
         let mut walk = Walk {
             checker: &checker,
+            blobs: &blobs,
             seals,
             seen: BTreeMap::new(),
             current: None,

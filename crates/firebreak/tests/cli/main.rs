@@ -5,5 +5,6 @@ mod bad_input;
 mod concurrency;
 mod crash;
 mod lifecycle;
+mod runbook;
 mod support;
 mod tamper;

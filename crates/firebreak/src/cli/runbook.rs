@@ -1,0 +1,396 @@
+//! `firebreak runbook …`: list, show, lint, suggest and run Markdown runbooks.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use firebreak_core::IncidentId;
+use firebreak_core::blob::BlobStore;
+use firebreak_core::runbook::{self, Diagnostic, Level, Phase, Runbook, StepKind};
+use serde_json::json;
+
+use super::{Context, incident_id};
+use crate::output::{Table, Tone};
+use crate::runner::execute::{self, Answers, Ending, Journal, Plan};
+use crate::runner::library::{Library, Source, split_target};
+use crate::runner::params;
+use crate::runner::practice::PracticeLog;
+
+/// Runbook commands.
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// List the runbooks firebreak knows (built-in and from the config's directories).
+    Ls,
+    /// Show a runbook's procedures and steps with their safety classes.
+    Show(ShowArgs),
+    /// Check runbook files; prints FILE:LINE:COL diagnostics, exits 1 on errors.
+    Lint(LintArgs),
+    /// Rank runbooks for an incident by its title and summary.
+    Suggest(SuggestArgs),
+    /// Run a procedure step by step, recording every step in the incident's journal.
+    Run(RunArgs),
+}
+
+/// Arguments of `runbook show`.
+#[derive(Debug, clap::Args)]
+pub struct ShowArgs {
+    /// NAME, NAME#procedure, or a path to a Markdown file.
+    pub target: String,
+}
+
+/// Arguments of `runbook lint`.
+#[derive(Debug, clap::Args)]
+pub struct LintArgs {
+    /// Files to check (default: every runbook firebreak knows).
+    pub files: Vec<PathBuf>,
+    /// Exit 1 on warnings too.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// Arguments of `runbook suggest`.
+#[derive(Debug, clap::Args)]
+pub struct SuggestArgs {
+    /// Incident id.
+    #[arg(value_parser = incident_id)]
+    pub id: IncidentId,
+}
+
+/// Arguments of `runbook run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// NAME or NAME#procedure (or a path to a Markdown file).
+    pub target: String,
+    /// Record the run in this incident (without it, the run is practice).
+    #[arg(long, value_parser = incident_id)]
+    pub incident: Option<IncidentId>,
+    /// A parameter value, NAME=VALUE (repeatable).
+    #[arg(long = "set", value_name = "NAME=VALUE", value_parser = params::parse_set)]
+    pub sets: Vec<(String, String)>,
+    /// Show what would run, run nothing, record nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Run read-only steps without asking (mutating and destructive steps still ask).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Run destructive steps without typing their number (recorded on the run).
+    #[arg(long)]
+    pub allow_destructive: bool,
+    /// Continue the latest unfinished run of this procedure at its first unfinished step.
+    #[arg(long)]
+    pub resume: bool,
+    /// Only run steps of these phases (repeatable): diagnosis, evidence, containment, …
+    #[arg(long = "phase", value_name = "PHASE", value_parser = parse_phase)]
+    pub phases: Vec<Phase>,
+    /// Per-step timeout, overriding the runbook's and the config's (e.g. 30s, 10m).
+    #[arg(long, value_parser = parse_timeout)]
+    pub timeout: Option<Duration>,
+}
+
+fn parse_phase(text: &str) -> Result<Phase, String> {
+    Phase::parse(text).ok_or_else(|| {
+        let names: Vec<&str> = runbook::phase::ALL.iter().map(|p| p.as_str()).collect();
+        format!("unknown phase {text:?}; one of: {}", names.join(", "))
+    })
+}
+
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    let d = firebreak_core::duration::parse(text).map_err(|e| e.to_string())?;
+    Duration::try_from(d)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| format!("{text:?} is not a positive duration"))
+}
+
+/// Runs a runbook command.
+pub async fn run(ctx: &mut Context, command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Ls => list(ctx),
+        Command::Show(a) => show(ctx, a),
+        Command::Lint(a) => lint(ctx, a),
+        Command::Suggest(a) => suggest(ctx, a).await,
+        Command::Run(a) => run_procedure(ctx, a).await,
+    }
+}
+
+fn library(ctx: &Context) -> anyhow::Result<Library> {
+    Library::load(&ctx.settings.config.runbook_dirs)
+}
+
+/// Parses a source, refusing one with errors.
+fn parse_clean(source: &Source) -> anyhow::Result<Runbook> {
+    let (runbook, diagnostics) = source.parse();
+    if let Some(d) = diagnostics.iter().find(|d| d.level == Level::Error) {
+        anyhow::bail!("{}:{d} (see `firebreak runbook lint`)", source.origin);
+    }
+    Ok(runbook)
+}
+
+fn list(ctx: &mut Context) -> anyhow::Result<ExitCode> {
+    let library = library(ctx)?;
+    let mut rows = Vec::new();
+    for source in library.iter() {
+        let (rb, _) = source.parse();
+        rows.push((source.origin.to_string(), rb));
+    }
+    if ctx.out.json {
+        let items: Vec<_> = rows
+            .iter()
+            .map(|(origin, rb)| json!({"name": rb.name, "title": rb.title, "summary": rb.summary, "tags": rb.tags, "origin": origin,
+                "procedures": rb.procedures.iter().map(|p| &p.slug).collect::<Vec<_>>()}))
+            .collect();
+        ctx.out.json(&json!({ "runbooks": items }))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut table = Table::new(&["NAME", "STEPS", "ORIGIN", "TITLE"]);
+    for (origin, rb) in &rows {
+        let steps: usize = rb.procedures.iter().map(|p| p.steps.len()).sum();
+        table.row(vec![
+            (rb.name.clone(), Tone::Plain),
+            (steps.to_string(), Tone::Plain),
+            (origin.clone(), Tone::Dim),
+            (rb.title.clone(), Tone::Plain),
+        ]);
+    }
+    ctx.out.table(&table)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn show(ctx: &mut Context, args: ShowArgs) -> anyhow::Result<ExitCode> {
+    let (name, procedure) = split_target(&args.target);
+    let source = library(ctx)?.find(name)?;
+    let (rb, diagnostics) = source.parse();
+    let procedures: Vec<_> = match procedure {
+        Some(slug) => vec![rb.procedure(Some(slug)).map_err(anyhow::Error::msg)?],
+        None => rb.procedures.iter().collect(),
+    };
+    if ctx.out.json {
+        ctx.out.json(&json!({ "runbook": rb.name, "title": rb.title, "digest": rb.digest, "origin": source.origin.to_string(),
+            "params": rb.params, "procedures": procedures }))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    ctx.out.line(format!(
+        "{} — {}  ({}, sha256 {})",
+        rb.name,
+        rb.title,
+        source.origin,
+        &rb.digest[..12]
+    ))?;
+    for d in diagnostics.iter().filter(|d| d.level == Level::Error) {
+        ctx.out.line(format!("  {}:{d}", source.origin))?;
+    }
+    for p in procedures {
+        let group = p
+            .group
+            .as_ref()
+            .map(|g| format!("  [{g}]"))
+            .unwrap_or_default();
+        let severity = p
+            .severity
+            .as_ref()
+            .map(|s| format!("  severity {s}"))
+            .unwrap_or_default();
+        ctx.out.line(format!(
+            "\n{}#{}  {}{group}{severity}",
+            rb.name, p.slug, p.name
+        ))?;
+        for note in &p.notes {
+            ctx.out.line(format!("  {}: {}", note.phase, note.text))?;
+        }
+        let mut table = Table::new(&["  #", "PHASE", "CLASS", "KIND", "STEP"]);
+        for s in &p.steps {
+            let kind = match &s.kind {
+                StepKind::Command { .. } => "command",
+                StepKind::Piped { .. } => "piped",
+                StepKind::Display { .. } => "shown",
+                StepKind::Manual { .. } => "manual",
+                StepKind::Check { .. } => "check",
+            };
+            let tone = match s.safety {
+                runbook::Safety::ReadOnly => Tone::Plain,
+                runbook::Safety::Mutating => Tone::Warn,
+                runbook::Safety::Destructive => Tone::Alarm,
+            };
+            let mut what = s.title.clone();
+            if let Some(script) = s.script() {
+                let first = script.lines().next().unwrap_or("");
+                if first != what {
+                    what = format!("{what}: {first}");
+                }
+            }
+            if !s.params.is_empty() {
+                what = format!("{what}  (uses {})", s.params.join(", "));
+            }
+            table.row(vec![
+                (format!("{:>3}", s.number), Tone::Dim),
+                (s.phase.to_string(), Tone::Plain),
+                (s.safety.to_string(), tone),
+                (kind.to_string(), Tone::Plain),
+                (what, Tone::Plain),
+            ]);
+        }
+        ctx.out.table(&table)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn lint(ctx: &mut Context, args: LintArgs) -> anyhow::Result<ExitCode> {
+    let sources: Vec<Source> = if args.files.is_empty() {
+        library(ctx)?.iter().cloned().collect()
+    } else {
+        args.files
+            .iter()
+            .map(|f| Source::read(f))
+            .collect::<anyhow::Result<_>>()?
+    };
+    let mut all: Vec<(String, Diagnostic)> = Vec::new();
+    for source in &sources {
+        let (rb, mut diagnostics) = source.parse();
+        diagnostics.extend(runbook::lint(&rb));
+        diagnostics.sort_by_key(|d| (d.line, d.col));
+        all.extend(
+            diagnostics
+                .into_iter()
+                .map(|d| (source.origin.to_string(), d)),
+        );
+    }
+    let errors = all.iter().filter(|(_, d)| d.level == Level::Error).count();
+    let warnings = all.len() - errors;
+    if ctx.out.json {
+        let items: Vec<_> = all.iter().map(|(file, d)| json!({"file": file, "line": d.line, "col": d.col, "level": d.level, "code": d.code, "message": d.message})).collect();
+        ctx.out
+            .json(&json!({ "diagnostics": items, "errors": errors, "warnings": warnings }))?;
+    } else {
+        for (file, d) in &all {
+            ctx.out.line(format!("{file}:{d}"))?;
+        }
+        ctx.out.line(format!(
+            "{} file(s): {errors} error(s), {warnings} warning(s)",
+            sources.len()
+        ))?;
+    }
+    Ok(if errors > 0 || (args.strict && warnings > 0) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+async fn suggest(ctx: &mut Context, args: SuggestArgs) -> anyhow::Result<ExitCode> {
+    let service = ctx.service().await?;
+    let (incident, _) = service.incident(&args.id).await?;
+    let runbooks: Vec<Runbook> = library(ctx)?.iter().map(|s| s.parse().0).collect();
+    let text = format!(
+        "{} {}",
+        incident.title,
+        incident.summary.as_deref().unwrap_or("")
+    );
+    let ranked = crate::runner::suggest::rank(&text, &runbooks);
+    if ctx.out.json {
+        let items: Vec<_> = ranked.iter().map(|(score, rb, words)| json!({"runbook": rb.name, "title": rb.title, "score": score, "matched": words})).collect();
+        ctx.out
+            .json(&json!({ "incident": incident.id, "suggestions": items }))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if ranked.is_empty() {
+        ctx.out.line(format!(
+            "no runbook matches {}: {:?}; see `firebreak runbook ls`",
+            incident.id, incident.title
+        ))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut table = Table::new(&["SCORE", "RUNBOOK", "TITLE", "MATCHED"]);
+    for (score, rb, words) in ranked.iter().take(5) {
+        table.row(vec![
+            (score.to_string(), Tone::Plain),
+            (rb.name.clone(), Tone::Plain),
+            (rb.title.clone(), Tone::Plain),
+            (words.join(", "), Tone::Dim),
+        ]);
+    }
+    ctx.out.table(&table)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn run_procedure(ctx: &mut Context, args: RunArgs) -> anyhow::Result<ExitCode> {
+    let (name, slug) = split_target(&args.target);
+    let source = library(ctx)?.find(name)?;
+    let runbook = parse_clean(&source)?;
+    let procedure = runbook.procedure(slug).map_err(anyhow::Error::msg)?;
+    let service = match args.incident {
+        Some(_) => Some(ctx.service().await?),
+        None => None,
+    };
+    let incident_values = match (&service, &args.incident) {
+        (Some(service), Some(id)) => {
+            let (incident, _) = service.incident(id).await?;
+            if incident.status == firebreak_core::Status::Closed {
+                anyhow::bail!("{id} is closed; reopen it before running a runbook in it");
+            }
+            Some(params::from_incident(&incident))
+        }
+        _ => None,
+    };
+    let mut plan = Plan {
+        source: &source,
+        runbook: &runbook,
+        procedure,
+        values: Default::default(),
+        phases: args.phases.clone(),
+        yes: args.yes,
+        allow_destructive: args.allow_destructive,
+        timeout: args.timeout,
+        default_timeout: ctx.settings.config.step_timeout,
+    };
+    let mut needed: Vec<String> = procedure
+        .steps
+        .iter()
+        .filter(|s| plan.in_scope(s))
+        .flat_map(|s| s.params.iter().cloned())
+        .collect();
+    needed.sort();
+    needed.dedup();
+    let found = params::find(&needed, &runbook, &args.sets, incident_values.as_ref());
+    if args.dry_run {
+        plan.values = found.values;
+        execute::dry_run(&plan, &found.missing)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    plan.values = found.complete(&runbook)?;
+    if let Some(values) = &incident_values {
+        for (k, v) in values {
+            plan.values.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
+    let data_dir = &ctx.settings.data_dir;
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create {}", data_dir.display()))?;
+    let blobs = BlobStore::in_data_dir(data_dir);
+    let journal = match (&service, args.incident) {
+        (Some(service), Some(id)) => Journal::Incident { service, id },
+        _ => {
+            eprintln!(
+                "practice run: recorded in {}, not in any incident",
+                data_dir.join("practice.jsonl").display()
+            );
+            Journal::Practice {
+                log: PracticeLog::new(data_dir),
+                actor: crate::settings::actor()?,
+            }
+        }
+    };
+    let mut answers = Answers::stdin();
+    let ending = execute::execute(&plan, &journal, args.resume, &blobs, &mut answers).await?;
+    ctx.out.flush()?;
+    match ending {
+        Ending::Completed => Ok(ExitCode::SUCCESS),
+        Ending::Failed(step) => {
+            anyhow::bail!(
+                "step {step} failed; the run is recorded up to it — fix the cause and run again with --resume"
+            )
+        }
+        Ending::Stopped(_, why) => anyhow::bail!("{why}; continue later with --resume"),
+        Ending::Interrupted(_) => Ok(ExitCode::from(130)),
+    }
+}
