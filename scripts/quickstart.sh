@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs firebreak (`cargo install --locked --path crates/firebreak`) and walks through one
-# incident from declaration to resolution, printing each command before running it.
+# incident from declaration to resolution — including a built-in runbook's diagnosis steps run
+# and recorded as evidence — printing each command before running it.
 #
 # The walk-through uses your real firebreak setup: the default data directory
 # (~/.local/share/firebreak, or $XDG_DATA_HOME/firebreak) with its SQLite database, unless
@@ -80,6 +81,18 @@ show_and_run firebreak ls
 
 explain "Acknowledge it: someone owns the response, the acknowledge clock stops."
 show_and_run firebreak ack "$id"
+
+explain "Which built-in runbooks fit this incident? Ranked by its title and summary."
+show_and_run firebreak runbook suggest "$id"
+explain "What the node-down runbook would do, step by step, with each step's safety class." \
+    "A dry run: nothing is run or recorded."
+show_and_run firebreak runbook run node-down --dry-run --phase diagnosis \
+    --set SERVICE=checkout --set PORT=8080 --set HEALTH_URL=http://127.0.0.1:8080/health
+explain "Run its diagnosis phase (read-only steps; --yes runs them unattended). Each step's" \
+    "output is kept as evidence and the step lands on the incident's timeline."
+show_and_run firebreak runbook run node-down --incident "$id" --phase diagnosis --yes \
+    --set SERVICE=checkout --set PORT=8080 --set HEALTH_URL=http://127.0.0.1:8080/health \
+    --set SINCE="1 hour ago"
 
 explain "Tick item 3 of the first-15-minutes checklist (a commander is named)."
 show_and_run firebreak checklist tick "$id" initial 3

@@ -12,10 +12,13 @@ use serde_json::json;
 
 use super::{Context, incident_id};
 use crate::output::{Table, Tone};
-use crate::runner::execute::{self, Answers, Ending, Journal, Plan};
+use crate::runner::ask::Answers;
+use crate::runner::execute::{self, Ending};
 use crate::runner::library::{Library, Source, split_target};
 use crate::runner::params;
+use crate::runner::plan::{self, Plan};
 use crate::runner::practice::PracticeLog;
+use crate::runner::record::Journal;
 
 /// Runbook commands.
 #[derive(Debug, clap::Subcommand)]
@@ -354,7 +357,7 @@ async fn run_procedure(ctx: &mut Context, args: RunArgs) -> anyhow::Result<ExitC
     let found = params::find(&needed, &runbook, &args.sets, incident_values.as_ref());
     if args.dry_run {
         plan.values = found.values;
-        execute::dry_run(&plan, &found.missing)?;
+        plan::dry_run(&plan, &found.missing)?;
         return Ok(ExitCode::SUCCESS);
     }
     plan.values = found.complete(&runbook)?;

@@ -5,136 +5,20 @@
 //! anywhere (a failure, a "quit", kill -9) and `--resume` carries on at the first step the
 //! record does not show as done.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead as _, Write as _};
-use std::time::Duration;
+use std::collections::BTreeSet;
+use std::io::Write as _;
 
 use anyhow::Context as _;
+use firebreak_core::Change;
 use firebreak_core::blob::BlobStore;
-use firebreak_core::run::{
-    self, Output, Progress, RunEntry, RunFinished, RunStarted, StepOutcome, StepRecorded,
-};
-use firebreak_core::runbook::{Phase, Procedure, Runbook, Safety, Step, StepKind};
-use firebreak_core::{Change, IncidentId, decide};
+use firebreak_core::run::{self, Output, RunFinished, RunStarted, StepOutcome, StepRecorded};
+use firebreak_core::runbook::{Step, StepKind};
 
+use super::ask::{Answers, Decision, ask_done, confirm};
 use super::interrupt::Interrupts;
-use super::library::Source;
-use super::mask::Masker;
-use super::practice::PracticeLog;
+use super::plan::Plan;
+use super::record::Journal;
 use super::shell;
-use crate::service::Service;
-
-/// Where a run is recorded.
-pub enum Journal<'a> {
-    /// An incident's journal.
-    Incident {
-        /// The service that appends to it.
-        service: &'a Service,
-        /// The incident.
-        id: IncidentId,
-    },
-    /// The practice log.
-    Practice {
-        /// The log.
-        log: PracticeLog,
-        /// Who is practising.
-        actor: String,
-    },
-}
-
-impl Journal<'_> {
-    async fn record(&self, change: Change) -> anyhow::Result<()> {
-        match self {
-            Journal::Incident { service, id } => {
-                service
-                    .change(id, |incident| decide::run_record(incident, &change))
-                    .await?;
-            }
-            Journal::Practice { log, actor } => log.append(actor, &change)?,
-        }
-        Ok(())
-    }
-
-    /// Every run this journal holds.
-    pub async fn runs(&self) -> anyhow::Result<Vec<Progress>> {
-        let changes: Vec<Change> = match self {
-            Journal::Incident { service, id } => {
-                let (_, events) = service.incident(id).await?;
-                events.iter().filter_map(|e| e.change().ok()).collect()
-            }
-            Journal::Practice { log, .. } => log.entries()?.into_iter().map(|e| e.change).collect(),
-        };
-        Ok(run::runs(changes.iter().filter_map(|c| match c {
-            Change::RunStarted(s) => Some(RunEntry::Started(s)),
-            Change::StepRecorded(s) => Some(RunEntry::Step(s)),
-            Change::RunFinished(f) => Some(RunEntry::Finished(f)),
-            _ => None,
-        })))
-    }
-
-    async fn evidence(&self) -> anyhow::Result<u32> {
-        match self {
-            Journal::Incident { service, id } => Ok(service.incident(id).await?.0.evidence),
-            Journal::Practice { .. } => Ok(0),
-        }
-    }
-}
-
-/// What the responder asked for.
-pub struct Plan<'a> {
-    /// The runbook file.
-    pub source: &'a Source,
-    /// The parsed runbook.
-    pub runbook: &'a Runbook,
-    /// The procedure to run.
-    pub procedure: &'a Procedure,
-    /// Parameter values (environment variables of every step).
-    pub values: BTreeMap<String, String>,
-    /// Only steps in these phases run (all when empty).
-    pub phases: Vec<Phase>,
-    /// Run read-only steps without asking.
-    pub yes: bool,
-    /// Run destructive steps without typing their number.
-    pub allow_destructive: bool,
-    /// Per-step timeout from the command line (beats the runbook's and the config's).
-    pub timeout: Option<Duration>,
-    /// Per-step timeout when nothing else sets one.
-    pub default_timeout: Duration,
-}
-
-impl Plan<'_> {
-    /// Whether a step is in the chosen phases.
-    pub fn in_scope(&self, step: &Step) -> bool {
-        self.phases.is_empty() || self.phases.contains(&step.phase)
-    }
-
-    /// The secrets to mask: values of parameters that are secret.
-    pub fn masker(&self) -> anyhow::Result<Masker> {
-        let secrets = self
-            .values
-            .iter()
-            .filter(|(k, _)| self.runbook.is_secret(k))
-            .map(|(_, v)| v.clone());
-        Masker::new(secrets).context("cannot build the secret masker")
-    }
-
-    /// Parameter values as recorded: secrets masked.
-    fn recorded_params(&self) -> BTreeMap<String, String> {
-        self.values
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.clone(),
-                    if self.runbook.is_secret(k) {
-                        super::mask::MASK.to_string()
-                    } else {
-                        v.clone()
-                    },
-                )
-            })
-            .collect()
-    }
-}
 
 /// How a run ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,40 +31,6 @@ pub enum Ending {
     Stopped(usize, String),
     /// The responder interrupted a running step.
     Interrupted(usize),
-}
-
-/// Reads answers to questions from standard input (a terminal or a pipe).
-pub struct Answers {
-    lines: std::io::Lines<std::io::StdinLock<'static>>,
-}
-
-impl Answers {
-    /// Answers from standard input.
-    pub fn stdin() -> Self {
-        Answers {
-            lines: std::io::stdin().lock().lines(),
-        }
-    }
-
-    /// Asks `question` on standard error; `None` when there is no one to answer.
-    fn ask(&mut self, question: &str) -> Option<String> {
-        let mut err = std::io::stderr();
-        let _ = write!(err, "{question}");
-        let _ = err.flush();
-        match self.lines.next() {
-            Some(Ok(line)) => Some(line.trim().to_string()),
-            _ => {
-                let _ = writeln!(err);
-                None
-            }
-        }
-    }
-}
-
-enum Decision {
-    Run,
-    Skip,
-    Quit(String),
 }
 
 /// Runs the plan, starting a new run or resuming the latest unfinished one.
@@ -404,12 +254,7 @@ pub async fn execute(
             evidence += 1;
         }
         if result == StepOutcome::Interrupted {
-            journal
-                .record(Change::RunFinished(RunFinished {
-                    run: run_id.clone(),
-                    outcome: "stopped".into(),
-                }))
-                .await?;
+            finish(journal, &run_id, "stopped").await?;
             writeln!(
                 err,
                 "run {run_id} interrupted at step {}; continue with --resume",
@@ -418,12 +263,7 @@ pub async fn execute(
             return Ok(Ending::Interrupted(step.number));
         }
         if !moved_on {
-            journal
-                .record(Change::RunFinished(RunFinished {
-                    run: run_id.clone(),
-                    outcome: "failed".into(),
-                }))
-                .await?;
+            finish(journal, &run_id, "failed").await?;
             writeln!(
                 err,
                 "run {run_id} stopped: step {} {verdict}; fix the cause and continue with --resume",
@@ -435,12 +275,7 @@ pub async fn execute(
             writeln!(err, "   (continue-on-error: going on)")?;
         }
     }
-    journal
-        .record(Change::RunFinished(RunFinished {
-            run: run_id.clone(),
-            outcome: "completed".into(),
-        }))
-        .await?;
+    finish(journal, &run_id, "completed").await?;
     writeln!(err, "run {run_id} completed")?;
     Ok(Ending::Completed)
 }
@@ -451,13 +286,17 @@ async fn stop(
     step: usize,
     why: String,
 ) -> anyhow::Result<Ending> {
-    journal
-        .record(Change::RunFinished(RunFinished {
-            run: run_id.to_string(),
-            outcome: "stopped".into(),
-        }))
-        .await?;
+    finish(journal, run_id, "stopped").await?;
     Ok(Ending::Stopped(step, why))
+}
+
+/// Records how a run ended: `completed`, `failed` or `stopped`.
+async fn finish(journal: &Journal<'_>, run_id: &str, outcome: &str) -> anyhow::Result<()> {
+    let change = Change::RunFinished(RunFinished {
+        run: run_id.to_string(),
+        outcome: outcome.to_string(),
+    });
+    journal.record(change).await
 }
 
 fn store(blobs: &BlobStore, bytes: &[u8], truncated: bool) -> anyhow::Result<Output> {
@@ -489,64 +328,6 @@ fn indent(text: &str) -> String {
         .join("\n")
 }
 
-/// How much asking a step needs: read-only steps run with `--yes`, mutating steps are always
-/// asked, destructive steps need their number typed unless `--allow-destructive`.
-fn confirm(plan: &Plan<'_>, answers: &mut Answers, step: &Step) -> Decision {
-    match step.safety {
-        Safety::ReadOnly if plan.yes => return Decision::Run,
-        // Collecting evidence writes only into the evidence directory.
-        Safety::Mutating if plan.yes && step.collects_evidence() => return Decision::Run,
-        Safety::Destructive if plan.allow_destructive => return Decision::Run,
-        _ => {}
-    }
-    let n = step.number.to_string();
-    let question = match step.safety {
-        Safety::Destructive => {
-            format!("   step {n} is DESTRUCTIVE. Type {n} to run it, s to skip, q to quit: ")
-        }
-        other => format!("   run this {other} step? [y]es / [s]kip / [q]uit: "),
-    };
-    for _ in 0..5 {
-        let Some(answer) = answers.ask(&question) else {
-            return Decision::Quit(format!(
-                "step {n} is {} and needs a confirmation, but no answer could be read{}",
-                step.safety,
-                if step.safety == Safety::ReadOnly {
-                    " (use --yes for read-only steps)"
-                } else {
-                    ""
-                }
-            ));
-        };
-        match answer.to_ascii_lowercase().as_str() {
-            "s" | "skip" => return Decision::Skip,
-            "q" | "quit" => return Decision::Quit(format!("stopped at step {n} as asked")),
-            a if step.safety == Safety::Destructive && a == n => return Decision::Run,
-            "y" | "yes" if step.safety != Safety::Destructive => return Decision::Run,
-            _ => {}
-        }
-    }
-    Decision::Quit(format!("no usable answer for step {n}"))
-}
-
-fn ask_done(answers: &mut Answers, step: &Step) -> Decision {
-    let n = step.number;
-    for _ in 0..5 {
-        let Some(answer) = answers.ask("   done? [y]es / [s]kip / [q]uit: ") else {
-            return Decision::Quit(format!(
-                "step {n} is a manual step and needs a confirmation, but no answer could be read"
-            ));
-        };
-        match answer.to_ascii_lowercase().as_str() {
-            "y" | "yes" => return Decision::Run,
-            "s" | "skip" => return Decision::Skip,
-            "q" | "quit" => return Decision::Quit(format!("stopped at step {n} as asked")),
-            _ => {}
-        }
-    }
-    Decision::Quit(format!("no usable answer for step {n}"))
-}
-
 fn short(digest: &str) -> &str {
     &digest[..digest.len().min(12)]
 }
@@ -558,53 +339,4 @@ fn new_run_id() -> String {
         bytes.copy_from_slice(&nanos.to_le_bytes()[..6]);
     }
     hex::encode(bytes)
-}
-
-/// What a dry run prints: every step in scope, its class, and how it would be asked for.
-pub fn dry_run(plan: &Plan<'_>, missing: &[String]) -> anyhow::Result<()> {
-    let masker = plan.masker()?;
-    let mut out = std::io::stdout().lock();
-    writeln!(
-        out,
-        "dry run of {}#{}: nothing is run or recorded",
-        plan.runbook.name, plan.procedure.slug
-    )?;
-    for (name, value) in plan.recorded_params() {
-        writeln!(out, "  env {name}={value}")?;
-    }
-    for name in missing {
-        writeln!(
-            out,
-            "  env {name} is missing: a real run needs --set {name}=…"
-        )?;
-    }
-    for step in plan.procedure.steps.iter().filter(|s| plan.in_scope(s)) {
-        let how = match (&step.kind, step.safety) {
-            (StepKind::Display { .. }, _) => "shown only",
-            (StepKind::Manual { .. } | StepKind::Check { .. }, _) => "asks for confirmation",
-            (_, Safety::ReadOnly) if plan.yes => "runs unattended (--yes)",
-            (_, Safety::Mutating) if plan.yes && step.collects_evidence() => {
-                "runs unattended (--yes, evidence)"
-            }
-            (_, Safety::Destructive) if plan.allow_destructive => "runs (--allow-destructive)",
-            (_, Safety::Destructive) => "asks for the step number",
-            _ => "asks y/s/q",
-        };
-        let evidence = if step.attrs.requires_evidence {
-            ", needs evidence first"
-        } else {
-            ""
-        };
-        writeln!(
-            out,
-            "\n[{}] {} · {} · {} — {how}{evidence}",
-            step.number, step.phase, step.safety, step.title
-        )?;
-        if let Some(script) = step.script() {
-            for line in masker.mask_str(script).lines() {
-                writeln!(out, "   │ {line}")?;
-            }
-        }
-    }
-    Ok(())
 }

@@ -4,11 +4,14 @@
 //! chunks; neither knows about runbooks. The other modules decide which steps run, with what
 //! parameters, and where their results are recorded.
 
+pub mod ask;
 pub mod execute;
 pub mod interrupt;
 pub mod library;
 pub mod mask;
 pub mod params;
+pub mod plan;
 pub mod practice;
+pub mod record;
 pub mod shell;
 pub mod suggest;

@@ -9,7 +9,9 @@ use firebreak_core::runbook::Runbook;
 /// Words too common to say anything.
 const STOP: &[&str] = &[
     "the", "and", "for", "with", "from", "not", "are", "was", "has", "have", "this", "that", "all",
-    "any", "too", "our", "out", "high", "low",
+    "any", "too", "our", "out", "high", "low", "last", "since", "after", "before", "about", "into",
+    "than", "then", "when", "roughly", "third", "one", "two", "some", "more", "less", "over",
+    "under", "return", "now",
 ];
 
 fn words(text: &str) -> BTreeSet<String> {

@@ -64,6 +64,30 @@ pub(super) fn run_in(fb: &Fb, args: &[&str], stdin: &str) -> Output {
     cmd.output().expect("run firebreak")
 }
 
+/// `firebreak runbook run FILE --incident ID --yes EXTRA…` with nothing on standard input.
+pub(super) fn run_yes(fb: &Fb, path: &Path, id: &str, extra: &[&str]) -> Output {
+    let mut args = vec!["runbook", "run", s(path), "--incident", id, "--yes"];
+    args.extend_from_slice(extra);
+    run_in(fb, &args, "")
+}
+
+/// Starts `firebreak ARGS…` in the background in its own process group (so a test can signal
+/// it as a terminal would), with no input or output.
+pub(super) fn spawn_in_background(fb: &Fb, args: &[&str]) -> std::process::Child {
+    StdCommand::new(binary())
+        .args(args)
+        .env_remove("FIREBREAK_DATABASE_URL")
+        .env_remove("FIREBREAK_CONFIG")
+        .envs(fb.env())
+        .current_dir(fb.root())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .expect("spawn firebreak")
+}
+
 pub(super) fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }

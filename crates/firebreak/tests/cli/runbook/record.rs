@@ -10,11 +10,7 @@ fn an_incident_run_records_every_step_with_verifiable_output() {
         "three.md",
         "# Three looks\n\n## Diagnosis\n\n```bash\n# 1. Who am I\necho first-look\n# 2. Where am I\nprintf 'second\\nlook\\n'\n# 3. What is here\nls victim-less-dir 2>/dev/null || echo third-look\n```\n",
     );
-    let out = run_in(
-        &fb,
-        &["runbook", "run", s(&path), "--incident", &id, "--yes"],
-        "",
-    );
+    let out = run_yes(&fb, &path, &id, &[]);
     assert_code(&out, 0, "three-step run");
     assert_eq!(stdout(&out), "first-look\nsecond\nlook\nthird-look\n");
 
@@ -113,11 +109,7 @@ fn a_fence_that_says_how_to_run_it_is_fed_on_stdin_and_others_are_only_shown() {
     let steps = show["procedures"][0]["steps"].as_array().expect("steps");
     assert_eq!(steps[0]["kind"], "piped");
     assert_eq!(steps[1]["kind"], "display");
-    let out = run_in(
-        &fb,
-        &["runbook", "run", s(&path), "--incident", &id, "--yes"],
-        "",
-    );
+    let out = run_yes(&fb, &path, &id, &[]);
     assert_code(&out, 0, "piped run");
     assert_eq!(stdout(&out), "QUIET QUERY\n");
     assert!(
@@ -166,11 +158,7 @@ fn verify_catches_an_edited_or_deleted_step_output() {
         "two.md",
         "# Two\n\n## Diagnosis\n\n```bash\n# One\necho alpha\n# Two\necho beta\n```\n",
     );
-    let out = run_in(
-        &fb,
-        &["runbook", "run", s(&path), "--incident", &id, "--yes"],
-        "",
-    );
+    let out = run_yes(&fb, &path, &id, &[]);
     assert_code(&out, 0, "run");
     assert_verifies(&fb);
     let events = events(&fb, &id);
@@ -188,4 +176,47 @@ fn verify_catches_an_edited_or_deleted_step_output() {
     assert_eq!(code, 3, "{text}");
     assert!(text.contains("stdout of runbook step 1"), "{text}");
     assert!(text.contains("stdout of runbook step 2"), "{text}");
+}
+
+#[test]
+fn the_run_records_the_runbook_digest_and_its_git_commit() {
+    let (fb, id) = incident("runbook provenance");
+    let repo = fb.root().join("ops");
+    std::fs::create_dir_all(&repo).expect("mkdir");
+    let text = "# Look\n\n## Diagnosis\n\n```bash\n# Look\necho look\n```\n";
+    std::fs::write(repo.join("look.md"), text).expect("write");
+    let git = |args: &[&str]| {
+        let out = StdCommand::new("git")
+            .arg("-C")
+            .arg(&repo)
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
+            .args(args)
+            .output()
+            .expect("git runs (git is part of the toolchain here)");
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    git(&["init", "-q"]);
+    git(&["add", "look.md"]);
+    git(&["commit", "-q", "-m", "runbook"]);
+    let head = git(&["rev-parse", "HEAD"]);
+    let path = repo.join("look.md");
+
+    assert_code(&run_yes(&fb, &path, &id, &[]), 0, "committed runbook");
+    std::fs::write(&path, format!("{text}\n")).expect("edit");
+    assert_code(&run_yes(&fb, &path, &id, &[]), 0, "edited runbook");
+
+    let events = events(&fb, &id);
+    let started = payloads(&events, "run_started");
+    assert_eq!(started[0]["commit"], head.as_str(), "committed file: its commit");
+    assert_eq!(started[0]["digest"], sha256_file_of(text.as_bytes()));
+    assert!(started[1].get("commit").is_none(), "an edited file has no commit: {}", started[1]);
+    assert_ne!(started[0]["digest"], started[1]["digest"]);
+}
+
+fn sha256_file_of(bytes: &[u8]) -> String {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("f");
+    std::fs::write(&path, bytes).expect("write");
+    sha256_file(&path)
 }

@@ -10,18 +10,10 @@ fn a_run_killed_mid_step_resumes_at_that_step() {
         "slow.md",
         "# Slow\n\n## Diagnosis\n\n```bash\n# 1. First\necho one\n# 2. Second\n# firebreak: class=read-only\necho $$ > step2.pid; test -f go || sleep 30\n# 3. Third\necho three\n```\n",
     );
-    let mut child = StdCommand::new(binary())
-        .args(["runbook", "run", s(&path), "--incident", &id, "--yes"])
-        .env_remove("FIREBREAK_DATABASE_URL")
-        .env_remove("FIREBREAK_CONFIG")
-        .envs(fb.env())
-        .current_dir(fb.root())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .process_group(0)
-        .spawn()
-        .expect("spawn");
+    let mut child = spawn_in_background(
+        &fb,
+        &["runbook", "run", s(&path), "--incident", &id, "--yes"],
+    );
     let step2_pid = fb.root().join("step2.pid");
     let step1_recorded = wait_until(Duration::from_secs(20), || {
         // Polled while the run writes: a failed read is "not yet", not a test failure.
@@ -61,19 +53,7 @@ fn a_run_killed_mid_step_resumes_at_that_step() {
     );
 
     std::fs::write(fb.root().join("go"), "").expect("go");
-    let out = run_in(
-        &fb,
-        &[
-            "runbook",
-            "run",
-            s(&path),
-            "--incident",
-            &id,
-            "--yes",
-            "--resume",
-        ],
-        "",
-    );
+    let out = run_yes(&fb, &path, &id, &["--resume"]);
     assert_code(&out, 0, "--resume");
     let run = payloads(&before, "run_started")[0]["run"]
         .as_str()
@@ -114,11 +94,7 @@ fn resume_refuses_when_the_runbook_changed_since_the_run_began() {
         "two.md",
         "# Two\n\n## Diagnosis\n\n```bash\n# One\necho one\n# Two\nfalse\n```\n",
     );
-    let out = run_in(
-        &fb,
-        &["runbook", "run", s(&path), "--incident", &id, "--yes"],
-        "",
-    );
+    let out = run_yes(&fb, &path, &id, &[]);
     assert_code(&out, 1, "failing step");
     assert!(stderr(&out).contains("--resume"), "{}", stderr(&out));
 
@@ -127,19 +103,7 @@ fn resume_refuses_when_the_runbook_changed_since_the_run_began() {
         "two.md",
         "# Two\n\n## Diagnosis\n\n```bash\n# One\necho one\n# Two\ntrue\n```\n",
     );
-    let out = run_in(
-        &fb,
-        &[
-            "runbook",
-            "run",
-            s(&path),
-            "--incident",
-            &id,
-            "--yes",
-            "--resume",
-        ],
-        "",
-    );
+    let out = run_yes(&fb, &path, &id, &["--resume"]);
     assert_code(&out, 1, "resume of a changed runbook");
     assert!(
         stderr(&out).contains("changed since run"),
@@ -147,11 +111,7 @@ fn resume_refuses_when_the_runbook_changed_since_the_run_began() {
         stderr(&out)
     );
 
-    let out = run_in(
-        &fb,
-        &["runbook", "run", s(&path), "--incident", &id, "--yes"],
-        "",
-    );
+    let out = run_yes(&fb, &path, &id, &[]);
     assert_code(&out, 0, "a new run of the changed runbook");
     assert_verifies(&fb);
 }
@@ -164,26 +124,10 @@ fn resume_after_a_failed_step_reruns_it_and_nothing_before_it() {
         "flaky.md",
         "# Flaky\n\n## Diagnosis\n\n```bash\n# One\necho one\n# Two\ntest -f fixed\n# Three\necho three\n```\n",
     );
-    let out = run_in(
-        &fb,
-        &["runbook", "run", s(&path), "--incident", &id, "--yes"],
-        "",
-    );
+    let out = run_yes(&fb, &path, &id, &[]);
     assert_code(&out, 1, "step two fails");
     std::fs::write(fb.root().join("fixed"), "").expect("fix");
-    let out = run_in(
-        &fb,
-        &[
-            "runbook",
-            "run",
-            s(&path),
-            "--incident",
-            &id,
-            "--yes",
-            "--resume",
-        ],
-        "",
-    );
+    let out = run_yes(&fb, &path, &id, &["--resume"]);
     assert_code(&out, 0, "resumed run");
     assert_eq!(stdout(&out), "three\n");
     assert!(stderr(&out).contains("at step 2"), "{}", stderr(&out));
@@ -192,19 +136,7 @@ fn resume_after_a_failed_step_reruns_it_and_nothing_before_it() {
     assert_eq!(by_step[&1].len(), 1);
     assert_eq!(by_step[&2].len(), 2, "failed once, then succeeded");
     assert_eq!(by_step[&3].len(), 1);
-    let out = run_in(
-        &fb,
-        &[
-            "runbook",
-            "run",
-            s(&path),
-            "--incident",
-            &id,
-            "--yes",
-            "--resume",
-        ],
-        "",
-    );
+    let out = run_yes(&fb, &path, &id, &["--resume"]);
     assert_code(&out, 1, "nothing left to resume");
     assert!(
         stderr(&out).contains("no unfinished run"),

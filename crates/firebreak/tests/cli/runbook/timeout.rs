@@ -11,11 +11,7 @@ fn a_timed_out_step_is_recorded_and_its_grandchildren_killed() {
         "# Hang\n\n## Diagnosis\n\n```bash timeout=1s class=read-only\nsh -c 'sleep 60 & echo $! > child.pid; wait'\n```\n",
     );
     let start = Instant::now();
-    let out = run_in(
-        &fb,
-        &["runbook", "run", s(&path), "--incident", &id, "--yes"],
-        "",
-    );
+    let out = run_yes(&fb, &path, &id, &[]);
     let took = start.elapsed();
     assert_code(&out, 1, "timed-out run");
     assert!(
@@ -58,18 +54,7 @@ fn ctrl_c_stops_the_running_step_too() {
         "slow-change.md",
         "# Slow change\n\n## Diagnosis\n\n```bash class=read-only\necho $$ > step.pid; sleep 2; touch after-ctrl-c.txt\n```\n",
     );
-    let mut child = StdCommand::new(binary())
-        .args(["runbook", "run", s(&path), "--yes"])
-        .env_remove("FIREBREAK_DATABASE_URL")
-        .env_remove("FIREBREAK_CONFIG")
-        .envs(fb.env())
-        .current_dir(fb.root())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .process_group(0)
-        .spawn()
-        .expect("spawn");
+    let mut child = spawn_in_background(&fb, &["runbook", "run", s(&path), "--yes"]);
     let pid_file = fb.root().join("step.pid");
     let started = wait_until(Duration::from_secs(20), || pid_file.exists());
     let signal = |sig: &str, pgid: u32| {
