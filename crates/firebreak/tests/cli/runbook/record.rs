@@ -193,7 +193,11 @@ fn the_run_records_the_runbook_digest_and_its_git_commit() {
             .args(args)
             .output()
             .expect("git runs (git is part of the toolchain here)");
-        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     };
     git(&["init", "-q"]);
@@ -208,9 +212,17 @@ fn the_run_records_the_runbook_digest_and_its_git_commit() {
 
     let events = events(&fb, &id);
     let started = payloads(&events, "run_started");
-    assert_eq!(started[0]["commit"], head.as_str(), "committed file: its commit");
+    assert_eq!(
+        started[0]["commit"],
+        head.as_str(),
+        "committed file: its commit"
+    );
     assert_eq!(started[0]["digest"], sha256_file_of(text.as_bytes()));
-    assert!(started[1].get("commit").is_none(), "an edited file has no commit: {}", started[1]);
+    assert!(
+        started[1].get("commit").is_none(),
+        "an edited file has no commit: {}",
+        started[1]
+    );
     assert_ne!(started[0]["digest"], started[1]["digest"]);
 }
 
