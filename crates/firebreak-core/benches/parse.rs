@@ -1,15 +1,17 @@
 //! Runbook parsing, `runbook::parse` end to end (decode, front matter, Markdown, structure,
 //! shell splitting, classification): a realistic 1 MB runbook built in memory (the issue's
 //! target is 20 ms or less) and a quarter of it, to show the cost is linear; each real runbook in
-//! `/work/shared/seeds`; and one procedure whose single bash fence holds 256 KB and 1 MB of
+//! `../shared/seeds`; and one procedure whose single bash fence holds 256 KB and 1 MB of
 //! commands, the worst case for anything done per block.
 //!
 //! ```text
 //! cargo bench -p firebreak-core --bench parse
 //! ```
 
+#[path = "../tests/support/seeds.rs"]
+mod seeds;
+
 use std::hint::black_box;
-use std::path::Path;
 use std::time::Duration;
 
 use criterion::{Criterion, SamplingMode, Throughput};
@@ -144,7 +146,7 @@ fn one_fence(bytes: usize) -> String {
 }
 
 fn seeds() -> Vec<(String, Vec<u8>)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/seeds");
+    let dir = seeds::seeds_dir();
     let entries = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("seed runbooks missing: cannot read {}: {e}", dir.display()));
     let mut seeds: Vec<(String, Vec<u8>)> = entries

@@ -3,11 +3,26 @@
 //! name is its SHA-256, so checking it means hashing it again.
 
 use std::fs;
-use std::io::{self, Write as _};
+use std::io::{self, Read, Write as _};
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest as _, Sha256};
+
+/// Read and write in blocks this large: big enough for SHA-NI to run at full speed, small
+/// enough that memory stays flat for any file size.
+const BUFFER: usize = 1 << 20;
+
+/// What `check` found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    /// Present, and its bytes still hash to its name.
+    Intact,
+    /// Present, but its bytes no longer hash to its name.
+    Altered,
+    /// Not in the store.
+    Missing,
+}
 
 /// A content-addressed directory of blobs.
 #[derive(Debug, Clone)]
@@ -43,37 +58,80 @@ impl BlobStore {
 
     /// Stores `bytes`, returning their hex SHA-256. Storing the same bytes twice is a no-op.
     pub fn put(&self, bytes: &[u8]) -> io::Result<String> {
-        let digest = hex::encode(Sha256::digest(bytes));
+        self.put_reader(bytes).map(|(digest, _)| digest)
+    }
+
+    /// Streams `reader` into the store with bounded memory, returning the hex SHA-256 and the
+    /// length. The bytes go to a temporary file that is fsynced and renamed into place only when
+    /// complete, so a failure (a full disk, a read error) leaves nothing under a digest's name.
+    pub fn put_reader(&self, mut reader: impl Read) -> io::Result<(String, u64)> {
+        let tmp_dir = self.root.join("tmp");
+        fs::create_dir_all(&tmp_dir)?;
+        let tmp = tempfile::Builder::new()
+            .prefix("incoming-")
+            .tempfile_in(&tmp_dir)?;
+        let mut hasher = Sha256::new();
+        let mut size = 0u64;
+        let mut buffer = vec![0u8; BUFFER];
+        let mut file = tmp.as_file();
+        loop {
+            let n = match reader.read(&mut buffer) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            hasher.update(&buffer[..n]);
+            file.write_all(&buffer[..n])?;
+            size += n as u64;
+        }
+        let digest = hex::encode(hasher.finalize());
         let path = self
             .path(&digest)
             .unwrap_or_else(|| unreachable!("a SHA-256 is 64 hex digits"));
         if path.exists() {
-            return Ok(digest);
+            return Ok((digest, size));
         }
-        let dir = path.parent().unwrap_or(Path::new("."));
-        fs::create_dir_all(dir)?;
-        let tmp = dir.join(format!(".{}.tmp-{}", &digest[2..], std::process::id()));
-        let mut file = fs::File::create(&tmp)?;
-        file.write_all(bytes)?;
         // Evidence is written once; read-only says so to anyone (and any tool) that opens it.
         file.set_permissions(fs::Permissions::from_mode(0o400))?;
         file.sync_all()?;
-        drop(file);
-        fs::rename(&tmp, &path)?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        fs::create_dir_all(dir)?;
+        tmp.persist(&path).map_err(|e| e.error)?;
         fs::File::open(dir)?.sync_all()?;
-        Ok(digest)
+        Ok((digest, size))
     }
 
-    /// Whether the blob is present and still hashes to its name.
+    /// Whether the blob is present and still hashes to its name (streamed, bounded memory).
     pub fn verify(&self, sha256: &str) -> io::Result<bool> {
+        Ok(self.check(sha256)? == Check::Intact)
+    }
+
+    /// What became of the blob with this digest.
+    pub fn check(&self, sha256: &str) -> io::Result<Check> {
         let Some(path) = self.path(sha256) else {
-            return Ok(false);
+            return Ok(Check::Missing);
         };
-        match fs::read(&path) {
-            Ok(bytes) => Ok(hex::encode(Sha256::digest(&bytes)) == sha256),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
-            Err(e) => Err(e),
+        let mut file = match fs::File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Check::Missing),
+            Err(e) => return Err(e),
+        };
+        let mut hasher = Sha256::new();
+        let mut buffer = vec![0u8; BUFFER];
+        loop {
+            match file.read(&mut buffer) {
+                Ok(0) => break,
+                Ok(n) => hasher.update(&buffer[..n]),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
         }
+        Ok(if hex::encode(hasher.finalize()) == sha256 {
+            Check::Intact
+        } else {
+            Check::Altered
+        })
     }
 }
 

@@ -7,6 +7,7 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 use crate::checklist::Checklist;
+use crate::evidence::{Custody, Item, Tombstone};
 use crate::run::{RunFinished, RunStarted, StepOutcome, StepRecorded};
 use crate::status::Status;
 
@@ -90,6 +91,17 @@ pub enum Change {
     StepRecorded(StepRecorded),
     /// A runbook run ended.
     RunFinished(RunFinished),
+    /// A piece of evidence was collected.
+    EvidenceAdded(Item),
+    /// Evidence was viewed, exported, verified or handed over.
+    EvidenceCustody(Custody),
+    /// A closed incident's evidence bytes were deleted; the tombstone keeps their digests.
+    EvidencePurged {
+        /// The items whose bytes were deleted.
+        items: Vec<Tombstone>,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// What a declaration records.
@@ -245,6 +257,51 @@ impl Change {
                 )
             }
             Change::RunFinished(f) => format!("run {} {}", f.run, f.outcome),
+            Change::EvidenceAdded(item) => {
+                let from = match (&item.origin.path, &item.origin.command, &item.origin.part) {
+                    (Some(path), _, _) => path.escape_debug().to_string(),
+                    (None, Some(command), _) => format!(
+                        "`{}` {}",
+                        command.join(" "),
+                        item.origin.stream.as_deref().unwrap_or("")
+                    ),
+                    (None, None, Some(part)) => format!("snapshot {part}"),
+                    _ => String::new(),
+                };
+                let changed = if item.changed_while_reading {
+                    " (changed while being read)"
+                } else {
+                    ""
+                };
+                format!(
+                    "evidence {} collected: {} {from}, {} bytes, sha256 {}{changed}",
+                    item.id,
+                    item.kind,
+                    item.size,
+                    &item.sha256[..item.sha256.len().min(12)]
+                )
+            }
+            Change::EvidenceCustody(c) => {
+                let detail = c
+                    .detail
+                    .as_ref()
+                    .map(|d| format!(" — {d}"))
+                    .unwrap_or_default();
+                format!(
+                    "evidence {} {} on {}{}{detail}",
+                    c.items.join(", "),
+                    c.action,
+                    c.host,
+                    why(&c.reason)
+                )
+            }
+            Change::EvidencePurged { items, reason } => {
+                let ids: Vec<&str> = items.iter().map(|t| t.id.as_str()).collect();
+                format!(
+                    "evidence {} purged (tombstone keeps the digests) — {reason}",
+                    ids.join(", ")
+                )
+            }
         }
     }
 }

@@ -8,6 +8,7 @@ use jiff::civil::Date;
 use crate::change::{Change, Declared};
 use crate::checklist::{Checklist, ChecklistTemplate};
 use crate::error::DomainError;
+use crate::evidence::{Collected, Custody, Item, Tombstone};
 use crate::incident::Incident;
 use crate::policy::Policy;
 use crate::status::Status;
@@ -345,6 +346,79 @@ pub fn finish_action(incident: &Incident, number: u32) -> Result<Vec<Change>, Do
         )));
     }
     Ok(vec![Change::ActionDone { number }])
+}
+
+/// Gives collected items their ids (`E1`, `E2`, … in collection order) and records them, in
+/// an open incident. The bytes are already in the store; an item is registered only here.
+pub fn add_evidence(
+    incident: &Incident,
+    collected: &[Collected],
+    reason: Option<&str>,
+) -> Result<Vec<Change>, DomainError> {
+    open(incident)?;
+    let reason = reason.map(|r| text("reason", r, TEXT_MAX)).transpose()?;
+    let first = incident.evidence_items.len() + 1;
+    Ok(collected
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            Change::EvidenceAdded(Item {
+                id: format!("E{}", first + i),
+                kind: c.kind,
+                sha256: c.sha256.clone(),
+                size: c.size,
+                origin: c.origin.clone(),
+                reason: reason.clone(),
+                changed_while_reading: c.changed_while_reading,
+            })
+        })
+        .collect())
+}
+
+/// Records a custody event for items of the incident (any status: evidence is exported and
+/// handed over after an incident closes, too).
+pub fn custody(incident: &Incident, custody: Custody) -> Result<Vec<Change>, DomainError> {
+    for id in &custody.items {
+        if !incident.evidence_items.iter().any(|i| &i.id == id) {
+            return Err(DomainError::Invalid(format!(
+                "{} has no evidence item {id}",
+                incident.id
+            )));
+        }
+    }
+    if let Some(r) = &custody.reason {
+        text("reason", r, TEXT_MAX)?;
+    }
+    Ok(vec![Change::EvidenceCustody(custody)])
+}
+
+/// Deletes nothing itself: decides whether a purge may be recorded (only for a closed incident,
+/// with a reason) and what its tombstone holds.
+pub fn purge(incident: &Incident, reason: &str) -> Result<Vec<Change>, DomainError> {
+    if incident.status != Status::Closed {
+        return Err(DomainError::Invalid(format!(
+            "{} is {}; evidence can only be purged from a closed incident",
+            incident.id, incident.status
+        )));
+    }
+    let reason = text("reason", reason, TEXT_MAX)?;
+    let items: Vec<Tombstone> = incident
+        .evidence_items
+        .iter()
+        .filter(|i| !incident.purged.contains(&i.id))
+        .map(|i| Tombstone {
+            id: i.id.clone(),
+            sha256: i.sha256.clone(),
+            size: i.size,
+        })
+        .collect();
+    if items.is_empty() {
+        return Err(DomainError::Invalid(format!(
+            "{} has no evidence left to purge",
+            incident.id
+        )));
+    }
+    Ok(vec![Change::EvidencePurged { items, reason }])
 }
 
 /// Records part of a runbook run (a start, a step, an end) in an open incident.

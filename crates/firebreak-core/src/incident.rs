@@ -98,8 +98,12 @@ pub struct Incident {
     pub updated_at: Timestamp,
     /// How often it has been reopened.
     pub reopened: u32,
-    /// How many pieces of evidence have been collected.
+    /// How many pieces of evidence have been collected (items and evidence steps of runbooks).
     pub evidence: u32,
+    /// Evidence items, in the order collected.
+    pub evidence_items: Vec<crate::evidence::Item>,
+    /// Items whose bytes were purged.
+    pub purged: Vec<String>,
     /// The chain head.
     pub head: Head,
 }
@@ -165,6 +169,8 @@ impl Incident {
             updated_at: first.at,
             reopened: 0,
             evidence: 0,
+            evidence_items: Vec::new(),
+            purged: Vec::new(),
             head: first.head(),
         };
         for e in events {
@@ -257,7 +263,14 @@ impl Incident {
                     self.evidence += 1;
                 }
             }
-            Change::RunStarted(_) | Change::RunFinished(_) => {}
+            Change::RunStarted(_) | Change::RunFinished(_) | Change::EvidenceCustody(_) => {}
+            Change::EvidenceAdded(item) => {
+                self.evidence += 1;
+                self.evidence_items.push(item.clone());
+            }
+            Change::EvidencePurged { items, .. } => {
+                self.purged.extend(items.iter().map(|t| t.id.clone()));
+            }
         }
         self.updated_at = e.at;
         self.head = e.head();

@@ -15,6 +15,7 @@ pub mod config;
 pub mod decide;
 pub mod duration;
 pub mod error;
+pub mod evidence;
 pub mod id;
 pub mod incident;
 pub mod journal;

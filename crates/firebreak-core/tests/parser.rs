@@ -4,11 +4,14 @@
 //! Three layers: property tests over arbitrary bytes and over Markdown-ish text assembled from
 //! the constructs runbooks are made of (and the ways they break); named regression tests for
 //! the diagnostics a user sees on a broken file; and a fixed-seed mutation loop over the real
-//! runbooks in `/work/shared/seeds`, so a failure reproduces exactly.
+//! runbooks in `../shared/seeds`, so a failure reproduces exactly.
 //!
 //! By default the binary takes about 2 s in a debug build. For a deeper run (about 40 s):
 //! `PROPTEST_CASES=4000 PARSER_MUTATIONS=40000 cargo test -p firebreak-core --test parser`.
 //! The ignored tests are known position bugs, kept ready for their fix (`-- --include-ignored`).
+
+#[path = "support/seeds.rs"]
+mod seeds;
 
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -581,7 +584,7 @@ impl Rng {
 }
 
 fn seeds() -> Vec<(PathBuf, Vec<u8>)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/seeds");
+    let dir = seeds::seeds_dir();
     let entries = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("seed runbooks missing: cannot read {}: {e}", dir.display()));
     let mut seeds: Vec<(PathBuf, Vec<u8>)> = entries

@@ -29,6 +29,7 @@ fn main() {
     });
     let step = Step {
         script: "true",
+        args: &[],
         stdin: None,
         env: &[],
         cwd: None,

@@ -4,6 +4,7 @@
 //! service, so no command reimplements what the service does.
 
 pub mod cli;
+pub mod collect;
 pub mod output;
 pub mod runner;
 pub mod service;

@@ -185,6 +185,7 @@ pub async fn execute(
             .during(|cancel| {
                 let shell_step = shell::Step {
                     script: step.script().unwrap_or(""),
+                    args: &[],
                     stdin,
                     env: &env,
                     cwd: None,

@@ -50,8 +50,11 @@ const IN_FLIGHT: usize = 16;
 
 /// One shell step to run. Deliberately not `Debug`: its parameters may be secrets.
 pub struct Step<'a> {
-    /// Shell text, run as `bash --noprofile --norc -c <script> firebreak-step`.
+    /// Shell text, run as `bash --noprofile --norc -c <script> firebreak-step [ARGS…]`.
     pub script: &'a str,
+    /// Positional parameters (`$1`, `$2`, … in the script): how `evidence capture` hands a
+    /// command line to `exec "$@"` without ever turning it into shell text.
+    pub args: &'a [String],
     /// Bytes for the step's stdin; `None` gives it `/dev/null`.
     pub stdin: Option<&'a [u8]>,
     /// Parameters, added to the inherited environment. Values reach the step only this way,
@@ -246,7 +249,11 @@ fn command(step: &Step<'_>) -> io::Result<Command> {
     if shell.is_bash {
         command.args(["--noprofile", "--norc"]);
     }
-    command.arg("-c").arg(step.script).arg(STEP_NAME);
+    command
+        .arg("-c")
+        .arg(step.script)
+        .arg(STEP_NAME)
+        .args(step.args);
     for (name, value) in step.env {
         // A `=` in a name would let one parameter set another variable's value.
         if name.is_empty() || name.contains(['=', '\0']) {
@@ -409,6 +416,7 @@ mod tests {
     fn step(script: &str) -> Step<'_> {
         Step {
             script,
+            args: &[],
             stdin: None,
             env: &[],
             cwd: None,

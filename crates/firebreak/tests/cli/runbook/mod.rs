@@ -12,6 +12,9 @@ mod resume;
 mod seeds;
 mod timeout;
 
+#[path = "../../../../firebreak-core/tests/support/seeds.rs"]
+mod seed_dir;
+
 use std::collections::BTreeMap;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -32,10 +35,10 @@ pub(super) const RUN_LIMIT: Duration = Duration::from_secs(120);
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-/// The shared seed runbooks (`/work/shared/seeds`), which must exist: a missing seed is a
+/// The shared seed runbooks (`../shared/seeds`), which must exist: a missing seed is a
 /// failure, never a skip.
 pub(super) fn seed(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/seeds");
+    let dir = seed_dir::seeds_dir();
     let path = dir.join(name);
     assert!(
         path.is_file(),

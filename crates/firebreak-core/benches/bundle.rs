@@ -1,0 +1,2 @@
+//! Placeholder until the bundle benchmark lands.
+fn main() {}

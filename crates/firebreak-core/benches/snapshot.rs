@@ -1,0 +1,2 @@
+//! Placeholder until the snapshot benchmark lands.
+fn main() {}
