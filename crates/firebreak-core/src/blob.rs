@@ -13,6 +13,81 @@ use sha2::{Digest as _, Sha256};
 /// enough that memory stays flat for any file size.
 const BUFFER: usize = 1 << 20;
 
+/// Buffers between the reading and the writing thread.
+const IN_FLIGHT: usize = 8;
+
+/// Start writing back to the disk after this many bytes rather than all at the end.
+const FLUSH_EVERY: usize = 64 << 20;
+
+/// Copies `reader` into `file` while hashing it: one thread reads and hashes, one writes, and
+/// one pushes what was written to the disk every [`FLUSH_EVERY`] bytes, so hashing, writing and
+/// the disk's own work overlap instead of taking turns. Memory stays at [`IN_FLIGHT`] buffers.
+fn copy_hashing(mut reader: impl Read + Send, file: &fs::File) -> io::Result<(String, u64)> {
+    let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<(Vec<u8>, usize)>(IN_FLIGHT);
+    let (empty_tx, empty_rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(IN_FLIGHT);
+    for _ in 0..IN_FLIGHT {
+        let _ = empty_tx.send(vec![0u8; BUFFER]);
+    }
+    std::thread::scope(|scope| {
+        // A third thread pushes written data to the disk while writing goes on; a request made
+        // while one is already pending is dropped, since the pending flush will cover it.
+        let (flush_tx, flush_rx) = std::sync::mpsc::sync_channel::<()>(1);
+        let flusher = scope.spawn(move || -> io::Result<()> {
+            while flush_rx.recv().is_ok() {
+                file.sync_data()?;
+            }
+            Ok(())
+        });
+        let writer = scope.spawn(move || -> io::Result<()> {
+            let mut out = file;
+            let mut unflushed = 0usize;
+            while let Ok((buffer, n)) = full_rx.recv() {
+                out.write_all(&buffer[..n])?;
+                unflushed += n;
+                if unflushed >= FLUSH_EVERY {
+                    let _ = flush_tx.try_send(());
+                    unflushed = 0;
+                }
+                // The reader may have stopped (an error); then nobody needs the buffer back.
+                let _ = empty_tx.send(buffer);
+            }
+            drop(flush_tx);
+            flusher
+                .join()
+                .unwrap_or_else(|_| Err(io::Error::other("the flushing thread panicked")))
+        });
+        let mut hasher = Sha256::new();
+        let mut size = 0u64;
+        let read_result = loop {
+            let Ok(mut buffer) = empty_rx.recv() else {
+                // The writer is gone: it failed, and says why below.
+                break Ok(());
+            };
+            let n = match reader.read(&mut buffer) {
+                Ok(0) => break Ok(()),
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                    let _ = full_tx.send((buffer, 0));
+                    continue;
+                }
+                Err(e) => break Err(e),
+            };
+            hasher.update(&buffer[..n]);
+            size += n as u64;
+            if full_tx.send((buffer, n)).is_err() {
+                break Ok(());
+            }
+        };
+        drop(full_tx);
+        let write_result = writer
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("the writer thread panicked")));
+        read_result?;
+        write_result?;
+        Ok((hex::encode(hasher.finalize()), size))
+    })
+}
+
 /// What `check` found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Check {
@@ -64,34 +139,20 @@ impl BlobStore {
     /// Streams `reader` into the store with bounded memory, returning the hex SHA-256 and the
     /// length. The bytes go to a temporary file that is fsynced and renamed into place only when
     /// complete, so a failure (a full disk, a read error) leaves nothing under a digest's name.
-    pub fn put_reader(&self, mut reader: impl Read) -> io::Result<(String, u64)> {
+    pub fn put_reader(&self, reader: impl Read + Send) -> io::Result<(String, u64)> {
         let tmp_dir = self.root.join("tmp");
         fs::create_dir_all(&tmp_dir)?;
         let tmp = tempfile::Builder::new()
             .prefix("incoming-")
             .tempfile_in(&tmp_dir)?;
-        let mut hasher = Sha256::new();
-        let mut size = 0u64;
-        let mut buffer = vec![0u8; BUFFER];
-        let mut file = tmp.as_file();
-        loop {
-            let n = match reader.read(&mut buffer) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
-            hasher.update(&buffer[..n]);
-            file.write_all(&buffer[..n])?;
-            size += n as u64;
-        }
-        let digest = hex::encode(hasher.finalize());
+        let (digest, size) = copy_hashing(reader, tmp.as_file())?;
         let path = self
             .path(&digest)
             .unwrap_or_else(|| unreachable!("a SHA-256 is 64 hex digits"));
         if path.exists() {
             return Ok((digest, size));
         }
+        let file = tmp.as_file();
         // Evidence is written once; read-only says so to anyone (and any tool) that opens it.
         file.set_permissions(fs::Permissions::from_mode(0o400))?;
         file.sync_all()?;

@@ -8,6 +8,7 @@
 //! `firebreak-store`) or presentation (see the `firebreak` binary).
 
 pub mod blob;
+pub mod bundle;
 pub mod change;
 pub mod checklist;
 pub mod clock;
@@ -23,6 +24,7 @@ pub mod policy;
 pub mod run;
 pub mod runbook;
 pub mod seal;
+pub mod snapshot;
 pub mod status;
 pub mod summary;
 

@@ -139,6 +139,12 @@ impl Sealer {
         hex::encode(self.key.sign(&registry_message(count)).to_bytes())
     }
 
+    /// The journal key itself, for signing what leaves the store (evidence bundles). The same
+    /// key signs seals, so a bundle is vouched for by the key `verify` trusts.
+    pub fn signing_key(&self) -> &SigningKey {
+        &self.key
+    }
+
     /// The matching public key.
     pub fn checker(&self) -> SealChecker {
         SealChecker {

@@ -110,10 +110,9 @@ pub(super) fn check(incident: &str, bytes: &[u8]) -> Result<(u64, Digest), Bundl
     let mut check = ChainCheck::new(incident);
     let mut count = 0u64;
     for (i, line) in body.split(|&b| b == b'\n').enumerate() {
-        let line_no = i + 1;
         let parsed: Line<'_> =
             serde_json::from_slice(line).map_err(|e| BundleError::JournalLine {
-                line: line_no,
+                line: i + 1,
                 what: format!("not an event: {e}"),
             })?;
         advance(&mut check, incident, &parsed.into_stored()).map_err(BundleError::Chain)?;

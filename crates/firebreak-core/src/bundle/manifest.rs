@@ -129,12 +129,18 @@ impl Manifest {
                 ));
             }
             if !is_sha256_hex(&item.sha256) {
-                return Err(format!("item {}: sha256 is not a lowercase hex SHA-256", item.id));
+                return Err(format!(
+                    "item {}: sha256 is not a lowercase hex SHA-256",
+                    item.id
+                ));
             }
         }
         let journal = &self.journal;
         if journal.file != JOURNAL {
-            return Err(format!("journal file is {:?}; it must be {JOURNAL:?}", journal.file));
+            return Err(format!(
+                "journal file is {:?}; it must be {JOURNAL:?}",
+                journal.file
+            ));
         }
         if !is_sha256_hex(&journal.sha256) {
             return Err("journal sha256 is not a lowercase hex SHA-256".into());
@@ -166,8 +172,12 @@ mod tests {
 
     #[test]
     fn a_newer_format_is_named_as_such() {
-        let err = Manifest::parse(br#"{"format":"firebreak-bundle/2","extra":1}"#)
-            .expect_err("refused");
-        assert!(err.to_string().contains("\"firebreak-bundle/2\" is not supported"), "{err}");
+        let err =
+            Manifest::parse(br#"{"format":"firebreak-bundle/2","extra":1}"#).expect_err("refused");
+        assert!(
+            err.to_string()
+                .contains("\"firebreak-bundle/2\" is not supported"),
+            "{err}"
+        );
     }
 }

@@ -35,12 +35,14 @@
 //! - `jsonl.rs`: journal.jsonl, written from stored events and checked with
 //!   [`ChainCheck`](crate::journal::ChainCheck);
 //! - `sums.rs`: the SHA256SUMS text;
+//! - `gzip.rs`: the gzip stream, stored where data is incompressible and deflated elsewhere;
 //! - `digester.rs`: hashing member bytes on a second thread while the first compresses or
 //!   decompresses, in fixed-size buffers;
 //! - `write.rs`: [`write()`], streaming items from their sources;
 //! - `verify.rs`: [`verify()`] and [`extract()`], one pass over the compressed stream.
 
 mod digester;
+mod gzip;
 mod jsonl;
 mod manifest;
 mod sums;
@@ -251,7 +253,7 @@ pub enum BundleError {
         source: io::Error,
     },
     /// The hashing thread stopped unexpectedly.
-    #[error("the hashing thread stopped unexpectedly")]
+    #[error("the hashing thread could not start or stopped unexpectedly")]
     Worker,
 }
 

@@ -13,12 +13,12 @@
 //! | `processes` | [`processes()`] | `/proc/PID/{stat,status,cmdline,exe}`, `/etc/passwd` |
 //! | `sockets` | [`sockets()`] | `/proc/net/{tcp,tcp6,udp,udp6}`, `/proc/PID/fd` |
 //! | `users` | [`users()`] | utmp |
-//! | `kernel-oom` | [`kernel_oom()`] | `/proc/vmstat`, `/dev/kmsg`, kernel logs, cgroup memory events |
+//! | `kernel-oom` | [`kernel_oom()`] | `/proc/vmstat`, `/dev/kmsg`, kernel logs, cgroup events |
 //! | `mounts` | [`mounts()`] | `/proc/self/mountinfo`, `statvfs(2)` |
 //! | `modified-files` | [`modified_files()`] | the directory trees in [`Options::paths`] |
 //! | `auth-log` | [`auth_log()`] | the authentication logs |
 //!
-//! Each collector's module documentation lists its JSON fields; those names are stable. Times
+//! Each collector's documentation lists its JSON fields; those names are stable. Times
 //! are RFC 3339 strings in UTC. Text that may not be UTF-8 (paths, command lines, log lines)
 //! is given as text with invalid bytes replaced, and, only when it was not valid UTF-8, a
 //! second field with the same name and `_hex` appended holding the exact bytes.
@@ -114,6 +114,19 @@ impl Default for Options {
     }
 }
 
+impl Options {
+    /// The window for files and log lines: (`now`, `now` − `since`), clamped to what a
+    /// timestamp can hold.
+    fn window(&self) -> (jiff::Timestamp, jiff::Timestamp) {
+        let now = jiff::Timestamp::try_from(self.now).unwrap_or(jiff::Timestamp::MAX);
+        let since = jiff::SignedDuration::try_from(self.since)
+            .ok()
+            .and_then(|since| now.checked_sub(since).ok())
+            .unwrap_or(jiff::Timestamp::MIN);
+        (now, since)
+    }
+}
+
 /// One collector's result.
 #[derive(Debug, Clone, Serialize)]
 pub struct Part {
@@ -126,20 +139,30 @@ pub struct Part {
     pub problems: Vec<String>,
 }
 
-/// Runs every collector, most volatile first: memory and load, processes, sockets, users,
-/// kernel OOM reports, mounts and disk usage, modified files, the authentication log.
+/// A collector: reads one part of the host's state.
+pub type Collector = fn(&Options) -> Part;
+
+/// Every collector under the name of the part it returns, most volatile first (RFC 3227):
+/// memory and load, processes, sockets, users, kernel OOM reports, mounts and disk usage,
+/// modified files, the authentication log. [`collect`] runs them in this order; a caller that
+/// wants only some picks them from here.
+pub const COLLECTORS: [(&str, Collector); 8] = [
+    ("memory", memory),
+    ("processes", processes),
+    ("sockets", sockets),
+    ("users", users),
+    ("kernel-oom", kernel_oom),
+    ("mounts", mounts),
+    ("modified-files", modified_files),
+    ("auth-log", auth_log),
+];
+
+/// Runs every collector in [`COLLECTORS`] order.
 pub fn collect(options: &Options) -> Vec<Part> {
-    let collectors: [fn(&Options) -> Part; 8] = [
-        memory,
-        processes,
-        sockets,
-        users,
-        kernel_oom,
-        mounts,
-        modified_files,
-        auth_log,
-    ];
-    collectors.iter().map(|collector| collector(options)).collect()
+    COLLECTORS
+        .iter()
+        .map(|(_, collector)| collector(options))
+        .collect()
 }
 
 #[cfg(test)]
@@ -163,6 +186,11 @@ mod tests {
         let parts = collect(&options);
 
         let names: Vec<&str> = parts.iter().map(|p| p.name).collect();
+        let table: Vec<&str> = COLLECTORS.iter().map(|(name, _)| *name).collect();
+        assert_eq!(
+            names, table,
+            "each collector returns the part it is listed under"
+        );
         assert_eq!(
             names,
             [
@@ -222,7 +250,12 @@ mod tests {
                 .any(|f| f["path"].as_str().is_some_and(|p| p.ends_with("fresh.txt"))),
             "{files:?}"
         );
-        assert!(part("memory").value["meminfo"]["MemTotal"].as_u64().unwrap_or(0) > 0);
+        assert!(
+            part("memory").value["meminfo"]["MemTotal"]
+                .as_u64()
+                .unwrap_or(0)
+                > 0
+        );
         assert!(
             part("mounts").value["mounts"]
                 .as_array()

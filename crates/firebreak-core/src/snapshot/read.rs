@@ -32,10 +32,11 @@ pub(super) fn tail(path: &Path, max: usize) -> io::Result<(Vec<u8>, bool)> {
         drop(file);
         return head(path, max);
     }
-    file.seek(SeekFrom::Start(len - max as u64))?;
-    let mut bytes = Vec::with_capacity(max);
-    file.take(max as u64).read_to_end(&mut bytes)?;
-    // The first line is most likely cut; drop it rather than report half a line.
+    // One byte more than asked: if it is a newline, the first line read is whole.
+    file.seek(SeekFrom::Start(len - max as u64 - 1))?;
+    let mut bytes = Vec::with_capacity(max + 1);
+    file.take(max as u64 + 1).read_to_end(&mut bytes)?;
+    // Drop the (most likely) cut first line rather than report half a line.
     let start = bytes
         .iter()
         .position(|&b| b == b'\n')
@@ -88,6 +89,11 @@ pub(super) fn put_text_list(object: &mut Map<String, Value>, key: &str, items: &
     }
 }
 
+/// `1 line`, `2 lines`.
+pub(super) fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// An I/O error as a short phrase for a problem line.
 pub(super) fn describe(error: &io::Error) -> String {
     match error.kind() {
@@ -137,8 +143,10 @@ impl Problems {
     /// The lines, and a last one counting those not kept.
     pub(super) fn finish(mut self) -> Vec<String> {
         if self.more > 0 {
-            self.lines
-                .push(format!("… and {} more problems not listed", self.more));
+            self.lines.push(format!(
+                "… and {} not listed",
+                count(self.more, "more problem", "more problems")
+            ));
         }
         self.lines
     }
@@ -158,7 +166,10 @@ mod tests {
             (b"0123".to_vec(), true),
             "cut"
         );
-        assert_eq!(head(&path, 10).expect("read"), (b"0123456789".to_vec(), false));
+        assert_eq!(
+            head(&path, 10).expect("read"),
+            (b"0123456789".to_vec(), false)
+        );
     }
 
     #[test]
@@ -166,7 +177,12 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("f");
         std::fs::write(&path, b"first line\nsecond\nthird\n").expect("write");
-        assert_eq!(tail(&path, 14).expect("read"), (b"third\n".to_vec(), true));
+        // Starting just after a newline keeps that line; starting inside one drops it.
+        assert_eq!(
+            tail(&path, 13).expect("read"),
+            (b"second\nthird\n".to_vec(), true)
+        );
+        assert_eq!(tail(&path, 12).expect("read"), (b"third\n".to_vec(), true));
         assert_eq!(
             tail(&path, 100).expect("read").0,
             b"first line\nsecond\nthird\n".to_vec()
@@ -212,5 +228,7 @@ mod tests {
         let lines = problems.finish();
         assert_eq!(lines.len(), Problems::MAX + 1);
         assert_eq!(lines[Problems::MAX], "… and 5 more problems not listed");
+        assert_eq!(count(1, "line", "lines"), "1 line");
+        assert_eq!(count(0, "line", "lines"), "0 lines");
     }
 }

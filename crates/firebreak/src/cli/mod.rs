@@ -5,9 +5,11 @@
 //! 3 `verify` found tampering.
 
 mod action;
+mod bundle;
 mod checklist;
 mod completions;
 mod declare;
+mod evidence;
 mod init;
 mod list;
 mod runbook;
@@ -99,6 +101,12 @@ pub enum Command {
     Reindex,
     /// Show the severity policy in force.
     Policy,
+    /// Evidence: collect, list, show, verify, hand over, purge — with a chain of custody.
+    #[command(subcommand)]
+    Evidence(evidence::Command),
+    /// Evidence bundles: verify one anywhere, without the database.
+    #[command(subcommand)]
+    Bundle(bundle::Command),
     /// Markdown runbooks: list, show, lint, suggest, run.
     #[command(subcommand)]
     Runbook(runbook::Command),
@@ -159,6 +167,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Command::Completions(args) = &cli.command {
         return completions::run(args);
     }
+    if let Command::Bundle(command) = cli.command {
+        // Needs no settings, data directory or database: a bundle is checked on its own.
+        let mut out = Out::stdout(cli.json);
+        let code = bundle::run(&mut out, command)?;
+        out.flush()?;
+        return Ok(code);
+    }
     let overrides = Overrides {
         data_dir: cli.data_dir,
         config: cli.config,
@@ -192,6 +207,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Reindex => verify::reindex(&mut ctx).await,
             Command::Policy => init::policy(&mut ctx),
             Command::Runbook(c) => runbook::run(&mut ctx, c).await,
+            Command::Evidence(c) => evidence::run(&mut ctx, c).await,
+            Command::Bundle(_) => Ok(ExitCode::SUCCESS),
             Command::Completions(_) => Ok(ExitCode::SUCCESS),
         };
         ctx.out.flush()?;

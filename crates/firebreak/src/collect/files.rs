@@ -29,7 +29,9 @@ pub fn collect(paths: &[PathBuf], store: &BlobStore, host: &str) -> Collection {
     let mut out = Collection::default();
     let mut seen = 0usize;
     for root in paths {
-        let mut stack = vec![root.clone()];
+        // Recorded paths are absolute (not resolved: a link on the way stays visible).
+        let root = std::path::absolute(root).unwrap_or_else(|_| root.clone());
+        let mut stack = vec![root];
         while let Some(path) = stack.pop() {
             seen += 1;
             if seen > MAX_ENTRIES {

@@ -73,7 +73,8 @@ impl Service {
         &self.actor
     }
 
-    fn sealer(&self) -> Result<Sealer, ServiceError> {
+    /// The journal's signing key (also signs evidence bundles).
+    pub fn sealer(&self) -> Result<Sealer, ServiceError> {
         Ok(Sealer::load(&self.data_dir)?)
     }
 

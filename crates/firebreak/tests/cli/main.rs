@@ -4,6 +4,7 @@
 mod bad_input;
 mod concurrency;
 mod crash;
+mod evidence;
 mod lifecycle;
 mod runbook;
 mod support;
