@@ -17,19 +17,39 @@ const BUFFER: usize = 1 << 20;
 const IN_FLIGHT: usize = 8;
 
 /// Start writing back to the disk after this many bytes rather than all at the end.
-const FLUSH_EVERY: usize = 64 << 20;
+const FLUSH_EVERY: usize = 32 << 20;
 
-/// Copies `reader` into `file` while hashing it: one thread reads and hashes, one writes, and
-/// one pushes what was written to the disk every [`FLUSH_EVERY`] bytes, so hashing, writing and
-/// the disk's own work overlap instead of taking turns. Memory stays at [`IN_FLIGHT`] buffers.
+/// Copies `reader` into `file` while hashing it, as a pipeline: one thread reads, this one
+/// hashes, one writes, and one pushes what was written to the disk every [`FLUSH_EVERY`] bytes,
+/// so reading, hashing, writing and the disk's own work overlap instead of taking turns. Memory
+/// stays at [`IN_FLIGHT`] buffers.
 fn copy_hashing(mut reader: impl Read + Send, file: &fs::File) -> io::Result<(String, u64)> {
-    let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<(Vec<u8>, usize)>(IN_FLIGHT);
+    type Filled = (Vec<u8>, usize);
+    let (read_tx, read_rx) = std::sync::mpsc::sync_channel::<Filled>(IN_FLIGHT);
+    let (hashed_tx, hashed_rx) = std::sync::mpsc::sync_channel::<Filled>(IN_FLIGHT);
     let (empty_tx, empty_rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(IN_FLIGHT);
     for _ in 0..IN_FLIGHT {
         let _ = empty_tx.send(vec![0u8; BUFFER]);
     }
     std::thread::scope(|scope| {
-        // A third thread pushes written data to the disk while writing goes on; a request made
+        let reading = scope.spawn(move || -> io::Result<()> {
+            // Ends when the input does, or when the hasher stops taking buffers.
+            while let Ok(mut buffer) = empty_rx.recv() {
+                let n = match reader.read(&mut buffer) {
+                    Ok(n) => n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                        let _ = read_tx.send((buffer, usize::MAX));
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                };
+                if read_tx.send((buffer, n)).is_err() || n == 0 {
+                    break;
+                }
+            }
+            Ok(())
+        });
+        // A flushing thread pushes written data to the disk while writing goes on; a request made
         // while one is already pending is dropped, since the pending flush will cover it.
         let (flush_tx, flush_rx) = std::sync::mpsc::sync_channel::<()>(1);
         let flusher = scope.spawn(move || -> io::Result<()> {
@@ -38,17 +58,17 @@ fn copy_hashing(mut reader: impl Read + Send, file: &fs::File) -> io::Result<(St
             }
             Ok(())
         });
-        let writer = scope.spawn(move || -> io::Result<()> {
+        let writing = scope.spawn(move || -> io::Result<()> {
             let mut out = file;
             let mut unflushed = 0usize;
-            while let Ok((buffer, n)) = full_rx.recv() {
+            while let Ok((buffer, n)) = hashed_rx.recv() {
                 out.write_all(&buffer[..n])?;
                 unflushed += n;
                 if unflushed >= FLUSH_EVERY {
                     let _ = flush_tx.try_send(());
                     unflushed = 0;
                 }
-                // The reader may have stopped (an error); then nobody needs the buffer back.
+                // The reader may have stopped; then nobody needs the buffer back.
                 let _ = empty_tx.send(buffer);
             }
             drop(flush_tx);
@@ -56,32 +76,32 @@ fn copy_hashing(mut reader: impl Read + Send, file: &fs::File) -> io::Result<(St
                 .join()
                 .unwrap_or_else(|_| Err(io::Error::other("the flushing thread panicked")))
         });
+        // This thread hashes, in order, between the reader and the writer.
         let mut hasher = Sha256::new();
         let mut size = 0u64;
-        let read_result = loop {
-            let Ok(mut buffer) = empty_rx.recv() else {
-                // The writer is gone: it failed, and says why below.
-                break Ok(());
-            };
-            let n = match reader.read(&mut buffer) {
-                Ok(0) => break Ok(()),
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {
-                    let _ = full_tx.send((buffer, 0));
+        while let Ok((buffer, n)) = read_rx.recv() {
+            match n {
+                0 => break,
+                usize::MAX => {
+                    let _ = hashed_tx.send((buffer, 0));
                     continue;
                 }
-                Err(e) => break Err(e),
-            };
-            hasher.update(&buffer[..n]);
-            size += n as u64;
-            if full_tx.send((buffer, n)).is_err() {
-                break Ok(());
+                n => {
+                    hasher.update(&buffer[..n]);
+                    size += n as u64;
+                    if hashed_tx.send((buffer, n)).is_err() {
+                        break;
+                    }
+                }
             }
+        }
+        drop(read_rx);
+        drop(hashed_tx);
+        let joined = |r: std::thread::Result<io::Result<()>>, who: &str| {
+            r.unwrap_or_else(|_| Err(io::Error::other(format!("the {who} thread panicked"))))
         };
-        drop(full_tx);
-        let write_result = writer
-            .join()
-            .unwrap_or_else(|_| Err(io::Error::other("the writer thread panicked")));
+        let read_result = joined(reading.join(), "reading");
+        let write_result = joined(writing.join(), "writing");
         read_result?;
         write_result?;
         Ok((hex::encode(hasher.finalize()), size))

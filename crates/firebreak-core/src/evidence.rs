@@ -166,18 +166,24 @@ pub struct Tombstone {
     pub size: u64,
 }
 
-/// The text of a path, and its exact bytes in hex when the text would not be faithful (not
-/// UTF-8). Newlines and other control characters are valid path bytes and are kept as they are.
-pub fn path_fields(path: &std::path::Path) -> (Option<String>, Option<String>) {
-    use std::os::unix::ffi::OsStrExt as _;
-    let bytes = path.as_os_str().as_bytes();
+/// Bytes as text, and their exact value in hex when the text would not be faithful (not UTF-8).
+/// Newlines and other control characters are valid in names and are kept as they are. One rule
+/// for every name evidence records: paths, command lines, snapshot fields.
+pub fn text_and_hex(bytes: &[u8]) -> (String, Option<String>) {
     match std::str::from_utf8(bytes) {
-        Ok(text) => (Some(text.to_string()), None),
+        Ok(text) => (text.to_string(), None),
         Err(_) => (
-            Some(String::from_utf8_lossy(bytes).into_owned()),
+            String::from_utf8_lossy(bytes).into_owned(),
             Some(hex::encode(bytes)),
         ),
     }
+}
+
+/// A path's text, and its bytes in hex when they are not UTF-8 (see [`text_and_hex`]).
+pub fn path_fields(path: &std::path::Path) -> (Option<String>, Option<String>) {
+    use std::os::unix::ffi::OsStrExt as _;
+    let (text, hex) = text_and_hex(path.as_os_str().as_bytes());
+    (Some(text), hex)
 }
 
 #[cfg(test)]

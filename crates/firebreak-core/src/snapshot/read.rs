@@ -61,17 +61,10 @@ pub(super) fn lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
 /// Puts `bytes` into `object` under `key` as text, adding `<key>_hex` with the exact bytes when
 /// they are not UTF-8.
 pub(super) fn put_text(object: &mut Map<String, Value>, key: &str, bytes: &[u8]) {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => {
-            object.insert(key.to_string(), Value::from(text));
-        }
-        Err(_) => {
-            object.insert(
-                key.to_string(),
-                Value::from(String::from_utf8_lossy(bytes).into_owned()),
-            );
-            object.insert(format!("{key}_hex"), Value::from(hex::encode(bytes)));
-        }
+    let (text, hex) = crate::evidence::text_and_hex(bytes);
+    object.insert(key.to_string(), Value::from(text));
+    if let Some(hex) = hex {
+        object.insert(format!("{key}_hex"), Value::from(hex));
     }
 }
 

@@ -689,10 +689,14 @@ async fn snapshot(
     let host = collect::host();
     let mut collected = Vec::new();
     let mut problems = Vec::new();
-    for part in firebreak_core::snapshot::collect(&options) {
-        let bytes = serde_json::to_vec_pretty(
-            &json!({ "part": part.name, "host": host, "value": part.value, "problems": part.problems }),
-        )?;
+    // Part by part, most volatile first, each stamped with the moment its capture began.
+    for (_, collector) in firebreak_core::snapshot::COLLECTORS {
+        let captured_at = jiff::Timestamp::now();
+        let part = collector(&options);
+        let bytes = serde_json::to_vec_pretty(&json!({
+            "part": part.name, "host": host, "captured_at": captured_at,
+            "value": part.value, "problems": part.problems,
+        }))?;
         let (sha256, size) = store
             .put_reader(bytes.as_slice())
             .context("cannot store the snapshot")?;
