@@ -12,7 +12,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) if firebreak::cli::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("firebreak: {}", format!("{err:#}").replace('\n', " "));
+            eprintln!("firebreak: {}", firebreak::cli::one_line(&err));
             ExitCode::FAILURE
         }
     }

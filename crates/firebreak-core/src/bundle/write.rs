@@ -1,4 +1,4 @@
-//! Writing a bundle: the request (what the exporter gathered), and [`write`], which checks the
+//! Writing a bundle: the request (what the exporter gathered), and [`write()`], which checks the
 //! journal, signs the manifest and streams every member into one gzip'd tar. Item bytes are
 //! never held whole: each is read in fixed-size buffers, compressed and hashed as it goes, and
 //! the bundle is refused if an item's bytes are not the ones its record names.
@@ -84,7 +84,7 @@ pub struct ExportRequest<'a> {
     pub events: &'a [StoredEvent],
 }
 
-/// What [`write`] wrote.
+/// What [`write()`] wrote.
 #[derive(Debug, Clone)]
 pub struct Summary {
     /// The signed manifest.

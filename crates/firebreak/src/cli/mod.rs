@@ -155,6 +155,23 @@ fn incident_id(text: &str) -> Result<IncidentId, String> {
         .map_err(|e: firebreak_core::id::BadId| e.to_string())
 }
 
+/// An error and its causes as one line, each cause once: a message that already quotes its
+/// cause (as many library errors do) is not followed by it again.
+pub fn one_line(err: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line.replace('\n', " ")
+}
+
 /// Whether an error is only a closed output pipe.
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain()

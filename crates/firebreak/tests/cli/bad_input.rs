@@ -196,3 +196,20 @@ fn usage_errors_exit_two() {
         .code(2)
         .stderr(predicate::str::contains("unknown status"));
 }
+
+#[test]
+fn an_error_names_its_cause_once() {
+    let fb = Fb::init();
+    let out = fb
+        .cmd(&["--config", "/nonexistent/firebreak.toml", "ls"])
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr.matches("No such file or directory").count(),
+        1,
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
