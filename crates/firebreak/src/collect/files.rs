@@ -141,8 +141,11 @@ fn file(path: &Path, store: &BlobStore, host: &str) -> std::io::Result<Collected
     }
     let (sha256, size) = store.put_reader(&handle)?;
     let after = handle.metadata()?;
-    let changed =
-        size != before.len() || after.len() != before.len() || mtime(&after) != mtime(&before);
+    // Files in /proc and /sys say they are empty and are not: only a length that moved while
+    // reading, a modification time that moved, or a length that differs from what was read
+    // (for a file that gave one) counts as a change.
+    let read_differs = before.len() > 0 && size != before.len();
+    let changed = read_differs || after.len() != before.len() || mtime(&after) != mtime(&before);
     Ok(Collected {
         kind: ItemKind::File,
         sha256,

@@ -708,3 +708,54 @@ fn an_exported_bundle_verifies_anywhere_and_tampering_is_named() {
         "{custody}"
     );
 }
+
+#[test]
+fn a_file_that_grows_while_it_is_read_is_flagged() {
+    let (fb, id) = setup();
+    let log = fb.root().join("growing.log");
+    let file = std::fs::File::create(&log).expect("create");
+    file.set_len(256 << 20).expect("256 MiB to read");
+    drop(file);
+    // Something keeps writing to the file for as long as firebreak is reading it.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (stop, log) = (stop.clone(), log.clone());
+        std::thread::spawn(move || {
+            use std::io::Write as _;
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&log)
+                .expect("open");
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                let _ = f.write_all(b"another line\n");
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+        })
+    };
+    let out = run(&fb, &["evidence", "add", &id, log.to_str().expect("utf-8")]);
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    writer.join().expect("writer");
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(stderr.contains("changed while being read"), "{stderr}");
+    let items = items(&fb, &id);
+    assert_eq!(items[0]["changed_while_reading"], true);
+    std::fs::remove_file(blob(&fb, items[0]["sha256"].as_str().expect("sha"))).ok();
+}
+
+#[test]
+fn files_under_proc_are_not_taken_for_changing_files() {
+    let (fb, id) = setup();
+    let out = run(&fb, &["evidence", "add", &id, "/proc/self/status"]);
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    let items = items(&fb, &id);
+    assert!(
+        items[0]["size"].as_u64().expect("size") > 0,
+        "procfs content is collected"
+    );
+    assert!(
+        items[0].get("changed_while_reading").is_none(),
+        "{}",
+        items[0]
+    );
+}
