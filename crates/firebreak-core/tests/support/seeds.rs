@@ -1,7 +1,6 @@
 //! Where the shared seed runbooks are: `$FIREBREAK_SEEDS` if set, else the first `shared/seeds`
 //! found beside the workspace or above it (the project's `../shared/seeds`), else
-//! `/work/shared/seeds`. Tests read them in
-//! place and fail — never skip — when they are missing.
+//! `/work/shared/seeds`. Tests read them in place and fail — never skip — when they are missing.
 
 use std::path::{Path, PathBuf};
 
@@ -11,13 +10,15 @@ pub fn seeds_dir() -> PathBuf {
         return PathBuf::from(dir);
     }
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // Beside or above the workspace, then where these machines keep it.
     let found = manifest
         .ancestors()
         .map(|a| a.join("shared/seeds"))
+        .chain([PathBuf::from("/work/shared/seeds")])
         .find(|c| c.is_dir());
     found.unwrap_or_else(|| {
         panic!(
-            "the shared seed runbooks are missing: no shared/seeds above {} (set FIREBREAK_SEEDS to their directory)",
+            "the shared seed runbooks are missing: no shared/seeds above {} nor in /work/shared (set FIREBREAK_SEEDS to their directory)",
             manifest.display()
         )
     })
