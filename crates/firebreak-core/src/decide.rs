@@ -389,6 +389,9 @@ pub fn custody(incident: &Incident, custody: Custody) -> Result<Vec<Change>, Dom
     if let Some(r) = &custody.reason {
         text("reason", r, TEXT_MAX)?;
     }
+    if let Some(d) = &custody.detail {
+        text("detail", d, TEXT_MAX)?;
+    }
     Ok(vec![Change::EvidenceCustody(custody)])
 }
 

@@ -229,7 +229,7 @@ fn item_row(id: &IncidentId, item: &Item) -> Vec<(String, Tone)> {
         (format!("{id}/{}", item.id), Tone::Plain),
         (item.kind.to_string(), Tone::Plain),
         (item.size.to_string(), Tone::Plain),
-        (item.sha256[..16].to_string(), Tone::Dim),
+        (item.sha256.chars().take(16).collect(), Tone::Dim),
         (source, tone),
     ]
 }
@@ -512,7 +512,15 @@ async fn verify_incident(
         let detail = if problems.is_empty() {
             format!("{} item(s) intact", live.len())
         } else {
-            format!("{} problem(s): {}", problems.len(), problems.join("; "))
+            // The record names the first few; the command's output names them all.
+            let shown: Vec<&str> = problems.iter().take(10).map(String::as_str).collect();
+            let more = problems.len().saturating_sub(shown.len());
+            let more = if more > 0 {
+                format!("; and {more} more")
+            } else {
+                String::new()
+            };
+            format!("{} problem(s): {}{more}", problems.len(), shown.join("; "))
         };
         let items = live.iter().map(|i| i.id.clone()).collect();
         custody(

@@ -178,7 +178,7 @@ fn show(ctx: &mut Context, args: ShowArgs) -> anyhow::Result<ExitCode> {
         rb.name,
         rb.title,
         source.origin,
-        &rb.digest[..12]
+        &rb.digest[..rb.digest.len().min(12)]
     ))?;
     for d in diagnostics.iter().filter(|d| d.level == Level::Error) {
         ctx.out.line(format!("  {}:{d}", source.origin))?;
