@@ -211,11 +211,8 @@ impl Config {
         let step_timeout = match file.runbooks.timeout {
             Some(t) => {
                 let at = t.span().start;
-                crate::duration::parse(t.get_ref())
-                    .ok()
-                    .filter(|d| d.is_positive())
-                    .and_then(|d| std::time::Duration::try_from(d).ok())
-                    .ok_or_else(|| invalid(at, format!("runbooks.timeout {:?} is not a positive duration such as 90s or 5m", t.get_ref())))?
+                crate::duration::parse_positive(t.get_ref())
+                    .map_err(|e| invalid(at, format!("runbooks.timeout: {e}")))?
             }
             None => DEFAULT_STEP_TIMEOUT,
         };

@@ -63,6 +63,20 @@ pub fn parse(text: &str) -> Result<SignedDuration, BadDuration> {
     Ok(SignedDuration::from_secs(total))
 }
 
+/// Parses a duration that must be more than zero — a timeout, a time window — as the standard
+/// library's `Duration` the code that waits on it uses.
+pub fn parse_positive(text: &str) -> Result<std::time::Duration, BadDuration> {
+    let d = parse(text)?;
+    if d.is_zero() {
+        return Err(BadDuration {
+            given: text.to_string(),
+            why: "it must be more than zero",
+        });
+    }
+    // `parse` gives only whole, non-negative seconds.
+    Ok(std::time::Duration::from_secs(d.as_secs().unsigned_abs()))
+}
+
 /// Formats a duration compactly for tables: `45s`, `12m`, `3h05m`, `2d04h`, `3w`.
 pub fn format(d: SignedDuration) -> String {
     let secs = d.as_secs().unsigned_abs();
@@ -110,6 +124,21 @@ pub mod text {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn positive_durations_refuse_zero() {
+        assert_eq!(
+            parse_positive("90s"),
+            Ok(std::time::Duration::from_secs(90))
+        );
+        assert!(
+            parse_positive("0")
+                .expect_err("zero")
+                .to_string()
+                .contains("more than zero")
+        );
+        assert!(parse_positive("5x").is_err());
+    }
 
     #[test]
     fn parses_the_units_responders_write() {

@@ -55,9 +55,9 @@ impl Attrs {
                         "unknown class {v:?}: expected read-only, mutating or destructive"
                     )),
                 },
-                ("timeout", Some(v)) => match positive(&v) {
-                    Some(d) => self.timeout = Some(d),
-                    None => problems.push(format!("bad timeout {v:?}: expected e.g. 30s, 5m")),
+                ("timeout", Some(v)) => match crate::duration::parse_positive(&v) {
+                    Ok(d) => self.timeout = Some(d),
+                    Err(_) => problems.push(format!("bad timeout {v:?}: expected e.g. 30s, 5m")),
                 },
                 ("continue-on-error", None) => self.continue_on_error = true,
                 ("evidence", None) => self.evidence = true,
@@ -79,15 +79,6 @@ impl Attrs {
             requires_evidence: self.requires_evidence || other.requires_evidence,
             run: other.run.clone().or_else(|| self.run.clone()),
         }
-    }
-}
-
-fn positive(text: &str) -> Option<Duration> {
-    let d = crate::duration::parse(text).ok()?;
-    if d.is_positive() {
-        Duration::try_from(d).ok()
-    } else {
-        None
     }
 }
 

@@ -71,7 +71,7 @@ pub struct CaptureArgs {
     #[arg(long)]
     pub reason: Option<String>,
     /// Stop the command (and everything it started) after this long.
-    #[arg(long, default_value = "5m", value_parser = positive_duration)]
+    #[arg(long, default_value = "5m", value_parser = super::positive_duration)]
     pub timeout: Duration,
     /// The command and its arguments, after `--`.
     #[arg(required = true, last = true)]
@@ -89,7 +89,7 @@ pub struct SnapshotArgs {
     #[arg(long = "paths", value_name = "DIR")]
     pub paths: Vec<PathBuf>,
     /// How far back "recently" reaches, for files and log lines.
-    #[arg(long, default_value = "60m", value_parser = positive_duration)]
+    #[arg(long, default_value = "60m", value_parser = super::positive_duration)]
     pub since: Duration,
     /// Why it is taken.
     #[arg(long)]
@@ -157,14 +157,6 @@ pub struct PurgeArgs {
     /// The incident id again, to confirm: purging cannot be undone.
     #[arg(long, value_name = "INC")]
     pub confirm: Option<String>,
-}
-
-fn positive_duration(text: &str) -> Result<Duration, String> {
-    let d = firebreak_core::duration::parse(text).map_err(|e| e.to_string())?;
-    Duration::try_from(d)
-        .ok()
-        .filter(|d| !d.is_zero())
-        .ok_or_else(|| format!("{text:?} is not a positive duration"))
 }
 
 /// Runs an evidence command.

@@ -149,6 +149,11 @@ impl Context {
     }
 }
 
+/// Parses a duration argument that must be more than zero (timeouts, time windows).
+fn positive_duration(text: &str) -> Result<std::time::Duration, String> {
+    firebreak_core::duration::parse_positive(text).map_err(|e| e.to_string())
+}
+
 /// Parses an incident id argument.
 fn incident_id(text: &str) -> Result<IncidentId, String> {
     text.parse()

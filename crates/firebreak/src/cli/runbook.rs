@@ -87,7 +87,7 @@ pub struct RunArgs {
     #[arg(long = "phase", value_name = "PHASE", value_parser = parse_phase)]
     pub phases: Vec<Phase>,
     /// Per-step timeout, overriding the runbook's and the config's (e.g. 30s, 10m).
-    #[arg(long, value_parser = parse_timeout)]
+    #[arg(long, value_parser = super::positive_duration)]
     pub timeout: Option<Duration>,
 }
 
@@ -96,14 +96,6 @@ fn parse_phase(text: &str) -> Result<Phase, String> {
         let names: Vec<&str> = runbook::phase::ALL.iter().map(|p| p.as_str()).collect();
         format!("unknown phase {text:?}; one of: {}", names.join(", "))
     })
-}
-
-fn parse_timeout(text: &str) -> Result<Duration, String> {
-    let d = firebreak_core::duration::parse(text).map_err(|e| e.to_string())?;
-    Duration::try_from(d)
-        .ok()
-        .filter(|d| !d.is_zero())
-        .ok_or_else(|| format!("{text:?} is not a positive duration"))
 }
 
 /// Runs a runbook command.
