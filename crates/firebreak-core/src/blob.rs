@@ -151,26 +151,50 @@ impl BlobStore {
         })
     }
 
-    /// Stores `bytes`, returning their hex SHA-256. Storing the same bytes twice is a no-op.
+    /// Stores bytes already in memory (a step's output, a snapshot part), returning their hex
+    /// SHA-256. Storing the same bytes twice is a no-op. Small and common, so no threads.
     pub fn put(&self, bytes: &[u8]) -> io::Result<String> {
-        self.put_reader(bytes).map(|(digest, _)| digest)
+        let digest = hex::encode(Sha256::digest(bytes));
+        if self.holds(&digest) {
+            return Ok(digest);
+        }
+        let mut tmp = self.incoming()?;
+        tmp.write_all(bytes)?;
+        self.settle(tmp, &digest)?;
+        Ok(digest)
     }
 
     /// Streams `reader` into the store with bounded memory, returning the hex SHA-256 and the
     /// length. The bytes go to a temporary file that is fsynced and renamed into place only when
     /// complete, so a failure (a full disk, a read error) leaves nothing under a digest's name.
     pub fn put_reader(&self, reader: impl Read + Send) -> io::Result<(String, u64)> {
+        let tmp = self.incoming()?;
+        let (digest, size) = copy_hashing(reader, tmp.as_file())?;
+        self.settle(tmp, &digest)?;
+        Ok((digest, size))
+    }
+
+    fn holds(&self, digest: &str) -> bool {
+        self.path(digest).is_some_and(|p| p.exists())
+    }
+
+    /// A temporary file in the store, removed again unless [`settle`](Self::settle)d.
+    fn incoming(&self) -> io::Result<tempfile::NamedTempFile> {
         let tmp_dir = self.root.join("tmp");
         fs::create_dir_all(&tmp_dir)?;
-        let tmp = tempfile::Builder::new()
+        tempfile::Builder::new()
             .prefix("incoming-")
-            .tempfile_in(&tmp_dir)?;
-        let (digest, size) = copy_hashing(reader, tmp.as_file())?;
+            .tempfile_in(&tmp_dir)
+    }
+
+    /// Makes a complete temporary file the blob `digest`: read-only, fsynced, renamed into place,
+    /// directory fsynced. If the store already holds it, the temporary file is just dropped.
+    fn settle(&self, tmp: tempfile::NamedTempFile, digest: &str) -> io::Result<()> {
         let path = self
-            .path(&digest)
+            .path(digest)
             .unwrap_or_else(|| unreachable!("a SHA-256 is 64 hex digits"));
         if path.exists() {
-            return Ok((digest, size));
+            return Ok(());
         }
         let file = tmp.as_file();
         // Evidence is written once; read-only says so to anyone (and any tool) that opens it.
@@ -179,8 +203,7 @@ impl BlobStore {
         let dir = path.parent().unwrap_or(Path::new("."));
         fs::create_dir_all(dir)?;
         tmp.persist(&path).map_err(|e| e.error)?;
-        fs::File::open(dir)?.sync_all()?;
-        Ok((digest, size))
+        fs::File::open(dir)?.sync_all()
     }
 
     /// Whether the blob is present and still hashes to its name (streamed, bounded memory).

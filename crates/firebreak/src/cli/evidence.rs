@@ -697,9 +697,8 @@ async fn snapshot(
             "part": part.name, "host": host, "captured_at": captured_at,
             "value": part.value, "problems": part.problems,
         }))?;
-        let (sha256, size) = store
-            .put_reader(bytes.as_slice())
-            .context("cannot store the snapshot")?;
+        let size = bytes.len() as u64;
+        let sha256 = store.put(&bytes).context("cannot store the snapshot")?;
         let origin = firebreak_core::evidence::Origin {
             host: host.clone(),
             part: Some(part.name.to_string()),

@@ -58,8 +58,9 @@ pub fn capture(
         ("stdout", &outcome.stdout, outcome.stdout_truncated),
         ("stderr", &outcome.stderr, outcome.stderr_truncated),
     ] {
-        let (sha256, size) = store
-            .put_reader(bytes.as_slice())
+        let size = bytes.len() as u64;
+        let sha256 = store
+            .put(bytes)
             .context("cannot store the output as evidence")?;
         let origin = Origin {
             host: host.to_string(),

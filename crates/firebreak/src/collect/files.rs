@@ -113,7 +113,7 @@ fn mtime(meta: &Metadata) -> Option<Timestamp> {
 fn link(path: &Path, meta: &Metadata, store: &BlobStore, host: &str) -> std::io::Result<Collected> {
     let target = std::fs::read_link(path)?;
     let bytes = target.as_os_str().as_bytes();
-    let (sha256, size) = store.put_reader(bytes)?;
+    let (sha256, size) = (store.put(bytes)?, bytes.len() as u64);
     let mut origin = origin(path, meta, host);
     origin.link_target = Some(String::from_utf8_lossy(bytes).into_owned());
     Ok(Collected {
