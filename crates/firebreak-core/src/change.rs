@@ -257,30 +257,14 @@ impl Change {
                 )
             }
             Change::RunFinished(f) => format!("run {} {}", f.run, f.outcome),
-            Change::EvidenceAdded(item) => {
-                let from = match (&item.origin.path, &item.origin.command, &item.origin.part) {
-                    (Some(path), _, _) => path.escape_debug().to_string(),
-                    (None, Some(command), _) => format!(
-                        "`{}` {}",
-                        command.join(" "),
-                        item.origin.stream.as_deref().unwrap_or("")
-                    ),
-                    (None, None, Some(part)) => format!("snapshot {part}"),
-                    _ => String::new(),
-                };
-                let changed = if item.changed_while_reading {
-                    " (changed while being read)"
-                } else {
-                    ""
-                };
-                format!(
-                    "evidence {} collected: {} {from}, {} bytes, sha256 {}{changed}",
-                    item.id,
-                    item.kind,
-                    item.size,
-                    &item.sha256[..item.sha256.len().min(12)]
-                )
-            }
+            Change::EvidenceAdded(item) => format!(
+                "evidence {} collected: {} {}, {} bytes, sha256 {}",
+                item.id,
+                item.kind,
+                item.source(),
+                item.size,
+                &item.sha256[..item.sha256.len().min(12)]
+            ),
             Change::EvidenceCustody(c) => {
                 let detail = c
                     .detail

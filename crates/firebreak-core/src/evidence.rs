@@ -98,6 +98,32 @@ pub struct Item {
     pub changed_while_reading: bool,
 }
 
+impl Item {
+    /// Where the item came from, on one line: the path (escaped, so a newline in a name cannot
+    /// fake a line), `-> target` for a link, the command and stream, or the snapshot part; with
+    /// a warning when the file changed while it was read.
+    pub fn source(&self) -> String {
+        let o = &self.origin;
+        let mut text = match (&o.path, &o.command, &o.part) {
+            (Some(path), _, _) => path.escape_debug().to_string(),
+            (None, Some(command), _) => format!(
+                "{} ({})",
+                command.join(" ").escape_debug(),
+                o.stream.as_deref().unwrap_or("")
+            ),
+            (None, None, Some(part)) => format!("snapshot: {part}"),
+            _ => String::new(),
+        };
+        if let Some(target) = &o.link_target {
+            text = format!("{text} -> {}", target.escape_debug());
+        }
+        if self.changed_while_reading {
+            text.push_str(" (changed while being read)");
+        }
+        text
+    }
+}
+
 /// An item as collected, before the incident gives it an id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Collected {

@@ -211,7 +211,7 @@ async fn record(
 }
 
 fn item_row(id: &IncidentId, item: &Item) -> Vec<(String, Tone)> {
-    let source = describe_source(item);
+    let source = item.source();
     let tone = if item.changed_while_reading {
         Tone::Warn
     } else {
@@ -224,27 +224,6 @@ fn item_row(id: &IncidentId, item: &Item) -> Vec<(String, Tone)> {
         (item.sha256.chars().take(16).collect(), Tone::Dim),
         (source, tone),
     ]
-}
-
-fn describe_source(item: &Item) -> String {
-    let o = &item.origin;
-    let mut text = match (&o.path, &o.command, &o.part) {
-        (Some(path), _, _) => files::shown(std::path::Path::new(path)),
-        (None, Some(command), _) => format!(
-            "{} ({})",
-            command.join(" "),
-            o.stream.as_deref().unwrap_or("")
-        ),
-        (None, None, Some(part)) => format!("snapshot: {part}"),
-        _ => String::new(),
-    };
-    if let Some(target) = &o.link_target {
-        text = format!("{text} -> {}", target.escape_debug());
-    }
-    if item.changed_while_reading {
-        text.push_str("  (changed while being read)");
-    }
-    text
 }
 
 async fn add(
@@ -443,8 +422,7 @@ async fn show(ctx: &mut Context, service: &Service, args: ShowArgs) -> anyhow::R
         item.id, item.kind, item.size
     ))?;
     ctx.out.line(format!("  sha256   {}", item.sha256))?;
-    ctx.out
-        .line(format!("  source   {}", describe_source(&item)))?;
+    ctx.out.line(format!("  source   {}", item.source()))?;
     if let Some(hex) = &item.origin.path_hex {
         ctx.out.line(format!("  path hex {hex}"))?;
     }

@@ -156,7 +156,7 @@ fn file(path: &Path, store: &BlobStore, host: &str) -> std::io::Result<Collected
 }
 
 /// A path as shown in messages: escaped, so a newline in a name cannot fake another line.
-pub fn shown(path: &Path) -> String {
+fn shown(path: &Path) -> String {
     path.to_string_lossy().escape_debug().to_string()
 }
 
