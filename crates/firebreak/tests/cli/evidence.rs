@@ -759,3 +759,51 @@ fn files_under_proc_are_not_taken_for_changing_files() {
         items[0]
     );
 }
+
+#[test]
+fn an_export_that_cannot_be_written_records_nothing() {
+    let (fb, id) = setup();
+    std::fs::write(fb.root().join("a.txt"), "alpha").expect("write");
+    assert_eq!(
+        run(&fb, &["evidence", "add", &id, "a.txt"]).status.code(),
+        Some(0)
+    );
+    let before = fb.event_count(&id);
+    let out = run(
+        &fb,
+        &[
+            "evidence",
+            "export",
+            &id,
+            "-o",
+            "/nonexistent-dir/case.tar.gz",
+        ],
+    );
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("cannot write in /nonexistent-dir"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert_eq!(
+        fb.event_count(&id),
+        before,
+        "no export recorded for a bundle that was never written"
+    );
+
+    let sha = items(&fb, &id)[0]["sha256"]
+        .as_str()
+        .expect("sha")
+        .to_string();
+    std::fs::remove_file(blob(&fb, &sha)).expect("delete");
+    let out = run(&fb, &["evidence", "export", &id, "-o", "case.tar.gz"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).1.contains("missing from the evidence store"),
+        "{:?}",
+        text(&out)
+    );
+    assert_eq!(fb.event_count(&id), before);
+    assert!(!fb.root().join("case.tar.gz").exists());
+}

@@ -17,10 +17,37 @@ pub(super) async fn export(
         .filter(|i| !incident.purged.contains(&i.id))
         .collect();
     anyhow::ensure!(!live.is_empty(), "{} has no evidence to export", args.id);
+    // Everything that can be checked is checked before anything is recorded: the target, the
+    // key, and that every item's bytes are still in the store.
+    anyhow::ensure!(
+        !args.output.exists(),
+        "{} exists; choose another name",
+        args.output.display()
+    );
+    let dir = args
+        .output
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    // Written beside the target and renamed when complete: a failed export leaves no bundle.
+    let tmp = tempfile::Builder::new()
+        .prefix(".firebreak-bundle-")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    let sealer = service.sealer()?;
+    for item in &live {
+        anyhow::ensure!(
+            store.path(&item.sha256).is_some_and(|p| p.exists()),
+            "{}/{} is missing from the evidence store (run `firebreak evidence verify {}`); nothing was exported",
+            args.id,
+            item.id,
+            args.id
+        );
+    }
     let host = collect::host();
     // The export is recorded first, so the bundle's journal shows it: custody travels with it.
     let ids: Vec<String> = live.iter().map(|i| i.id.clone()).collect();
-    let detail = format!("bundle {}", args.output.display());
+    let detail = format!("export to bundle {}", args.output.display());
     custody(
         service,
         &args.id,
@@ -73,31 +100,23 @@ pub(super) async fn export(
         custody: custody_log,
         events: &loaded.events,
     };
-    let sealer = service.sealer()?;
-    // Written beside the target and renamed when complete: a failed export leaves no bundle.
-    let dir = args
-        .output
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    anyhow::ensure!(
-        !args.output.exists(),
-        "{} exists; choose another name",
-        args.output.display()
-    );
-    let tmp = tempfile::Builder::new()
-        .prefix(".firebreak-bundle-")
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
-    let summary = firebreak_core::bundle::write(
+    let written = firebreak_core::bundle::write(
         request,
         sealer.signing_key(),
         std::io::BufWriter::new(tmp.as_file()),
-    )?;
-    tmp.as_file().sync_all()?;
-    tmp.persist_noclobber(&args.output)
-        .map_err(|e| e.error)
-        .with_context(|| format!("cannot create {}", args.output.display()))?;
+    )
+    .map_err(anyhow::Error::from)
+    .and_then(|summary| {
+        tmp.as_file().sync_all()?;
+        tmp.persist_noclobber(&args.output).map_err(|e| e.error)?;
+        Ok(summary)
+    });
+    let summary = written.with_context(|| {
+        format!(
+            "the export to {} is recorded, but the bundle was not written",
+            args.output.display()
+        )
+    })?;
     if ctx.out.json {
         ctx.out.json(&json!({ "incident": args.id, "bundle": args.output, "items": summary.manifest.items.len(), "events": summary.events, "bytes": summary.compressed_bytes, "key": summary.key }))?;
     } else {
