@@ -1,0 +1,1 @@
+//! Integration tests of the log engine: one binary.
