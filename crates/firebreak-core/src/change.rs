@@ -7,6 +7,7 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 use crate::checklist::Checklist;
+use crate::detection::Detection;
 use crate::evidence::{Custody, Item, Tombstone};
 use crate::run::{RunFinished, RunStarted, StepOutcome, StepRecorded};
 use crate::status::Status;
@@ -95,6 +96,8 @@ pub enum Change {
     EvidenceAdded(Item),
     /// Evidence was viewed, exported, verified or handed over.
     EvidenceCustody(Custody),
+    /// Log detection raised this incident or found more of the same (same rule and key).
+    Detected(Detection),
     /// A closed incident's evidence bytes were deleted; the tombstone keeps their digests.
     EvidencePurged {
         /// The items whose bytes were deleted.
@@ -279,6 +282,7 @@ impl Change {
                     why(&c.reason)
                 )
             }
+            Change::Detected(d) => d.describe(),
             Change::EvidencePurged { items, reason } => {
                 let ids: Vec<&str> = items.iter().map(|t| t.id.as_str()).collect();
                 format!(

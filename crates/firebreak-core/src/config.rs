@@ -41,6 +41,22 @@ pub struct FileConfig {
     /// Runbook settings.
     #[serde(default)]
     pub runbooks: RunbooksConfig,
+    /// Log detection settings.
+    #[serde(default)]
+    pub detect: DetectConfig,
+}
+
+/// The `[detect]` table.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DetectConfig {
+    /// Directories of user detection rules (relative paths are relative to the config file). A
+    /// user rule with a built-in's id replaces it.
+    #[serde(default)]
+    pub rules: Vec<PathBuf>,
+    /// More user-agent lists in the `agents.txt` format, added to the shipped one.
+    #[serde(default)]
+    pub agents: Vec<PathBuf>,
 }
 
 /// The `[runbooks]` table.
@@ -78,6 +94,10 @@ pub struct Config {
     pub runbook_dirs: Vec<PathBuf>,
     /// Default per-step timeout.
     pub step_timeout: std::time::Duration,
+    /// User detection rule directories, absolute.
+    pub rule_dirs: Vec<PathBuf>,
+    /// User agent lists, absolute.
+    pub agent_files: Vec<PathBuf>,
     /// The file it came from, if any.
     pub source: Option<PathBuf>,
 }
@@ -90,6 +110,8 @@ impl Default for Config {
             checklists: checklist::defaults(),
             runbook_dirs: Vec::new(),
             step_timeout: DEFAULT_STEP_TIMEOUT,
+            rule_dirs: Vec::new(),
+            agent_files: Vec::new(),
             source: None,
         }
     }
@@ -222,6 +244,8 @@ impl Config {
             checklists,
             runbook_dirs,
             step_timeout,
+            rule_dirs: file.detect.rules.iter().map(|d| base.join(d)).collect(),
+            agent_files: file.detect.agents.iter().map(|d| base.join(d)).collect(),
             source: Some(path.to_path_buf()),
         })
     }
@@ -233,6 +257,19 @@ mod tests {
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
         Config::parse(Path::new("firebreak.toml"), text)
+    }
+
+    #[test]
+    fn detect_paths_are_relative_to_the_config_file() {
+        let c = Config::parse(
+            Path::new("/etc/firebreak/firebreak.toml"),
+            "[detect]\nrules = [\"rules\"]\nagents = [\"/srv/agents.txt\"]\n",
+        )
+        .expect("valid");
+        assert_eq!(c.rule_dirs, vec![PathBuf::from("/etc/firebreak/rules")]);
+        assert_eq!(c.agent_files, vec![PathBuf::from("/srv/agents.txt")]);
+        let err = parse("[detect]\nrule = [\"x\"]\n").expect_err("unknown key");
+        assert!(err.to_string().starts_with("firebreak.toml:2:1"), "{err}");
     }
 
     #[test]

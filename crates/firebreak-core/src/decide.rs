@@ -7,6 +7,7 @@ use jiff::civil::Date;
 
 use crate::change::{Change, Declared};
 use crate::checklist::{Checklist, ChecklistTemplate};
+use crate::detection::Detection;
 use crate::error::DomainError;
 use crate::evidence::{Collected, Custody, Item, Tombstone};
 use crate::incident::Incident;
@@ -66,6 +67,8 @@ pub struct Declaration<'a> {
     pub detected_at: Option<Timestamp>,
     /// Who commands the response, if already known.
     pub commander: Option<&'a str>,
+    /// The log detection that raised it, if one did.
+    pub detection: Option<&'a Detection>,
     /// Now.
     pub now: Timestamp,
 }
@@ -117,7 +120,22 @@ pub fn declare(
             person: one_line("person", person, NAME_MAX)?,
         });
     }
+    if let Some(found) = d.detection {
+        changes.push(Change::Detected(found.clone().bounded()));
+    }
     Ok(changes)
+}
+
+/// Records more of what log detection found on an open incident (the same rule and key, or a
+/// new one). Resolved and closed incidents take no more: detection declares a new incident.
+pub fn detected(incident: &Incident, found: &Detection) -> Result<Vec<Change>, DomainError> {
+    if matches!(incident.status, Status::Resolved | Status::Closed) {
+        return Err(DomainError::Invalid(format!(
+            "{} is {}: new detections open a new incident",
+            incident.id, incident.status
+        )));
+    }
+    Ok(vec![Change::Detected(found.clone().bounded())])
 }
 
 /// Acknowledges the incident.
@@ -450,6 +468,7 @@ mod tests {
             started_at: None,
             detected_at: None,
             commander: None,
+            detection: None,
             now: Timestamp::now(),
         };
         declare(&policy, &crate::checklist::defaults(), &d)
@@ -467,6 +486,7 @@ mod tests {
             started_at: None,
             detected_at: None,
             commander: Some("alice"),
+            detection: None,
             now: Timestamp::now(),
         };
         assert_eq!(declare(&policy, &[], &d), Err(DomainError::EmptyTitle));

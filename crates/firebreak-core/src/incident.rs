@@ -104,6 +104,9 @@ pub struct Incident {
     pub evidence_items: Vec<crate::evidence::Item>,
     /// Items whose bytes were purged.
     pub purged: Vec<String>,
+    /// What log detection found, latest first-seen order; one entry per rule and key, updated
+    /// as more of the same is found.
+    pub detections: Vec<crate::detection::Detection>,
     /// The chain head.
     pub head: Head,
 }
@@ -171,6 +174,7 @@ impl Incident {
             evidence: 0,
             evidence_items: Vec::new(),
             purged: Vec::new(),
+            detections: Vec::new(),
             head: first.head(),
         };
         for e in events {
@@ -267,6 +271,16 @@ impl Incident {
             Change::EvidenceAdded(item) => {
                 self.evidence += 1;
                 self.evidence_items.push(item.clone());
+            }
+            Change::Detected(d) => {
+                match self
+                    .detections
+                    .iter_mut()
+                    .find(|x| x.same_as(&d.rule, &d.key))
+                {
+                    Some(known) => *known = d.clone(),
+                    None => self.detections.push(d.clone()),
+                }
             }
             Change::EvidencePurged { items, .. } => {
                 self.purged.extend(items.iter().map(|t| t.id.clone()));

@@ -14,6 +14,7 @@ pub mod checklist;
 pub mod clock;
 pub mod config;
 pub mod decide;
+pub mod detection;
 pub mod duration;
 pub mod error;
 pub mod evidence;

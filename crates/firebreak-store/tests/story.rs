@@ -52,6 +52,7 @@ async fn declare_with(store: &Store, sealer: &Sealer, title: &str, severity: &st
         started_at: None,
         detected_at: None,
         commander: None,
+        detection: None,
         now,
     };
     let changes = decide::declare(&policy, &checklist::defaults(), &request).expect("valid");

@@ -81,6 +81,7 @@ impl Fixture {
                 started_at: None,
                 detected_at: None,
                 commander: Some("alice"),
+                detection: None,
                 now: Timestamp::now(),
             };
             let declared = self.service.declare(&request).await?;

@@ -225,6 +225,7 @@ async fn seed(args: &Args) -> anyhow::Result<()> {
             started_at: Some(micros(detected_at.as_microsecond() - 20 * 60 * 1_000_000)?),
             detected_at: Some(detected_at),
             commander,
+            detection: None,
             now: declared_at,
         };
         let changes = decide::declare(&config.policy, &config.checklists, &request)?;

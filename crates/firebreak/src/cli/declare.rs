@@ -50,6 +50,7 @@ pub async fn run(ctx: &mut Context, args: Args) -> anyhow::Result<ExitCode> {
         started_at,
         detected_at,
         commander: args.commander.as_deref(),
+        detection: None,
         now,
     };
     // Refuse bad input before touching the database.

@@ -3,6 +3,7 @@
 //! record, seals the new events and appends them — retrying from a fresh read when another
 //! writer got there first.
 
+mod detect;
 mod record;
 mod reindex;
 mod verify;
@@ -13,6 +14,7 @@ use firebreak_core::config::Config;
 use firebreak_core::seal::{SealChecker, Sealer};
 use firebreak_store::Store;
 
+pub use detect::Landed;
 pub use record::Recorded;
 pub use reindex::ReindexReport;
 pub use verify::{Fault, VerifyReport};
