@@ -12,6 +12,7 @@ mod declare;
 mod evidence;
 mod init;
 mod list;
+mod logs;
 mod runbook;
 mod show;
 mod time;
@@ -110,6 +111,16 @@ pub enum Command {
     /// Markdown runbooks: list, show, lint, suggest, run.
     #[command(subcommand)]
     Runbook(runbook::Command),
+    /// Read logs once and report: volume and spikes, top addresses, statuses, scanners,
+    /// logins, exports, sshd.
+    Triage(logs::triage::Args),
+    /// Run the detection rules over log files and print what they find.
+    Scan(logs::scan::Args),
+    /// Follow log files and turn what the rules find into incidents (`--declare`).
+    Watch(logs::watch::Args),
+    /// Detection rules: list them, run the tests rule files carry.
+    #[command(subcommand)]
+    Rules(logs::rules::Command),
     /// Print shell completions.
     Completions(completions::Args),
 }
@@ -230,6 +241,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Policy => init::policy(&mut ctx),
             Command::Runbook(c) => runbook::run(&mut ctx, c).await,
             Command::Evidence(c) => evidence::run(&mut ctx, c).await,
+            Command::Triage(a) => logs::triage::run(&mut ctx, a),
+            Command::Scan(a) => logs::scan::run(&mut ctx, a),
+            Command::Watch(a) => logs::watch::run(&mut ctx, a).await,
+            Command::Rules(c) => logs::rules::run(&mut ctx, c),
             Command::Bundle(_) => Ok(ExitCode::SUCCESS),
             Command::Completions(_) => Ok(ExitCode::SUCCESS),
         };

@@ -276,12 +276,23 @@ async fn suggest(ctx: &mut Context, args: SuggestArgs) -> anyhow::Result<ExitCod
     let service = ctx.service().await?;
     let (incident, _) = service.incident(&args.id).await?;
     let runbooks: Vec<Runbook> = library(ctx)?.iter().map(|s| s.parse().0).collect();
-    let text = format!(
+    let mut text = format!(
         "{} {}",
         incident.title,
         incident.summary.as_deref().unwrap_or("")
     );
-    let ranked = crate::runner::suggest::rank(&text, &runbooks);
+    for d in &incident.detections {
+        text.push(' ');
+        text.push_str(&d.title);
+        text.push(' ');
+        text.push_str(&d.tags.join(" "));
+    }
+    let suggested: Vec<&str> = incident
+        .detections
+        .iter()
+        .filter_map(|d| d.runbook.as_deref())
+        .collect();
+    let ranked = crate::runner::suggest::rank(&text, &suggested, &runbooks);
     if ctx.out.json {
         let items: Vec<_> = ranked.iter().map(|(score, rb, words)| json!({"runbook": rb.name, "title": rb.title, "score": score, "matched": words})).collect();
         ctx.out

@@ -1,6 +1,7 @@
 //! `runbook suggest`: ranks runbooks for an incident by how many of its words (title and
 //! summary) the runbook's tags, title, procedure names and symptom notes contain. Tags weigh
-//! most: they are the words the runbook's author chose for matching.
+//! most: they are the words the runbook's author chose for matching. A runbook a detection rule
+//! named for the incident outranks any word match.
 
 use std::collections::BTreeSet;
 
@@ -23,9 +24,14 @@ fn words(text: &str) -> BTreeSet<String> {
         .collect()
 }
 
-/// A runbook's score for the incident text and the words that matched, best first.
+/// Score a detection's suggestion adds: more than any plausible word match.
+const SUGGESTED: u32 = 100;
+
+/// A runbook's score for the incident text and the words that matched, best first; runbooks
+/// in `suggested` (named by the incident's detections) come first.
 pub fn rank<'a>(
     incident_text: &str,
+    suggested: &[&str],
     runbooks: &'a [Runbook],
 ) -> Vec<(u32, &'a Runbook, Vec<String>)> {
     let wanted = words(incident_text);
@@ -53,6 +59,10 @@ pub fn rank<'a>(
                     score += s;
                     matched.push(w.clone());
                 }
+            }
+            if suggested.contains(&rb.name.as_str()) {
+                score += SUGGESTED;
+                matched.insert(0, "suggested by detection".to_string());
             }
             (score > 0).then_some((score, rb, matched))
         })
