@@ -183,6 +183,22 @@ pub(super) fn render(
             ))?;
         }
     }
+    if !i.detections.is_empty() {
+        ctx.out.line("  detections")?;
+        for d in &i.detections {
+            let runbook = d
+                .runbook
+                .as_deref()
+                .map(|r| format!(" · runbook {r}"))
+                .unwrap_or_default();
+            ctx.out.line(format!(
+                "    {} · {} · {} lines{runbook}",
+                d.rule,
+                clip(&d.key, 60),
+                d.count
+            ))?;
+        }
+    }
     if !i.notes.is_empty() {
         let shown = i.notes.len().min(5);
         ctx.out

@@ -6,6 +6,7 @@ mod concurrency;
 mod crash;
 mod evidence;
 mod lifecycle;
+mod logs;
 mod runbook;
 mod support;
 mod tamper;

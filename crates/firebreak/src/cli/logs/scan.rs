@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use firebreak_detect::input::Input;
-use firebreak_detect::rule::{Engine, Finding};
+use firebreak_detect::rule::{Engine, Finding, RuleSet};
 use serde_json::json;
 
 use super::{FormatArgs, RuleArgs};
@@ -23,6 +23,9 @@ pub struct Args {
     /// the rule id, file, line number and client address.
     #[arg(long)]
     pub lines: bool,
+    /// Only these rules (by id). Repeatable.
+    #[arg(long = "rule", value_name = "ID")]
+    pub only: Vec<String>,
     #[command(flatten)]
     pub format: FormatArgs,
     #[command(flatten)]
@@ -32,7 +35,19 @@ pub struct Args {
 pub fn run(ctx: &mut Context, args: Args) -> anyhow::Result<ExitCode> {
     let format = args.format.build()?;
     let agents = super::agents(ctx, &args.rules.agents)?;
-    let set = super::rule_set(ctx, &args.rules, &agents)?;
+    let mut set = super::rule_set(ctx, &args.rules, &agents)?;
+    if !args.only.is_empty() {
+        if let Some(unknown) = args.only.iter().find(|id| set.get(id).is_none()) {
+            anyhow::bail!("--rule {unknown}: no such rule; see `firebreak rules ls`");
+        }
+        let chosen = set
+            .rules()
+            .iter()
+            .filter(|r| args.only.contains(&r.id))
+            .map(|r| (**r).clone())
+            .collect();
+        set = RuleSet::from_rules(chosen);
+    }
     let mut engine = Engine::new(&set);
     let mut reads = Vec::new();
     for path in &args.files {

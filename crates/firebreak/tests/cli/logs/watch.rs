@@ -1,0 +1,304 @@
+//! `watch`: following files for real (renames, truncation, restarts, signals) and turning
+//! findings into incidents.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::{append, combined, marker_rules};
+use crate::support::Fb;
+
+/// How long any expected output may take before the test fails.
+const PATIENCE: Duration = Duration::from_secs(20);
+
+/// A running `firebreak watch` with its output collected line by line.
+struct Watcher {
+    child: Child,
+    stdout: Receiver<String>,
+    stderr: Receiver<String>,
+    seen_err: Vec<String>,
+}
+
+impl Watcher {
+    fn start(fb: &Fb, args: &[&str]) -> Watcher {
+        let mut all = vec!["--json", "watch"];
+        all.extend_from_slice(args);
+        let mut child = std::process::Command::new(crate::support::binary())
+            .env_remove("FIREBREAK_CONFIG")
+            .env_remove("FIREBREAK_DATABASE_URL")
+            .envs(fb.env())
+            .args(&all)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn watch");
+        let stdout = lines(child.stdout.take().expect("stdout"));
+        let stderr = lines(child.stderr.take().expect("stderr"));
+        let mut w = Watcher {
+            child,
+            stdout,
+            stderr,
+            seen_err: Vec::new(),
+        };
+        w.wait_err("watching");
+        w
+    }
+
+    /// Waits until stderr has a line containing `text`.
+    fn wait_err(&mut self, text: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        while Instant::now() < deadline {
+            if let Ok(line) = self.stderr.recv_timeout(Duration::from_millis(50)) {
+                let hit = line.contains(text);
+                self.seen_err.push(line);
+                if hit {
+                    return;
+                }
+            }
+        }
+        panic!("no {text:?} on stderr; saw {:?}", self.seen_err);
+    }
+
+    /// The next `n` findings printed (JSON lines).
+    fn findings(&mut self, n: usize) -> Vec<Value> {
+        let deadline = Instant::now() + PATIENCE;
+        let mut out = Vec::new();
+        while out.len() < n && Instant::now() < deadline {
+            if let Ok(line) = self.stdout.recv_timeout(Duration::from_millis(50)) {
+                out.push(serde_json::from_str(&line).expect("a JSON line per finding"));
+            }
+        }
+        assert_eq!(out.len(), n, "expected {n} findings, got {out:?}; stderr {:?}", self.seen_err);
+        out
+    }
+
+    /// Findings printed within a quiet spell (for "nothing more came").
+    fn more_within(&mut self, quiet: Duration) -> Vec<Value> {
+        let deadline = Instant::now() + quiet;
+        let mut out = Vec::new();
+        while Instant::now() < deadline {
+            if let Ok(line) = self.stdout.recv_timeout(Duration::from_millis(50)) {
+                out.push(serde_json::from_str(&line).expect("JSON"));
+            }
+        }
+        out
+    }
+
+    /// SIGTERM, then the exit status and everything left on stderr.
+    fn stop(mut self) -> (i32, Vec<String>) {
+        let pid = self.child.id().to_string();
+        let killed = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill");
+        assert!(killed.success());
+        let deadline = Instant::now() + PATIENCE;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                break status;
+            }
+            assert!(Instant::now() < deadline, "watch did not stop on SIGTERM");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let mut err = self.seen_err;
+        err.extend(self.stderr.try_iter());
+        (status.code().unwrap_or(-1), err)
+    }
+}
+
+fn lines(stream: impl std::io::Read + Send + 'static) -> Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stream).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+fn marker(n: u32) -> String {
+    combined("192.0.2.10", 5, n % 60, &format!("GET /marker/{n} HTTP/1.1"), 200, 10, "Mozilla/5.0")
+}
+
+fn markers(found: &[Value]) -> Vec<String> {
+    let mut out: Vec<String> = found
+        .iter()
+        .map(|f| f["key"]["path"].as_str().expect("path key").to_owned())
+        .collect();
+    out.sort();
+    out
+}
+
+fn expected(range: std::ops::Range<u32>) -> Vec<String> {
+    let mut out: Vec<String> = range.map(|n| format!("/marker/{n}")).collect();
+    out.sort();
+    out
+}
+
+fn setup() -> (Fb, PathBuf, PathBuf, PathBuf) {
+    let fb = Fb::new();
+    let rules = marker_rules(fb.root());
+    let log = fb.root().join("access.log");
+    let offsets = fb.root().join("offsets.json");
+    // Old lines: watch starts at the end, so these are never reported.
+    append(&log, &(0..5).map(|n| marker(1000 + n)).collect::<String>());
+    (fb, rules, log, offsets)
+}
+
+fn args<'a>(log: &'a Path, rules: &'a Path, offsets: &'a Path) -> Vec<&'a str> {
+    vec![
+        log.to_str().expect("utf-8"),
+        "--rules",
+        rules.to_str().expect("utf-8"),
+        "--no-builtin",
+        "--format",
+        "combined",
+        "--offsets",
+        offsets.to_str().expect("utf-8"),
+    ]
+}
+
+#[test]
+fn lines_around_a_rotation_are_each_reported_once() {
+    let (fb, rules, log, offsets) = setup();
+    let mut w = Watcher::start(&fb, &args(&log, &rules, &offsets));
+    append(&log, &(0..50).map(marker).collect::<String>());
+    // Rotate the way logrotate does (rename, new file), writing to the old file after the
+    // rename as a still-open writer would, then to the new one.
+    std::fs::rename(&log, fb.root().join("access.log.1")).expect("rotate");
+    append(&fb.root().join("access.log.1"), &(50..60).map(marker).collect::<String>());
+    append(&log, &(60..100).map(marker).collect::<String>());
+    let found = w.findings(100);
+    assert_eq!(markers(&found), expected(0..100));
+    assert!(w.more_within(Duration::from_millis(600)).is_empty(), "a line was reported twice");
+    let (code, err) = w.stop();
+    assert_eq!(code, 0, "{err:?}");
+}
+
+#[test]
+fn lines_around_a_copytruncate_are_each_reported_once() {
+    let (fb, rules, log, offsets) = setup();
+    let mut w = Watcher::start(&fb, &args(&log, &rules, &offsets));
+    append(&log, &(0..30).map(marker).collect::<String>());
+    assert_eq!(markers(&w.findings(30)), expected(0..30));
+    std::fs::copy(&log, fb.root().join("access.log.1")).expect("copy");
+    std::fs::OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(&log)
+        .expect("truncate");
+    append(&log, &(30..70).map(marker).collect::<String>());
+    assert_eq!(markers(&w.findings(40)), expected(30..70));
+    assert!(w.more_within(Duration::from_millis(600)).is_empty(), "a line was reported twice");
+    let (code, _) = w.stop();
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn a_restart_resumes_at_the_saved_offset() {
+    let (fb, rules, log, offsets) = setup();
+    let mut w = Watcher::start(&fb, &args(&log, &rules, &offsets));
+    append(&log, &(0..20).map(marker).collect::<String>());
+    assert_eq!(w.findings(20).len(), 20);
+    let (code, err) = w.stop();
+    assert_eq!(code, 0);
+    assert!(err.iter().any(|l| l.contains("offsets saved")), "{err:?}");
+    // Written while nobody watched: reported after the restart, once; nothing old again.
+    append(&log, &(20..45).map(marker).collect::<String>());
+    let mut w = Watcher::start(&fb, &args(&log, &rules, &offsets));
+    assert_eq!(markers(&w.findings(25)), expected(20..45));
+    append(&log, &(45..50).map(marker).collect::<String>());
+    assert_eq!(markers(&w.findings(5)), expected(45..50));
+    assert!(w.more_within(Duration::from_millis(600)).is_empty());
+    w.stop();
+}
+
+#[test]
+fn a_restart_after_a_rotation_while_stopped_misses_nothing() {
+    let (fb, rules, log, offsets) = setup();
+    let mut w = Watcher::start(&fb, &args(&log, &rules, &offsets));
+    append(&log, &(0..10).map(marker).collect::<String>());
+    assert_eq!(w.findings(10).len(), 10);
+    w.stop();
+    append(&log, &(10..15).map(marker).collect::<String>());
+    std::fs::rename(&log, fb.root().join("access.log.1")).expect("rotate");
+    append(&log, &(15..30).map(marker).collect::<String>());
+    let mut w = Watcher::start(&fb, &args(&log, &rules, &offsets));
+    assert_eq!(markers(&w.findings(20)), expected(10..30));
+    assert!(w.more_within(Duration::from_millis(600)).is_empty());
+    w.stop();
+}
+
+#[test]
+fn findings_declare_an_incident_then_add_to_it() {
+    let fb = Fb::init();
+    let log = fb.root().join("auth.log");
+    append(&log, "");
+    let offsets = fb.root().join("offsets.json");
+    let mut w = Watcher::start(
+        &fb,
+        &[
+            log.to_str().expect("utf-8"),
+            "--declare",
+            "--offsets",
+            offsets.to_str().expect("utf-8"),
+            "--format",
+            "syslog",
+            "--year",
+            "2026",
+        ],
+    );
+    let failures: String = (0..12)
+        .map(|n| format!("Nov 23 10:00:{n:02} web1 sshd[4242]: Failed password for root from 198.51.100.23 port {} ssh2\n", 40000 + n))
+        .collect();
+    append(&log, &failures);
+    append(&log, "Nov 23 10:00:30 web1 sshd[4242]: Accepted password for root from 198.51.100.23 port 40100 ssh2\n");
+    let found = w.findings(2);
+    let brute = found
+        .iter()
+        .find(|f| f["rule"] == "ssh-brute-force")
+        .unwrap_or_else(|| panic!("ssh-brute-force among {found:?}"));
+    assert_eq!(brute["landed"], "declared");
+    assert!(found.iter().all(|f| f["landed"] == "declared"), "two rules, two incidents: {found:?}");
+    let id = brute["incident"].as_str().expect("incident id").to_owned();
+    // The same guessing hours later (past the rule's dedup period): the same incident grows.
+    let again: String = (0..12)
+        .map(|n| format!("Nov 23 23:00:{n:02} web1 sshd[4243]: Failed password for root from 198.51.100.23 port {} ssh2\n", 41000 + n))
+        .collect();
+    append(&log, &again);
+    let more = w.findings(1);
+    assert_eq!(more[0]["rule"], "ssh-brute-force");
+    assert_eq!(more[0]["landed"], "added");
+    assert_eq!(more[0]["incident"], id.as_str());
+    let (code, err) = w.stop();
+    assert_eq!(code, 0, "{err:?}");
+    let shown = fb.json(&["show", &id]);
+    let incident = &shown["incident"];
+    assert!(
+        incident["title"].as_str().expect("title").contains("198.51.100.23"),
+        "{incident}"
+    );
+    let timeline = fb.json(&["timeline", &id]);
+    let detected: Vec<&Value> = timeline["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["kind"] == "detected")
+        .collect();
+    assert_eq!(detected.len(), 2, "{timeline}");
+    assert_eq!(detected[0]["payload"]["rule"], "ssh-brute-force");
+    assert_eq!(detected[0]["payload"]["runbook"], "unauthorized-access");
+    let text = fb.cmd(&["timeline", &id]).output().expect("run");
+    assert!(String::from_utf8_lossy(&text.stdout).contains("detected by rule ssh-brute-force"));
+    let suggested = fb.json(&["runbook", "suggest", &id]);
+    assert_eq!(suggested["suggestions"][0]["runbook"], "unauthorized-access");
+    assert_eq!(fb.verify().0, 0, "the journal verifies after watch recorded into it");
+}
