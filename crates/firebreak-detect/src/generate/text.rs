@@ -1,0 +1,113 @@
+//! Writing the pieces of a line by hand, without `fmt`: decimal numbers and nginx's
+//! `$time_local` (`10/Oct/2025:13:55:36 +0000`), recomputed only when the second changes.
+
+/// Appends `n` in decimal.
+pub(super) fn push_number(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(digits.get(at..).unwrap_or_default());
+}
+
+const MONTHS: [&[u8; 3]; 12] = [
+    b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
+];
+
+/// `$time_local` in UTC for the current second.
+#[derive(Debug, Clone)]
+pub(super) struct Clock {
+    second: i64,
+    text: Vec<u8>,
+}
+
+impl Clock {
+    pub fn new() -> Clock {
+        Clock {
+            second: i64::MIN,
+            text: Vec::with_capacity(26),
+        }
+    }
+
+    /// The time as nginx logs it, for unix time `second`.
+    pub fn at(&mut self, second: i64) -> &[u8] {
+        if second != self.second {
+            self.second = second;
+            self.text.clear();
+            let (days, in_day) = (second.div_euclid(86_400), second.rem_euclid(86_400));
+            let (year, month, day) = civil(days);
+            two_digits(&mut self.text, day);
+            self.text.push(b'/');
+            let month = MONTHS.get(month as usize - 1).copied().unwrap_or(b"Jan");
+            self.text.extend_from_slice(month);
+            self.text.push(b'/');
+            push_number(&mut self.text, year.max(0) as u64);
+            for part in [in_day / 3600, in_day / 60 % 60, in_day % 60] {
+                self.text.push(b':');
+                two_digits(&mut self.text, part as u32);
+            }
+            self.text.extend_from_slice(b" +0000");
+        }
+        &self.text
+    }
+}
+
+fn two_digits(out: &mut Vec<u8>, n: u32) {
+    out.push(b'0' + (n / 10 % 10) as u8);
+    out.push(b'0' + (n % 10) as u8);
+}
+
+/// (year, month 1–12, day 1–31) of a day counted from 1970-01-01, in the proleptic
+/// Gregorian calendar: count whole 400-year eras (146,097 days each) from 0000-03-01, so
+/// the leap day falls at the end of each year of the era.
+fn civil(days: i64) -> (i64, u32, u32) {
+    let shifted = days + 719_468; // 0000-03-01 to 1970-01-01
+    let era = shifted.div_euclid(146_097);
+    let day_of_era = shifted.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_from_march = (5 * day_of_year + 2) / 153;
+    let day = (day_of_year - (153 * month_from_march + 2) / 5 + 1) as u32;
+    let month = if month_from_march < 10 {
+        month_from_march + 3
+    } else {
+        month_from_march - 9
+    } as u32;
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_match_the_calendar() {
+        let mut clock = Clock::new();
+        assert_eq!(clock.at(0), b"01/Jan/1970:00:00:00 +0000");
+        assert_eq!(clock.at(1_740_787_200), b"01/Mar/2025:00:00:00 +0000");
+        assert_eq!(clock.at(951_782_400 - 1), b"28/Feb/2000:23:59:59 +0000");
+        assert_eq!(
+            clock.at(951_782_400 + 86_399),
+            b"29/Feb/2000:23:59:59 +0000"
+        );
+        assert_eq!(clock.at(4_102_444_799), b"31/Dec/2099:23:59:59 +0000");
+    }
+
+    #[test]
+    fn numbers_are_decimal() {
+        let mut out = Vec::new();
+        for n in [0, 7, 10, 4096, u64::MAX] {
+            push_number(&mut out, n);
+            out.push(b' ');
+        }
+        assert_eq!(out, b"0 7 10 4096 18446744073709551615 ");
+    }
+}

@@ -1,0 +1,287 @@
+//! The reader thread and the iterator over what it reads: blocks cross a bounded channel, so
+//! reading (and gunzipping) runs ahead of parsing by a few blocks and no further.
+
+use std::fmt;
+use std::io::{self, BufReader, Read};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
+use std::thread;
+
+use flate2::bufread::MultiGzDecoder;
+
+use super::splitter::{Splitter, Until};
+use super::{Block, Options};
+
+/// Blocks read ahead of the consumer.
+const AHEAD: usize = 4;
+
+/// Compressed bytes buffered in front of the gzip decoder.
+const GZIP_BUFFER: usize = 256 * 1024;
+
+/// What was read from an input, complete once [`Blocks`] has ended.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Lines delivered.
+    pub lines: u64,
+    /// Bytes read (after decompression), newlines and cut-off parts included.
+    pub bytes: u64,
+    /// Lines longer than [`Options::max_line`], delivered cut.
+    pub overlong: u64,
+    /// Numbers of the first few overlong lines.
+    pub overlong_samples: Vec<u64>,
+    /// Why the input ended before its natural end, if it did.
+    pub ended: Option<Ended>,
+}
+
+/// Where and why an input stopped early; every complete line before it was delivered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ended {
+    /// The line being read when it stopped (one past the last line delivered).
+    pub line: u64,
+    /// Bytes read (after decompression) before it stopped.
+    pub byte: u64,
+    /// What went wrong.
+    pub message: String,
+}
+
+impl fmt::Display for Ended {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "input ended early at line {} (byte {}): {}",
+            self.line, self.byte, self.message
+        )
+    }
+}
+
+enum Message {
+    Block(Block),
+    Done(Summary),
+}
+
+/// The blocks of one input, in order, read ahead by a thread. After the last one,
+/// [`Blocks::summary`] tells what was read and whether the input ended early.
+#[derive(Debug)]
+pub struct Blocks {
+    blocks: Option<Receiver<Message>>,
+    spare: SyncSender<Vec<u8>>,
+    summary: Summary,
+}
+
+impl fmt::Debug for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Message::Block(block) => write!(f, "Block({})", block.index),
+            Message::Done(_) => write!(f, "Done"),
+        }
+    }
+}
+
+impl Blocks {
+    pub(super) fn start(source: Box<dyn Read + Send>, gzip: bool, options: Options) -> Blocks {
+        let options = options.sane();
+        let (blocks_tx, blocks_rx) = sync_channel(AHEAD);
+        let (spare_tx, spare_rx) = sync_channel(AHEAD + 2);
+        let reader = Reader {
+            options,
+            gzip,
+            blocks: blocks_tx,
+            spare: spare_rx,
+        };
+        let spawned = thread::Builder::new()
+            .name("firebreak-input".to_owned())
+            .spawn(move || reader.run(source));
+        let mut summary = Summary::default();
+        let blocks = match spawned {
+            Ok(_) => Some(blocks_rx),
+            Err(e) => {
+                summary.ended = Some(Ended {
+                    line: 1,
+                    byte: 0,
+                    message: format!("could not start the reader thread: {e}"),
+                });
+                None
+            }
+        };
+        Blocks {
+            blocks,
+            spare: spare_tx,
+            summary,
+        }
+    }
+
+    /// What was read; complete once the iterator has returned `None`.
+    pub fn summary(&self) -> &Summary {
+        &self.summary
+    }
+
+    /// Hands a finished block's buffer back to the reader for reuse (optional: saves an
+    /// allocation and its page faults per block).
+    pub fn recycle(&self, block: Block) {
+        let mut data = block.data;
+        data.clear();
+        let _full = self.spare.try_send(data);
+    }
+}
+
+impl Iterator for Blocks {
+    type Item = Block;
+
+    fn next(&mut self) -> Option<Block> {
+        let message = self.blocks.as_ref()?.recv();
+        match message {
+            Ok(Message::Block(block)) => return Some(block),
+            Ok(Message::Done(summary)) => self.summary = summary,
+            Err(_) => {
+                self.summary.ended = Some(Ended {
+                    line: self.summary.lines + 1,
+                    byte: self.summary.bytes,
+                    message: "the reader thread stopped unexpectedly".to_owned(),
+                })
+            }
+        }
+        self.blocks = None;
+        None
+    }
+}
+
+/// The reader thread's side.
+struct Reader {
+    options: Options,
+    gzip: bool,
+    blocks: SyncSender<Message>,
+    spare: Receiver<Vec<u8>>,
+}
+
+impl Reader {
+    fn run(self, source: Box<dyn Read + Send>) {
+        let consumed = Arc::new(AtomicU64::new(0));
+        let counting = Counting {
+            inner: source,
+            count: Arc::clone(&consumed),
+        };
+        let mut decoded: Box<dyn Read> = if self.gzip {
+            Box::new(MultiGzDecoder::new(BufReader::with_capacity(
+                GZIP_BUFFER,
+                counting,
+            )))
+        } else {
+            Box::new(counting)
+        };
+        let Options {
+            max_line,
+            block_size,
+        } = self.options;
+        let mut splitter = Splitter::new(max_line);
+        let mut carry = Vec::new();
+        let mut bytes = 0u64;
+        let mut index = 0u64;
+        let mut ended = None;
+        loop {
+            let mut buf = self.buffer(block_size + max_line);
+            buf.extend_from_slice(&carry);
+            carry.clear();
+            let want = block_size.saturating_sub(buf.len()).max(block_size / 4);
+            let (read, outcome) = fill(&mut decoded, &mut buf, want);
+            bytes += read as u64;
+            let until = match &outcome {
+                Ok(true) => Until::End,
+                Ok(false) => Until::More,
+                Err(_) => Until::Broken,
+            };
+            if let Some(first_line) = splitter.split(&mut buf, &mut carry, until) {
+                let block = Block {
+                    index,
+                    first_line,
+                    data: buf,
+                    consumed: consumed.load(Ordering::Relaxed),
+                };
+                index += 1;
+                if self.blocks.send(Message::Block(block)).is_err() {
+                    return; // Nobody is listening any more.
+                }
+            }
+            if let Err(e) = outcome {
+                ended = Some(Ended {
+                    line: splitter.lines + 1,
+                    byte: bytes,
+                    message: self.describe(&e, splitter.dropped),
+                });
+            }
+            if until != Until::More {
+                break;
+            }
+        }
+        let summary = Summary {
+            lines: splitter.lines,
+            bytes,
+            overlong: splitter.overlong,
+            overlong_samples: splitter.samples,
+            ended,
+        };
+        let _gone = self.blocks.send(Message::Done(summary));
+    }
+
+    /// An empty buffer: a recycled one if the consumer gave any back.
+    fn buffer(&self, capacity: usize) -> Vec<u8> {
+        match self.spare.try_recv() {
+            Ok(mut buf) => {
+                buf.clear();
+                buf
+            }
+            Err(TryRecvError::Empty | TryRecvError::Disconnected) => Vec::with_capacity(capacity),
+        }
+    }
+
+    fn describe(&self, e: &io::Error, dropped: usize) -> String {
+        let what = match (self.gzip, e.kind()) {
+            (true, io::ErrorKind::UnexpectedEof) => format!("truncated gzip ({e})"),
+            (true, _) => format!("corrupt gzip ({e})"),
+            (false, _) => format!("read failed ({e})"),
+        };
+        if dropped > 0 {
+            format!("{what}; the unfinished line ({dropped} bytes) was dropped")
+        } else {
+            what
+        }
+    }
+}
+
+/// Reads until `want` more bytes are in `buf` or the input ends. Returns the bytes added and
+/// whether the input ended, or the error that stopped it (bytes read before it are kept).
+fn fill(reader: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> (usize, io::Result<bool>) {
+    let start = buf.len();
+    buf.resize(start + want, 0);
+    let mut filled = start;
+    let outcome = loop {
+        let Some(space) = buf.get_mut(filled..) else {
+            break Ok(false);
+        };
+        if space.is_empty() {
+            break Ok(false);
+        }
+        match reader.read(space) {
+            Ok(0) => break Ok(true),
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => break Err(e),
+        }
+    };
+    buf.truncate(filled);
+    (filled - start, outcome)
+}
+
+/// Counts source bytes as they are read, for progress.
+struct Counting {
+    inner: Box<dyn Read + Send>,
+    count: Arc<AtomicU64>,
+}
+
+impl Read for Counting {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
