@@ -107,7 +107,14 @@ mod tests {
 
     #[test]
     fn ipv4_and_ipv6_round_trip() {
-        for text in ["10.0.0.1", "255.255.255.255", "0.0.0.0", "2001:db8::1", "::1", "::ffff:1.2.3.4"] {
+        for text in [
+            "10.0.0.1",
+            "255.255.255.255",
+            "0.0.0.0",
+            "2001:db8::1",
+            "::1",
+            "::ffff:1.2.3.4",
+        ] {
             let addr = Addr::parse(text.as_bytes()).expect(text);
             let shown = addr.to_string();
             if text == "::ffff:1.2.3.4" {
@@ -116,13 +123,35 @@ mod tests {
                 assert_eq!(shown, text);
             }
         }
-        assert_eq!(Addr::parse(b"[2001:db8::2]").map(|a| a.to_string()).as_deref(), Some("2001:db8::2"));
-        assert_eq!(Addr::parse(b"fe80::1%eth0").map(|a| a.to_string()).as_deref(), Some("fe80::1"));
+        assert_eq!(
+            Addr::parse(b"[2001:db8::2]")
+                .map(|a| a.to_string())
+                .as_deref(),
+            Some("2001:db8::2")
+        );
+        assert_eq!(
+            Addr::parse(b"fe80::1%eth0")
+                .map(|a| a.to_string())
+                .as_deref(),
+            Some("fe80::1")
+        );
     }
 
     #[test]
     fn not_addresses() {
-        for text in ["", "-", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1..2.3", "1.2.3.4 ", "0001.2.3.4", "abc", ":", "example.com"] {
+        for text in [
+            "",
+            "-",
+            "1.2.3",
+            "1.2.3.4.5",
+            "256.1.1.1",
+            "1..2.3",
+            "1.2.3.4 ",
+            "0001.2.3.4",
+            "abc",
+            ":",
+            "example.com",
+        ] {
             assert_eq!(Addr::parse(text.as_bytes()), None, "{text:?}");
         }
     }

@@ -71,7 +71,10 @@ pub struct BadEntry {
 }
 
 /// The shipped list.
-pub const BUILTIN: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../rules/agents.txt"));
+pub const BUILTIN: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../rules/agents.txt"
+));
 
 /// Parses a list in the `agents.txt` format.
 pub fn parse(origin: &str, text: &str) -> Result<Vec<Entry>, BadEntry> {
@@ -176,18 +179,32 @@ mod tests {
         let agents = Agents::builtin();
         let mut scratch = Vec::new();
         let hit = agents
-            .find(b"Mozilla/5.0 (compatible; Nmap Scripting Engine)", &mut scratch)
+            .find(
+                b"Mozilla/5.0 (compatible; Nmap Scripting Engine)",
+                &mut scratch,
+            )
             .expect("nmap");
         assert_eq!((hit.pattern.as_str(), hit.kind), ("nmap", Kind::Scanner));
         assert_eq!(
-            agents.find(b"sqlmap/1.7#stable (https://sqlmap.org)", &mut scratch).map(|e| e.kind),
+            agents
+                .find(b"sqlmap/1.7#stable (https://sqlmap.org)", &mut scratch)
+                .map(|e| e.kind),
             Some(Kind::Scanner)
         );
         assert_eq!(
-            agents.find(b"python-requests/2.31", &mut scratch).map(|e| e.kind),
+            agents
+                .find(b"python-requests/2.31", &mut scratch)
+                .map(|e| e.kind),
             Some(Kind::Script)
         );
-        assert!(agents.find(b"Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0", &mut scratch).is_none());
+        assert!(
+            agents
+                .find(
+                    b"Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0",
+                    &mut scratch
+                )
+                .is_none()
+        );
     }
 
     #[test]

@@ -293,7 +293,9 @@ impl<'a> Record<'a> {
             Field::AuthMethod,
         ];
         for field in known.iter() {
-            let Some(value) = self.get(field) else { continue };
+            let Some(value) = self.get(field) else {
+                continue;
+            };
             let json = match value {
                 Value::Text(t) => J::String(String::from_utf8_lossy(t).into_owned()),
                 Value::Number(n) => serde_json::Number::from_f64(n).map_or(J::Null, J::Number),

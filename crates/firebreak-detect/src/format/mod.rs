@@ -1,5 +1,29 @@
-//! Log formats: turning one line into a [`Record`]. (Interface fixed; the parsers are being
-//! written — see the per-format modules.)
+//! Log formats: turning one line into a [`Record`], and guessing the format from an input's
+//! first lines.
+//!
+//! One module per format — [`combined`](Format::Combined) (and `common`), custom nginx
+//! [`LogFormat`] strings, [`JsonFormat`] lines with a field mapping, [`SyslogFormat`] — plus
+//! the field readers they share and [`auth`], which reads sshd and sudo messages. What the user
+//! writes to choose a format is a [`FormatConfig`]; [`FormatConfig::build`] turns it into a
+//! [`Format`]. Every parser treats its line as hostile: it borrows from it, allocates only to
+//! unescape, and answers a line it cannot read with [`Malformed`] (never a panic), in time
+//! linear in the line's length.
+
+pub mod auth;
+mod combined;
+mod config;
+mod detect;
+mod fields;
+mod jsonl;
+mod log_format;
+mod syslog;
+
+use std::fmt;
+
+pub use config::{FormatConfig, FormatError};
+pub use jsonl::JsonFormat;
+pub use log_format::LogFormat;
+pub use syslog::SyslogFormat;
 
 use crate::record::Record;
 
@@ -12,47 +36,82 @@ pub struct Malformed {
     pub reason: &'static str,
 }
 
+impl Malformed {
+    /// A mistake at byte index `index` (from 0) of the line.
+    pub(crate) fn at(index: usize, reason: &'static str) -> Malformed {
+        Malformed {
+            column: index.saturating_add(1),
+            reason,
+        }
+    }
+}
+
+impl fmt::Display for Malformed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "column {}: {}", self.column, self.reason)
+    }
+}
+
+impl std::error::Error for Malformed {}
+
 /// A log format, ready to parse lines.
 #[derive(Debug, Clone)]
 pub enum Format {
-    /// nginx/apache `combined`.
+    /// nginx/apache `combined`: `common` plus the quoted referer and user agent (fields
+    /// appended after the agent are ignored).
     Combined,
-    /// nginx/apache `common`.
+    /// nginx/apache `common`: client, ident, user, time, request, status, size.
     Common,
+    /// A custom nginx `log_format` string.
+    LogFormat(LogFormat),
+    /// JSON lines with a field mapping.
+    Json(JsonFormat),
+    /// Syslog: RFC 3164, RFC 5424, journald short-iso.
+    Syslog(SyslogFormat),
 }
 
 impl Format {
-    /// The format's name as `--format` takes it.
+    /// The format's name as `--format` takes it (a custom format's label).
     pub fn name(&self) -> &str {
         match self {
             Format::Combined => "combined",
             Format::Common => "common",
+            Format::LogFormat(format) => format.label(),
+            Format::Json(_) => "json",
+            Format::Syslog(_) => "syslog",
         }
     }
 
     /// Parses one line (without its newline).
-    pub fn parse<'a>(&self, _line: &'a [u8]) -> Result<Record<'a>, Malformed> {
-        Err(Malformed {
-            column: 1,
-            reason: "not yet implemented",
-        })
+    pub fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, Malformed> {
+        match self {
+            Format::Combined => combined::parse(line, true),
+            Format::Common => combined::parse(line, false),
+            Format::LogFormat(format) => format.parse(line),
+            Format::Json(format) => format.parse(line),
+            Format::Syslog(format) => format.parse(line),
+        }
     }
 
-    /// Guesses the format from the first lines of an input (at most 64 are looked at).
-    pub fn detect(_lines: &[&[u8]]) -> Option<Format> {
-        None
+    /// Guesses the format from the first lines of an input: each built-in format is tried on
+    /// up to 64 non-empty lines, and the one that reads the most wins if it reads at least half
+    /// of them. Ties go to the more specific format: `combined` (which needs the agent) before
+    /// `common`, then syslog, then JSON. Custom `log_format`s are never guessed.
+    pub fn detect(lines: &[&[u8]]) -> Option<Format> {
+        detect::detect(lines)
     }
 }
 
 impl std::str::FromStr for Format {
-    type Err = String;
+    type Err = FormatError;
 
-    /// `combined`, `common`, `syslog`, `json` (default field mapping).
-    fn from_str(name: &str) -> Result<Format, String> {
-        match name {
-            "combined" => Ok(Format::Combined),
-            "common" => Ok(Format::Common),
-            other => Err(format!("unknown log format {other:?}")),
+    /// `combined`, `common`, `syslog` (BSD dates in their most likely year), `json` (default
+    /// field mapping).
+    fn from_str(name: &str) -> Result<Format, FormatError> {
+        FormatConfig {
+            name: Some(name.to_owned()),
+            ..FormatConfig::default()
         }
+        .build()
     }
 }

@@ -1,0 +1,153 @@
+//! nginx/apache `combined` and `common` access-log lines — the hot path of triage:
+//!
+//! ```text
+//! common   = client SP ident SP user SP "[" clf-time "]" SP quoted-request SP status SP bytes
+//! combined = common SP quoted-referer SP quoted-agent [SP anything]
+//! ```
+//!
+//! Fields are found with `memchr` and borrowed from the line; nothing is allocated unless a
+//! field needs unescaping or the client is a name rather than an address. A request that is
+//! not `METHOD TARGET [PROTO]` (`"-"`, a TLS handshake sent to the HTTP port) leaves method
+//! and path empty and is kept as the extra field `request`; the line still counts. Fields
+//! nginx configurations often append after the agent are ignored.
+
+use std::borrow::Cow;
+
+use memchr::memchr;
+
+use super::Malformed;
+use super::fields::{self, Client};
+use crate::record::Record;
+use crate::time;
+
+/// Parses a `combined` line (`with_agent`) or a `common` one.
+pub(crate) fn parse(line: &[u8], with_agent: bool) -> Result<Record<'_>, Malformed> {
+    let fail = Malformed::at;
+
+    let client_end = memchr(b' ', line)
+        .ok_or_else(|| fail(line.len(), "expected a space after the client address"))?;
+    // Fields are gathered in locals and the record built once at the end: building it in
+    // place and moving it out cost a measurable copy per line.
+    let mut extra = Vec::new();
+    let client = match fields::client(&line[..client_end]) {
+        Some(Client::Addr(addr)) => Some(addr),
+        Some(Client::Absent) => None,
+        Some(Client::Name(name)) => {
+            extra.push((Cow::Borrowed("remote_host"), Cow::Borrowed(name)));
+            None
+        }
+        None => return Err(fail(0, "expected a client address")),
+    };
+
+    // `ident user [`: the ident is one token, the user anything but `[`; nearly always `- - [`.
+    let after_client = client_end + 1;
+    let rest = line.get(after_client..).unwrap_or_default();
+    let mut user = None;
+    let open = if rest.starts_with(b"- - [") {
+        after_client + 4
+    } else {
+        let open = after_client
+            + memchr(b'[', rest)
+                .ok_or_else(|| fail(after_client, "expected `[` before the time"))?;
+        let names = line
+            .get(after_client..open)
+            .and_then(|n| n.strip_suffix(b" "))
+            .ok_or_else(|| fail(open, "expected a space before `[`"))?;
+        let ident_end = memchr(b' ', names)
+            .ok_or_else(|| fail(after_client, "expected `ident user` before the time"))?;
+        user = fields::present(&names[ident_end + 1..]).map(Cow::Borrowed);
+        open
+    };
+
+    const TIME: &str = "expected a time like 10/Oct/2000:13:55:36 -0700";
+    let time_text = line
+        .get(open + 1..open + 27)
+        .ok_or_else(|| fail(open + 1, TIME))?;
+    let time = time::clf_cached(time_text).ok_or_else(|| fail(open + 1, TIME))?;
+    if line.get(open + 27..open + 30) != Some(b"] \"") {
+        return Err(fail(open + 27, "expected `] \"` after the time"));
+    }
+
+    let request_at = open + 30;
+    let (request_len, escaped) = fields::closing_quote(&line[request_at..])
+        .ok_or_else(|| fail(request_at, "expected the request's closing quote"))?;
+    let request_end = request_at + request_len;
+    let request = &line[request_at..request_end];
+    let (method, path, protocol) = match fields::request(request) {
+        Some(parts) => (
+            Some(Cow::Borrowed(parts.method)),
+            fields::quoted_text_known(parts.path, escaped),
+            parts.protocol.map(Cow::Borrowed),
+        ),
+        None => {
+            if let Some(text) = fields::quoted_text_known(request, escaped) {
+                extra.push((Cow::Borrowed("request"), text));
+            }
+            (None, None, None)
+        }
+    };
+
+    // ` status bytes`: the status is three digits.
+    if line.get(request_end + 1) != Some(&b' ') {
+        return Err(fail(request_end + 1, "expected a space after the request"));
+    }
+    let status_at = request_end + 2;
+    let status_end = match line.get(status_at + 3) {
+        Some(b' ') => status_at + 3,
+        _ => {
+            status_at
+                + memchr(b' ', line.get(status_at..).unwrap_or_default())
+                    .ok_or_else(|| fail(status_at, "expected a space after the status"))?
+        }
+    };
+    let status = fields::status(&line[status_at..status_end])
+        .map_err(|()| fail(status_at, "expected a three-digit status"))?;
+    let bytes_at = status_end + 1;
+    let bytes_end = bytes_at + memchr(b' ', &line[bytes_at..]).unwrap_or(line.len() - bytes_at);
+    let bytes = fields::count(&line[bytes_at..bytes_end])
+        .map_err(|()| fail(bytes_at, "expected a byte count or `-`"))?;
+    let record = Record {
+        time: Some(time),
+        client,
+        user,
+        method,
+        path,
+        protocol,
+        status,
+        bytes,
+        extra,
+        ..Record::default()
+    };
+    if !with_agent {
+        return Ok(record);
+    }
+
+    // ` "referer" "agent"`, then anything.
+    let referer_at = bytes_end + 2;
+    if line.get(bytes_end..referer_at) != Some(b" \"") {
+        return Err(fail(bytes_end, "expected the quoted referer"));
+    }
+    let (referer_len, escaped) = fields::closing_quote(&line[referer_at..])
+        .ok_or_else(|| fail(referer_at, "expected the referer's closing quote"))?;
+    let referer_end = referer_at + referer_len;
+    let referer = fields::quoted_text_known(&line[referer_at..referer_end], escaped);
+    let agent_at = referer_end + 3;
+    if line.get(referer_end + 1..agent_at) != Some(b" \"") {
+        return Err(fail(referer_end + 1, "expected the quoted user agent"));
+    }
+    let (agent_len, escaped) = fields::closing_quote(&line[agent_at..])
+        .ok_or_else(|| fail(agent_at, "expected the user agent's closing quote"))?;
+    let agent_end = agent_at + agent_len;
+    let agent = fields::quoted_text_known(&line[agent_at..agent_end], escaped);
+    match line.get(agent_end + 1) {
+        None | Some(b' ' | b'\t') => Ok(Record {
+            referer,
+            agent,
+            ..record
+        }),
+        Some(_) => Err(fail(
+            agent_end + 1,
+            "expected the end of the line or a space after the agent",
+        )),
+    }
+}

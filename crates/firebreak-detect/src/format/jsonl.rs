@@ -1,0 +1,761 @@
+//! JSON lines: one object per line, its keys mapped to [`Record`] fields.
+//!
+//! The mapping names, for each record field, the JSON key that holds it; a dotted key
+//! (`remote.ip`) is looked up as a flat key first, then as a path through nested objects. The
+//! default mapping knows the keys nginx JSON formats, common web frameworks, ECS and
+//! `journalctl -o json` use (listed in [`JsonFormat::DEFAULT_KEYS`], first present wins); a configured
+//! mapping replaces the defaults of the fields it names, and names that are not record fields
+//! become extra fields. Keys nobody mapped are skipped without being copied.
+//!
+//! Values are read straight from the line (serde_json drives a visitor; nothing is built for
+//! keys nobody mapped): strings without escapes are borrowed, times may be
+//! RFC 3339 strings, CLF strings or epoch numbers (seconds, or milli/micro/nanoseconds, by
+//! magnitude), and status and sizes may be numbers or strings. A `request` key holding a
+//! request line fills method, path and protocol where those are not mapped themselves. When
+//! the program is sshd or sudo, the message is read for login events as in syslog.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::sync::Arc;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use super::fields;
+use super::{FormatError, Malformed, auth, syslog};
+use crate::record::{Field, Record};
+use crate::time;
+
+/// The default keys of each record field, first present wins.
+const DEFAULT_KEYS: &[(&str, &[&str])] = &[
+    (
+        "time",
+        &[
+            "time",
+            "timestamp",
+            "@timestamp",
+            "ts",
+            "time_local",
+            "time_iso8601",
+            "datetime",
+            "date",
+            "__REALTIME_TIMESTAMP",
+        ],
+    ),
+    (
+        "client",
+        &[
+            "remote_addr",
+            "client_ip",
+            "clientip",
+            "remote_ip",
+            "ip",
+            "client",
+            "src_ip",
+            "client.ip",
+            "source.ip",
+            "realip_remote_addr",
+        ],
+    ),
+    (
+        "method",
+        &[
+            "method",
+            "request_method",
+            "http_method",
+            "verb",
+            "http.request.method",
+        ],
+    ),
+    (
+        "path",
+        &[
+            "path",
+            "uri",
+            "request_uri",
+            "url",
+            "url.path",
+            "url.original",
+        ],
+    ),
+    (
+        "protocol",
+        &[
+            "protocol",
+            "server_protocol",
+            "http_version",
+            "http.version",
+        ],
+    ),
+    (
+        "status",
+        &[
+            "status",
+            "status_code",
+            "response_status",
+            "http_status",
+            "response",
+            "http.response.status_code",
+        ],
+    ),
+    (
+        "bytes",
+        &[
+            "body_bytes_sent",
+            "bytes",
+            "bytes_sent",
+            "size",
+            "response_size",
+            "http.response.body.bytes",
+        ],
+    ),
+    (
+        "referer",
+        &[
+            "referer",
+            "http_referer",
+            "referrer",
+            "http.request.referrer",
+        ],
+    ),
+    (
+        "agent",
+        &[
+            "user_agent",
+            "http_user_agent",
+            "agent",
+            "useragent",
+            "user_agent.original",
+        ],
+    ),
+    ("user", &["user", "remote_user", "username", "user.name"]),
+    ("request_time", &["request_time", "response_time"]),
+    (
+        "upstream_time",
+        &["upstream_response_time", "upstream_time"],
+    ),
+    (
+        "forwarded_for",
+        &[
+            "http_x_forwarded_for",
+            "x_forwarded_for",
+            "forwarded_for",
+            "xff",
+        ],
+    ),
+    (
+        "host",
+        &[
+            "host",
+            "hostname",
+            "http_host",
+            "server_name",
+            "_HOSTNAME",
+            "host.name",
+        ],
+    ),
+    (
+        "program",
+        &[
+            "program",
+            "ident",
+            "appname",
+            "SYSLOG_IDENTIFIER",
+            "syslog_identifier",
+        ],
+    ),
+    ("message", &["message", "msg", "MESSAGE"]),
+    ("request", &["request"]),
+];
+
+/// The record fields a key can fill (`request` fills method, path and protocol).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    Time,
+    Client,
+    Method,
+    Path,
+    Protocol,
+    Status,
+    Bytes,
+    Referer,
+    Agent,
+    User,
+    RequestTime,
+    UpstreamTime,
+    ForwardedFor,
+    Host,
+    Program,
+    Message,
+    AuthMethod,
+    Request,
+}
+
+const TARGETS: usize = 18;
+
+impl Target {
+    fn named(name: &str) -> Result<Option<Target>, &'static str> {
+        if name == "request" {
+            return Ok(Some(Target::Request));
+        }
+        Ok(Some(match Field::named(name) {
+            Field::Time => Target::Time,
+            Field::Client => Target::Client,
+            Field::Method => Target::Method,
+            Field::Path => Target::Path,
+            Field::Protocol => Target::Protocol,
+            Field::Status => Target::Status,
+            Field::Bytes => Target::Bytes,
+            Field::Referer => Target::Referer,
+            Field::Agent => Target::Agent,
+            Field::User => Target::User,
+            Field::RequestTime => Target::RequestTime,
+            Field::UpstreamTime => Target::UpstreamTime,
+            Field::ForwardedFor => Target::ForwardedFor,
+            Field::Host => Target::Host,
+            Field::Program => Target::Program,
+            Field::Message => Target::Message,
+            Field::AuthMethod => Target::AuthMethod,
+            Field::Event => return Err("`event` is read from sshd and sudo messages, not mapped"),
+            Field::Extra(_) => return Ok(None),
+        }))
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Slot {
+    Known(Target),
+    Extra(usize),
+}
+
+/// Keys at one level of the object, and what each fills.
+#[derive(Debug, Default)]
+struct Node {
+    keys: HashMap<String, Entry, foldhash::fast::RandomState>,
+}
+
+#[derive(Debug, Default)]
+struct Entry {
+    /// What this key's value fills, with its precedence (lower wins).
+    targets: Vec<(Slot, u16)>,
+    /// Keys inside this key's object, for dotted paths.
+    children: Option<Box<Node>>,
+}
+
+impl Node {
+    /// Registers `path` (dotted) for `slot`: as a flat key at `rank * 2`, and as a nested path
+    /// at `rank * 2 + 1`, so an exact flat key wins over the same path through objects.
+    fn add(&mut self, path: &str, slot: Slot, rank: u16) {
+        self.entry(path).targets.push((slot, rank * 2));
+        if path.contains('.') {
+            let mut node = self;
+            let mut parts = path.split('.').peekable();
+            while let Some(part) = parts.next() {
+                let entry = node.entry(part);
+                if parts.peek().is_none() {
+                    entry.targets.push((slot, rank * 2 + 1));
+                    break;
+                }
+                node = entry.children.get_or_insert_with(Box::default);
+            }
+        }
+    }
+
+    fn entry(&mut self, key: &str) -> &mut Entry {
+        self.keys.entry(key.to_owned()).or_default()
+    }
+}
+
+#[derive(Debug)]
+struct Mapping {
+    root: Node,
+    extras: Vec<Cow<'static, str>>,
+    /// Whether method/path/protocol were mapped themselves (then `request` does not fill them).
+    has: [bool; TARGETS],
+}
+
+/// JSON lines with a field mapping.
+#[derive(Debug, Clone)]
+pub struct JsonFormat {
+    mapping: Arc<Mapping>,
+}
+
+impl Default for JsonFormat {
+    /// The default mapping ([`JsonFormat::DEFAULT_KEYS`]).
+    fn default() -> JsonFormat {
+        // The default keys are all valid, so this cannot fail; an empty mapping is the fallback.
+        JsonFormat::with_fields(&BTreeMap::new()).unwrap_or_else(|_| JsonFormat {
+            mapping: Arc::new(Mapping {
+                root: Node::default(),
+                extras: Vec::new(),
+                has: [false; TARGETS],
+            }),
+        })
+    }
+}
+
+impl JsonFormat {
+    /// The default keys of each record field, first present wins.
+    pub const DEFAULT_KEYS: &'static [(&'static str, &'static [&'static str])] = DEFAULT_KEYS;
+
+    /// The default mapping with `fields` (record field name → JSON key, dotted for nested
+    /// objects) replacing the defaults of the fields it names; names that are not record
+    /// fields become extra fields.
+    pub fn with_fields(fields: &BTreeMap<String, String>) -> Result<JsonFormat, FormatError> {
+        let mut root = Node::default();
+        let mut extras = Vec::new();
+        let mut has = [false; TARGETS];
+        let mut configured = Vec::new();
+        for (name, key) in fields {
+            let bad = |reason: &'static str| FormatError::JsonField {
+                field: name.clone(),
+                reason,
+            };
+            if key.is_empty() || key.split('.').any(str::is_empty) {
+                return Err(bad(
+                    "the JSON key is empty or has an empty part between dots",
+                ));
+            }
+            let slot = match Target::named(name).map_err(bad)? {
+                Some(target) => {
+                    configured.push(target);
+                    Slot::Known(target)
+                }
+                None => {
+                    extras.push(Cow::Owned(name.clone()));
+                    Slot::Extra(extras.len() - 1)
+                }
+            };
+            root.add(key, slot, 0);
+            if let Slot::Known(target) = slot {
+                has[target as usize] = true;
+            }
+        }
+        for (name, keys) in DEFAULT_KEYS {
+            let Ok(Some(target)) = Target::named(name) else {
+                continue;
+            };
+            if configured.contains(&target) {
+                continue;
+            }
+            for (rank, key) in keys.iter().enumerate() {
+                root.add(key, Slot::Known(target), rank as u16 + 1);
+            }
+        }
+        Ok(JsonFormat {
+            mapping: Arc::new(Mapping { root, extras, has }),
+        })
+    }
+
+    /// Parses one line.
+    pub fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, Malformed> {
+        let mut slots = Slots {
+            base: line.as_ptr() as usize,
+            len: line.len(),
+            known: Default::default(),
+            extra: Vec::new(),
+        };
+        let mut de = serde_json::Deserializer::from_slice(line);
+        Object {
+            node: &self.mapping.root,
+            slots: &mut slots,
+        }
+        .deserialize(&mut de)
+        .and_then(|()| de.end())
+        .map_err(|e| Malformed::at(e.column().saturating_sub(1), json_reason(&e)))?;
+        self.record(slots)
+    }
+
+    fn record<'a>(&self, mut slots: Slots<'a>) -> Result<Record<'a>, Malformed> {
+        let mut take = |t: Target| slots.known[t as usize].take();
+        let mut record = Record::default();
+        if let Some(held) = take(Target::Time) {
+            record.time = held.value.time().map_err(|()| {
+                Malformed::at(
+                    held.key_at,
+                    "expected a time: an RFC 3339 string or epoch seconds or milliseconds",
+                )
+            })?;
+        }
+        if let Some(held) = take(Target::Client) {
+            record.client = held.value.text().and_then(|t| fields::client_with_port(&t));
+        }
+        if let Some(held) = take(Target::Status) {
+            record.status = held
+                .value
+                .status()
+                .map_err(|()| Malformed::at(held.key_at, "expected a status from 100 to 999"))?;
+        }
+        if let Some(held) = take(Target::Bytes) {
+            record.bytes = held
+                .value
+                .count()
+                .map_err(|()| Malformed::at(held.key_at, "expected a byte count"))?;
+        }
+        record.request_time =
+            take(Target::RequestTime).and_then(|h| h.value.seconds(fields::seconds));
+        record.upstream_time =
+            take(Target::UpstreamTime).and_then(|h| h.value.seconds(fields::first_seconds));
+        let mut text = |t: Target| take(t).and_then(|h| h.value.text());
+        record.method = text(Target::Method);
+        record.path = text(Target::Path);
+        record.protocol = text(Target::Protocol);
+        record.referer = text(Target::Referer);
+        record.agent = text(Target::Agent);
+        record.user = text(Target::User);
+        record.forwarded_for = text(Target::ForwardedFor);
+        record.host = text(Target::Host);
+        record.program = text(Target::Program);
+        record.auth_method = text(Target::AuthMethod);
+        let request = text(Target::Request);
+        let message = text(Target::Message);
+        if let Some(request) = request {
+            self.split_request(&mut record, request);
+        }
+        for (name, held) in self.mapping.extras.iter().zip(slots.extra) {
+            if let Some(value) = held.and_then(|h| h.value.text()) {
+                record.extra.push((name.clone(), value));
+            }
+        }
+        if let Some(message) = message {
+            if let Some(program) = record.program.clone() {
+                match &message {
+                    Cow::Borrowed(m) => {
+                        if let Some(a) = auth::understand(&program, m) {
+                            syslog::apply(&mut record, a, Cow::Borrowed);
+                        }
+                    }
+                    Cow::Owned(m) => {
+                        if let Some(a) = auth::understand(&program, m) {
+                            syslog::apply(&mut record, a, |t| Cow::Owned(t.to_vec()));
+                        }
+                    }
+                }
+            }
+            record.message = Some(message);
+        }
+        Ok(record)
+    }
+
+    /// Fills method, path and protocol from a request line, where they were not mapped.
+    fn split_request<'a>(&self, record: &mut Record<'a>, request: Cow<'a, [u8]>) {
+        let has = |t: Target| self.mapping.has[t as usize];
+        let owned = |t: &[u8]| -> Cow<'a, [u8]> { Cow::Owned(t.to_vec()) };
+        match &request {
+            Cow::Borrowed(text) => {
+                if let Some(parts) = fields::request(text) {
+                    if !has(Target::Method) {
+                        record.method = Some(Cow::Borrowed(parts.method));
+                    }
+                    if !has(Target::Path) {
+                        record.path = Some(Cow::Borrowed(parts.path));
+                    }
+                    if !has(Target::Protocol) {
+                        record.protocol = parts.protocol.map(Cow::Borrowed);
+                    }
+                    return;
+                }
+            }
+            Cow::Owned(text) => {
+                if let Some(parts) = fields::request(text) {
+                    if !has(Target::Method) {
+                        record.method = Some(owned(parts.method));
+                    }
+                    if !has(Target::Path) {
+                        record.path = Some(owned(parts.path));
+                    }
+                    if !has(Target::Protocol) {
+                        record.protocol = parts.protocol.map(owned);
+                    }
+                    return;
+                }
+            }
+        }
+        if fields::present(&request).is_some() {
+            record.extra.push((Cow::Borrowed("request"), request));
+        }
+    }
+}
+
+/// What serde_json's error means for the user, in a word.
+fn json_reason(error: &serde_json::Error) -> &'static str {
+    match error.classify() {
+        serde_json::error::Category::Io | serde_json::error::Category::Syntax => {
+            "expected JSON: one object per line"
+        }
+        serde_json::error::Category::Data => "expected a JSON object",
+        serde_json::error::Category::Eof => "the JSON object ends early",
+    }
+}
+
+/// A JSON scalar as read, strings borrowed from the line unless they had escapes.
+#[derive(Debug, Clone)]
+enum Scalar<'de> {
+    Text(Cow<'de, [u8]>),
+    Unsigned(u64),
+    Signed(i64),
+    Float(f64),
+    Bool(bool),
+}
+
+impl<'de> Scalar<'de> {
+    /// The value as text (numbers as JSON writes them); `-` and empty strings are absent.
+    fn text(self) -> Option<Cow<'de, [u8]>> {
+        let text = match self {
+            Scalar::Text(text) => text,
+            Scalar::Unsigned(n) => Cow::Owned(n.to_string().into_bytes()),
+            Scalar::Signed(n) => Cow::Owned(n.to_string().into_bytes()),
+            Scalar::Float(n) => Cow::Owned(n.to_string().into_bytes()),
+            Scalar::Bool(b) => Cow::Borrowed(if b { &b"true"[..] } else { b"false" }),
+        };
+        fields::present(&text)?;
+        Some(text)
+    }
+
+    /// A time: RFC 3339, CLF or epoch digits in a string, or an epoch number. `Ok(None)` for
+    /// `-` and empty strings.
+    fn time(self) -> Result<Option<i64>, ()> {
+        match self {
+            Scalar::Unsigned(n) => Ok(Some(time::epoch_units(i64::try_from(n).map_err(|_| ())?))),
+            Scalar::Float(n) if n.is_finite() && (0.0..9.2e18).contains(&n) => {
+                Ok(Some(time::epoch_units(n as i64)))
+            }
+            Scalar::Text(text) => match fields::present(&text) {
+                None => Ok(None),
+                Some(text) => time::iso8601(text)
+                    .or_else(|| time::epoch(text))
+                    .or_else(|| time::clf(text))
+                    .map(Some)
+                    .ok_or(()),
+            },
+            _ => Err(()),
+        }
+    }
+
+    fn status(self) -> Result<Option<u16>, ()> {
+        match self {
+            Scalar::Unsigned(n) if n <= 999 => Ok(u16::try_from(n).ok().filter(|s| *s >= 100)),
+            Scalar::Text(text) if text.is_empty() => Ok(None),
+            Scalar::Text(text) => fields::status(&text),
+            _ => Err(()),
+        }
+    }
+
+    fn count(self) -> Result<Option<u64>, ()> {
+        match self {
+            Scalar::Unsigned(n) => Ok(Some(n)),
+            Scalar::Text(text) if text.is_empty() => Ok(None),
+            Scalar::Text(text) => fields::count(&text),
+            _ => Err(()),
+        }
+    }
+
+    /// Seconds from a number, or from text read by `read`.
+    fn seconds(self, read: fn(&[u8]) -> Option<f64>) -> Option<f64> {
+        match self {
+            Scalar::Unsigned(n) => Some(n as f64),
+            Scalar::Float(n) if n.is_finite() && n >= 0.0 => Some(n),
+            Scalar::Text(text) => read(&text),
+            _ => None,
+        }
+    }
+}
+
+/// A value chosen for a target: what it is, its precedence and where its key is in the line.
+#[derive(Debug, Clone)]
+struct Held<'de> {
+    value: Scalar<'de>,
+    rank: u16,
+    key_at: usize,
+}
+
+/// The value chosen for each target so far.
+struct Slots<'de> {
+    /// Address of the line's first byte and its length, to find borrowed keys in it.
+    base: usize,
+    len: usize,
+    known: [Option<Held<'de>>; TARGETS],
+    extra: Vec<Option<Held<'de>>>,
+}
+
+impl<'de> Slots<'de> {
+    fn offer(&mut self, slot: Slot, held: Held<'de>) {
+        let place = match slot {
+            Slot::Known(target) => &mut self.known[target as usize],
+            Slot::Extra(index) => {
+                if self.extra.len() <= index {
+                    self.extra.resize(index + 1, None);
+                }
+                &mut self.extra[index]
+            }
+        };
+        if place.as_ref().is_none_or(|h| held.rank < h.rank) {
+            *place = Some(held);
+        }
+    }
+
+    /// Byte index of a key's opening quote, when the key was borrowed from the line (keys
+    /// with escapes were copied, and are placed at the line's start).
+    fn key_at(&self, key: &str) -> usize {
+        let at = (key.as_ptr() as usize).wrapping_sub(self.base);
+        if at < self.len {
+            at.saturating_sub(1)
+        } else {
+            0
+        }
+    }
+}
+
+/// Walks one JSON object, offering the values of mapped keys to the slots.
+struct Object<'m, 's, 'de> {
+    node: &'m Node,
+    slots: &'s mut Slots<'de>,
+}
+
+impl<'de> DeserializeSeed<'de> for Object<'_, '_, 'de> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Object<'_, '_, 'de> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(Key(key)) = map.next_key()? {
+            match self.node.keys.get(&*key) {
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+                Some(entry) => {
+                    let key_at = self.slots.key_at(&key);
+                    map.next_value_seed(Mapped {
+                        entry,
+                        slots: &mut *self.slots,
+                        key_at,
+                    })?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The value of a mapped key: a scalar for its targets, or an object to walk for the keys
+/// below it. Other values (arrays, objects nobody maps into, null) are skipped.
+struct Mapped<'m, 's, 'de> {
+    entry: &'m Entry,
+    slots: &'s mut Slots<'de>,
+    key_at: usize,
+}
+
+impl<'de> Mapped<'_, '_, 'de> {
+    fn offer<E>(self, value: Scalar<'de>) -> Result<(), E> {
+        for &(slot, rank) in &self.entry.targets {
+            self.slots.offer(
+                slot,
+                Held {
+                    value: value.clone(),
+                    rank,
+                    key_at: self.key_at,
+                },
+            );
+        }
+        Ok(())
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Mapped<'_, '_, 'de> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Mapped<'_, '_, 'de> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<(), E> {
+        self.offer(Scalar::Text(Cow::Borrowed(v.as_bytes())))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        self.offer(Scalar::Text(Cow::Owned(v.as_bytes().to_vec())))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<(), E> {
+        self.offer(Scalar::Text(Cow::Owned(v.into_bytes())))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
+        self.offer(Scalar::Unsigned(v))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
+        self.offer(Scalar::Signed(v))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+        self.offer(Scalar::Float(v))
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
+        self.offer(Scalar::Bool(v))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        match &self.entry.children {
+            Some(children) => Object {
+                node: children,
+                slots: self.slots,
+            }
+            .visit_map(map),
+            None => IgnoredAny.visit_map(map).map(|_| ()),
+        }
+    }
+}
+
+/// An object key, borrowed unless it had escapes.
+struct Key<'de>(Cow<'de, str>);
+
+impl<'de> de::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Key<'de>, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key")
+            }
+
+            fn visit_borrowed_str<E: de::Error>(self, key: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(key)))
+            }
+
+            fn visit_str<E: de::Error>(self, key: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(key.to_owned())))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
