@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs firebreak (`cargo install --locked --path crates/firebreak`) and walks through one
 # incident from declaration to resolution — including a built-in runbook's diagnosis steps run
-# and recorded as evidence — printing each command before running it.
+# and recorded as evidence, and triage of a web server log — printing each command before
+# running it.
 #
 # The walk-through uses your real firebreak setup: the default data directory
 # (~/.local/share/firebreak, or $XDG_DATA_HOME/firebreak) with its SQLite database, unless
@@ -93,6 +94,16 @@ explain "Run its diagnosis phase (read-only steps; --yes runs them unattended). 
 show_and_run firebreak runbook run node-down --incident "$id" --phase diagnosis --yes \
     --set SERVICE=checkout --set PORT=8080 --set HEALTH_URL=http://127.0.0.1:8080/health \
     --set SINCE="1 hour ago"
+
+explain "Read the web server's log the way a responder would: one pass, every question at once." \
+    "examples/access.log.gz is a generated nginx log with a few attacks planted in it."
+show_and_run firebreak triage examples/access.log.gz --top 5
+explain "Run the built-in detection rules over it: each finding names the rule, the address," \
+    "the count, sample lines and the runbook to reach for. (\`firebreak watch FILE --declare\`" \
+    "does this continuously and turns findings into incidents.)"
+show_and_run firebreak scan examples/access.log.gz --rule http-5xx-burst --rule http-brute-force-then-success
+explain "Keep the log itself as evidence: hashed, stored read-only, on the incident's record."
+show_and_run firebreak evidence add "$id" examples/access.log.gz --reason "web server log at detection"
 
 explain "Tick item 3 of the first-15-minutes checklist (a commander is named)."
 show_and_run firebreak checklist tick "$id" initial 3
