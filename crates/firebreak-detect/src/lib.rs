@@ -4,7 +4,7 @@
 //!
 //! - [`input`]: bytes to lines — files or stdin, plain or gzip, overlong lines cut and counted,
 //!   blocks for parallel work.
-//! - [`format`]: lines to [`Record`]s — nginx/apache `combined` and `common`, nginx
+//! - [`format`](mod@format): lines to [`Record`]s — nginx/apache `combined` and `common`, nginx
 //!   `log_format` strings, JSON lines with a field mapping, syslog (RFC 3164, RFC 5424,
 //!   journald short-iso) with sshd and sudo messages understood; format detection.
 //! - [`triage`]: one pass over whole files, answering volume, top talkers, status mix, scanners,
