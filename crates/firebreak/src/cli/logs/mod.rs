@@ -116,6 +116,50 @@ pub fn format_of(asked: Option<&Format>, name: &str, first: &[&[u8]]) -> anyhow:
     })
 }
 
+/// The files in the order their lines were written: by the time of each file's first line
+/// that has one (so `access.log*`, which the shell sorts newest first, is read oldest first).
+/// Files whose first lines carry no time keep their place after those that do; stdin stays
+/// where it was given.
+pub fn oldest_first(paths: &[PathBuf], asked: Option<&Format>) -> Vec<PathBuf> {
+    let mut keyed: Vec<(Option<i64>, usize, PathBuf)> = paths
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let first = if p.as_os_str() == "-" {
+                None
+            } else {
+                first_time(p, asked)
+            };
+            (first, i, p.clone())
+        })
+        .collect();
+    if keyed.iter().any(|(_, _, p)| p.as_os_str() == "-") {
+        return paths.to_vec();
+    }
+    keyed.sort_by_key(|(time, index, _)| (time.is_none(), *time, *index));
+    keyed.into_iter().map(|(_, _, p)| p).collect()
+}
+
+/// The time of a file's first line that has one, from its first block.
+fn first_time(path: &std::path::Path, asked: Option<&Format>) -> Option<i64> {
+    let input = firebreak_detect::input::Input::open(path).ok()?;
+    let mut blocks = input.blocks(firebreak_detect::input::Options::default());
+    let block = blocks.next()?;
+    let lines: Vec<&[u8]> = block
+        .lines()
+        .map(|(_, l)| l)
+        .filter(|l| !l.is_empty())
+        .take(DETECT_LINES)
+        .collect();
+    let format = match asked {
+        Some(f) => f.clone(),
+        None => Format::detect(&lines)?,
+    };
+    lines
+        .iter()
+        .find_map(|l| format.parse(l).ok().and_then(|r| r.time))
+}
+
 /// Lines of one input that did not parse: how many, and the first few with where and why.
 #[derive(Debug, Default, serde::Serialize)]
 pub struct Unparsed {

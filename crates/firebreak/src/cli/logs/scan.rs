@@ -1,6 +1,7 @@
 //! `firebreak scan FILE…`: the detection rules over whole files, in order, once. Prints each
 //! finding (rule, key, count, first and last seen, sample lines), or with `--lines` every line
-//! a rule's conditions match, as JSON lines.
+//! a rule's conditions match, as JSON lines. Files are read oldest first whatever order they
+//! are given in, so a window or sequence that spans a rotation is still seen.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -50,7 +51,8 @@ pub fn run(ctx: &mut Context, args: Args) -> anyhow::Result<ExitCode> {
     }
     let mut engine = Engine::new(&set);
     let mut reads = Vec::new();
-    for path in &args.files {
+    // Windows and sequences follow the lines' own time: feed rotated files oldest first.
+    for path in &super::oldest_first(&args.files, format.as_ref()) {
         let input = Input::open(path)?;
         let name = input.name().to_owned();
         let out = &mut ctx.out;

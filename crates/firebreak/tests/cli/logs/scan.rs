@@ -85,3 +85,33 @@ fn lines_mode_prints_each_matching_line_as_json() {
     assert_eq!(unknown.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no-such-rule"));
 }
+
+#[test]
+fn rotated_files_given_newest_first_are_read_oldest_first() {
+    let fb = Fb::new();
+    let failures: String = (0..8)
+        .map(|n| super::combined("203.0.113.77", 0, n, "POST /login HTTP/1.1", 401, 20, "Mozilla/5.0"))
+        .collect();
+    fb.file("access.log.1", &failures);
+    let success = super::combined("203.0.113.77", 1, 0, "POST /login HTTP/1.1", 302, 20, "Mozilla/5.0");
+    let current = fb.file("access.log", &success);
+    let older = fb.root().join("access.log.1");
+    // The order a shell gives for access.log*: the newest file first.
+    let report = fb.json(&[
+        "scan",
+        current.to_str().expect("utf-8"),
+        older.to_str().expect("utf-8"),
+        "--rule",
+        "http-brute-force-then-success",
+    ]);
+    let findings = report["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 1, "{report}");
+    assert_eq!(findings[0]["key"]["client"], "203.0.113.77");
+    let names: Vec<&str> = report["inputs"]
+        .as_array()
+        .expect("inputs")
+        .iter()
+        .map(|i| i["name"].as_str().expect("name"))
+        .collect();
+    assert!(names[0].ends_with("access.log.1"), "{names:?}");
+}
