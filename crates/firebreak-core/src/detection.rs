@@ -103,7 +103,10 @@ mod tests {
             first_seen: None,
             last_seen: None,
             source: "access.log".into(),
-            samples: (0..9).map(|i| format!("line {i}\x1b[2J")).chain(["x".repeat(900)]).collect(),
+            samples: (0..9)
+                .map(|i| format!("line {i}\x1b[2J"))
+                .chain(["x".repeat(900)])
+                .collect(),
             runbook: None,
             tags: vec![],
         }

@@ -16,9 +16,20 @@ use firebreak_detect::generate::{GenOptions, Generator, Size};
 const PROBE_EVERY: Duration = Duration::from_millis(50);
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
-    let seconds: u64 = args.first().and_then(|a| a.parse().ok()).unwrap_or(10).clamp(1, 120);
-    let rate: u64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(100_000).clamp(1, 1_000_000);
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let seconds: u64 = args
+        .first()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(10)
+        .clamp(1, 120);
+    let rate: u64 = args
+        .get(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(100_000)
+        .clamp(1, 1_000_000);
     let dir = tempfile::tempdir().expect("tempdir");
     let rules = dir.path().join("rules");
     std::fs::create_dir(&rules).expect("mkdir");
@@ -68,7 +79,9 @@ fn main() {
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines() {
             let Ok(line) = line else { break };
-            let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) else { continue };
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) else {
+                continue;
+            };
             if v["rule"] != "probe" {
                 continue;
             }
@@ -82,7 +95,10 @@ fn main() {
         }
     });
 
-    let mut file = std::fs::OpenOptions::new().append(true).open(&log).expect("open log");
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&log)
+        .expect("open log");
     let start = Instant::now();
     let end = start + Duration::from_secs(seconds);
     let mut written: u64 = 0;
@@ -106,7 +122,8 @@ fn main() {
         if let Some(n) = probe {
             let t = jiff::Timestamp::now().strftime("%d/%b/%Y:%H:%M:%S +0000");
             batch.extend_from_slice(
-                format!("192.0.2.99 - - [{t}] \"GET /probe/{n} HTTP/1.1\" 200 1 \"-\" \"bench\"\n").as_bytes(),
+                format!("192.0.2.99 - - [{t}] \"GET /probe/{n} HTTP/1.1\" 200 1 \"-\" \"bench\"\n")
+                    .as_bytes(),
             );
         }
         if !batch.is_empty() {
@@ -127,7 +144,9 @@ fn main() {
             latencies.push(seen.saturating_duration_since(*wrote).as_secs_f64() * 1000.0);
         }
     }
-    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
     let _ = child.wait();
     latencies.sort_by(f64::total_cmp);
     let pct = |p: f64| {

@@ -101,7 +101,9 @@ pub fn rule_set(ctx: &Context, args: &RuleArgs, agents: &Agents) -> anyhow::Resu
         set = set.with(RuleSet::load_dir_with(dir, agents)?);
     }
     if set.is_empty() {
-        anyhow::bail!("no detection rules: --no-builtin needs --rules DIR (or [detect] rules in the config)");
+        anyhow::bail!(
+            "no detection rules: --no-builtin needs --rules DIR (or [detect] rules in the config)"
+        );
     }
     Ok(set)
 }
@@ -112,7 +114,9 @@ pub fn format_of(asked: Option<&Format>, name: &str, first: &[&[u8]]) -> anyhow:
         return Ok(format.clone());
     }
     Format::detect(first).with_context(|| {
-        format!("{name}: cannot tell the log format from its first lines; give --format or --log-format")
+        format!(
+            "{name}: cannot tell the log format from its first lines; give --format or --log-format"
+        )
     })
 }
 

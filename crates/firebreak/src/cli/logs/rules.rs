@@ -104,8 +104,9 @@ fn test(ctx: &mut Context, args: TestArgs) -> anyhow::Result<ExitCode> {
                 })
             })
             .collect();
-        ctx.out
-            .json(&json!({ "cases": cases, "passed": outcomes.len() - failed, "failed": failed }))?;
+        ctx.out.json(
+            &json!({ "cases": cases, "passed": outcomes.len() - failed, "failed": failed }),
+        )?;
     } else {
         for outcome in &outcomes {
             ctx.out.line(outcome.to_string())?;

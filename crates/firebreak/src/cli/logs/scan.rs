@@ -147,7 +147,8 @@ pub fn render(ctx: &mut Context, f: &Finding) -> anyhow::Result<()> {
     ))?;
     for s in &f.samples {
         let text = crate::output::clip(&s.text.replace(|c: char| c.is_control(), "?"), 160);
-        ctx.out.line(format!("    {}:{}: {text}", s.source, s.line))?;
+        ctx.out
+            .line(format!("    {}:{}: {text}", s.source, s.line))?;
     }
     Ok(())
 }

@@ -89,7 +89,8 @@ pub fn run(ctx: &mut Context, args: Args) -> anyhow::Result<ExitCode> {
         ctx.out.json(&report)?;
     } else {
         let width = terminal_width().unwrap_or(DEFAULT_WIDTH);
-        ctx.out.line(triage::text::render(&report, width).trim_end())?;
+        ctx.out
+            .line(triage::text::render(&report, width).trim_end())?;
         if let Some(path) = &args.html {
             ctx.out.line(format!("HTML report: {}", path.display()))?;
         }
@@ -119,7 +120,11 @@ fn check_target(path: &std::path::Path) -> anyhow::Result<()> {
         _ => std::path::Path::new("."),
     };
     if !parent.is_dir() {
-        anyhow::bail!("--html {}: no directory {}", path.display(), parent.display());
+        anyhow::bail!(
+            "--html {}: no directory {}",
+            path.display(),
+            parent.display()
+        );
     }
     Ok(())
 }

@@ -60,7 +60,11 @@ pub struct Args {
 enum News {
     Finding(Box<Finding>),
     Notice(Notice),
-    Unparsed { path: PathBuf, line: u64, reason: String },
+    Unparsed {
+        path: PathBuf,
+        line: u64,
+        reason: String,
+    },
 }
 
 pub async fn run(ctx: &mut Context, args: Args) -> anyhow::Result<ExitCode> {
@@ -121,7 +125,10 @@ pub async fn run(ctx: &mut Context, args: Args) -> anyhow::Result<ExitCode> {
         match news {
             News::Notice(n) => eprintln!("firebreak: {n}"),
             News::Unparsed { path, line, reason } => {
-                eprintln!("firebreak: {}:{line}: line did not parse: {reason}", path.display());
+                eprintln!(
+                    "firebreak: {}:{line}: line did not parse: {reason}",
+                    path.display()
+                );
             }
             News::Finding(finding) => {
                 let landed = match &service {
@@ -129,7 +136,11 @@ pub async fn run(ctx: &mut Context, args: Args) -> anyhow::Result<ExitCode> {
                         Ok(landed) => Some(landed),
                         Err(e) => {
                             // Keep reading: one refused finding must not blind the watch.
-                            eprintln!("firebreak: could not record finding {}: {}", finding.rule, crate::cli::one_line(&e));
+                            eprintln!(
+                                "firebreak: could not record finding {}: {}",
+                                finding.rule,
+                                crate::cli::one_line(&e)
+                            );
                             failed = Some(e);
                             None
                         }
@@ -200,10 +211,7 @@ fn read_loop(
 ) -> anyhow::Result<()> {
     let mut last_save = Instant::now();
     let mut unsaved = false;
-    let names: Vec<String> = follower
-        .paths()
-        .map(|p| p.display().to_string())
-        .collect();
+    let names: Vec<String> = follower.paths().map(|p| p.display().to_string()).collect();
     loop {
         let stopping = stop.load(Ordering::SeqCst);
         let read = follower.read(&mut |line| {

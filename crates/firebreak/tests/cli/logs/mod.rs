@@ -9,7 +9,15 @@ use std::io::Write as _;
 use std::path::Path;
 
 /// A combined-format line.
-pub fn combined(addr: &str, minute: u32, second: u32, request: &str, status: u16, bytes: u64, agent: &str) -> String {
+pub fn combined(
+    addr: &str,
+    minute: u32,
+    second: u32,
+    request: &str,
+    status: u16,
+    bytes: u64,
+    agent: &str,
+) -> String {
     format!(
         "{addr} - - [23/Nov/2026:10:{minute:02}:{second:02} +0000] \"{request}\" {status} {bytes} \"-\" \"{agent}\"\n"
     )

@@ -8,7 +8,11 @@ fn shipped_rules_pass_their_own_tests() {
     let fb = Fb::new();
     let out = fb.cmd(&["rules", "test"]).output().expect("run");
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(text.contains(" 0 failed"), "{text}");
     assert!(!text.contains("FAIL"), "{text}");
 }
@@ -21,8 +25,14 @@ fn every_shipped_rule_names_a_shipped_runbook_and_a_policy_level() {
     let rules = rules["rules"].as_array().expect("rules");
     assert!(rules.len() >= 10, "{rules:?}");
     for rule in rules {
-        let runbook = rule["runbook"].as_str().expect("every shipped rule suggests a runbook");
-        assert!(runbooks.contains(&format!("\"{runbook}\"")), "{} names {runbook}", rule["id"]);
+        let runbook = rule["runbook"]
+            .as_str()
+            .expect("every shipped rule suggests a runbook");
+        assert!(
+            runbooks.contains(&format!("\"{runbook}\"")),
+            "{} names {runbook}",
+            rule["id"]
+        );
         let sev = rule["severity"].as_str().expect("severity");
         assert!(["P1", "P2", "P3", "P4"].contains(&sev), "{rule}");
     }
@@ -62,8 +72,14 @@ tests:
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains("FAIL"), "{text}");
-    assert!(text.contains("teapot.yaml:10"), "the case is located: {text}");
-    assert!(text.contains('3') && text.contains('4'), "says expected and got: {text}");
+    assert!(
+        text.contains("teapot.yaml:10"),
+        "the case is located: {text}"
+    );
+    assert!(
+        text.contains('3') && text.contains('4'),
+        "says expected and got: {text}"
+    );
 }
 
 #[test]

@@ -34,9 +34,15 @@ fn built_in_rules_find_the_planted_attacks() {
         .map(|f| format!("{} {}", f["rule"], f["key"]))
         .collect();
     assert!(has("flood", &planted.flood_addr.to_string()), "{all:?}");
-    assert!(has("brute-force-then-success", &planted.brute_addr.to_string()), "{all:?}");
+    assert!(
+        has("brute-force-then-success", &planted.brute_addr.to_string()),
+        "{all:?}"
+    );
     assert!(has("scanner", &planted.scanner_addr.to_string()), "{all:?}");
-    assert!(has("rate-limited", &planted.storm_addr.to_string()), "{all:?}");
+    assert!(
+        has("rate-limited", &planted.storm_addr.to_string()),
+        "{all:?}"
+    );
     assert!(has("export", &planted.export_addr.to_string()), "{all:?}");
     assert!(has("5xx", ""), "{all:?}");
     for f in findings {
@@ -48,10 +54,23 @@ fn built_in_rules_find_the_planted_attacks() {
 #[test]
 fn lines_mode_prints_each_matching_line_as_json() {
     let fb = Fb::new();
-    let lines: String = (0..5)
-        .map(|n| super::combined("2001:db8::5", 2, n, &format!("GET /.env?{n} HTTP/1.1"), 404, 0, "curl/8.0"))
-        .chain((0..5).map(|n| super::combined("192.0.2.1", 2, n, "GET / HTTP/1.1", 200, 10, "Mozilla/5.0")))
-        .collect();
+    let lines: String =
+        (0..5)
+            .map(|n| {
+                super::combined(
+                    "2001:db8::5",
+                    2,
+                    n,
+                    &format!("GET /.env?{n} HTTP/1.1"),
+                    404,
+                    0,
+                    "curl/8.0",
+                )
+            })
+            .chain((0..5).map(|n| {
+                super::combined("192.0.2.1", 2, n, "GET / HTTP/1.1", 200, 10, "Mozilla/5.0")
+            }))
+            .collect();
     let log = fb.file("a.log", &lines);
     let rules: Vec<String> = fb.json(&["rules", "ls"])["rules"]
         .as_array()
@@ -64,10 +83,20 @@ fn lines_mode_prints_each_matching_line_as_json() {
         .find(|r| r.contains("secret") || r.contains("probe"))
         .expect("a rule for probing secrets");
     let out = fb
-        .cmd(&["scan", log.to_str().expect("utf-8"), "--lines", "--rule", secrets])
+        .cmd(&[
+            "scan",
+            log.to_str().expect("utf-8"),
+            "--lines",
+            "--rule",
+            secrets,
+        ])
         .output()
         .expect("run");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let printed: Vec<Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).expect("JSON line"))
@@ -79,7 +108,12 @@ fn lines_mode_prints_each_matching_line_as_json() {
         assert_eq!(line["client"], "2001:db8::5");
     }
     let unknown = fb
-        .cmd(&["scan", log.to_str().expect("utf-8"), "--rule", "no-such-rule"])
+        .cmd(&[
+            "scan",
+            log.to_str().expect("utf-8"),
+            "--rule",
+            "no-such-rule",
+        ])
         .output()
         .expect("run");
     assert_eq!(unknown.status.code(), Some(1));
@@ -90,10 +124,28 @@ fn lines_mode_prints_each_matching_line_as_json() {
 fn rotated_files_given_newest_first_are_read_oldest_first() {
     let fb = Fb::new();
     let failures: String = (0..8)
-        .map(|n| super::combined("203.0.113.77", 0, n, "POST /login HTTP/1.1", 401, 20, "Mozilla/5.0"))
+        .map(|n| {
+            super::combined(
+                "203.0.113.77",
+                0,
+                n,
+                "POST /login HTTP/1.1",
+                401,
+                20,
+                "Mozilla/5.0",
+            )
+        })
         .collect();
     fb.file("access.log.1", &failures);
-    let success = super::combined("203.0.113.77", 1, 0, "POST /login HTTP/1.1", 302, 20, "Mozilla/5.0");
+    let success = super::combined(
+        "203.0.113.77",
+        1,
+        0,
+        "POST /login HTTP/1.1",
+        302,
+        20,
+        "Mozilla/5.0",
+    );
     let current = fb.file("access.log", &success);
     let older = fb.root().join("access.log.1");
     // The order a shell gives for access.log*: the newest file first.

@@ -35,7 +35,11 @@ fn shell(script: &str, file: &Path) -> String {
         .env("LC_ALL", "C")
         .output()
         .expect("run sh");
-    assert!(out.status.success(), "{script}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{script}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).expect("utf-8")
 }
 
@@ -59,7 +63,16 @@ fn triage(fb: &Fb, args: &[&str]) -> Value {
 fn top_addresses_and_statuses_equal_the_awk_pipeline() {
     let fb = Fb::new();
     let (log, planted) = generated(&fb, 60_000, 11, 200);
-    let report = triage(&fb, &[log.to_str().expect("utf-8"), "--top", "30", "--threads", "2"]);
+    let report = triage(
+        &fb,
+        &[
+            log.to_str().expect("utf-8"),
+            "--top",
+            "30",
+            "--threads",
+            "2",
+        ],
+    );
     let awk = counted(&shell(
         r#"awk '{print $1}' "$1" | sort | uniq -c | sort -rn"#,
         &log,
@@ -96,9 +109,15 @@ fn top_addresses_and_statuses_equal_the_awk_pipeline() {
         .map(|c| (c["status"].to_string(), c["count"].as_u64().expect("count")))
         .collect();
     assert_eq!(codes, statuses);
-    let lines: u64 = shell(r#"grep -c '' "$1""#, &log).trim().parse().expect("count");
+    let lines: u64 = shell(r#"grep -c '' "$1""#, &log)
+        .trim()
+        .parse()
+        .expect("count");
     assert_eq!(report["totals"]["lines"].as_u64(), Some(lines));
-    let too_many: u64 = shell(r#"grep -c '" 429 ' "$1""#, &log).trim().parse().expect("count");
+    let too_many: u64 = shell(r#"grep -c '" 429 ' "$1""#, &log)
+        .trim()
+        .parse()
+        .expect("count");
     let storm = report["errors"]["too_many_requests"][0].clone();
     assert_eq!(storm["address"], planted.storm_addr.to_string());
     assert!(storm["count"].as_u64().expect("count") <= too_many);
@@ -122,17 +141,26 @@ fn planted_attacks_are_in_the_report() {
     let text = report.to_string();
     let brute = planted.brute_addr.to_string();
     let seq = &report["logins"];
-    assert!(seq.to_string().contains(&brute), "failed logins then success from {brute}: {seq}");
+    assert!(
+        seq.to_string().contains(&brute),
+        "failed logins then success from {brute}: {seq}"
+    );
     let bots = report["bots"].to_string();
     assert!(bots.contains(&planted.scanner_addr.to_string()), "{bots}");
-    assert!(report["exports"].to_string().contains(&planted.export_addr.to_string()));
+    assert!(
+        report["exports"]
+            .to_string()
+            .contains(&planted.export_addr.to_string())
+    );
     assert!(text.contains(&planted.stuffing_addr.to_string()));
     // Twenty lines a second is 1,200 a minute; the flood's minute stands out.
     let spikes = report["rate"]["spikes"].as_array().expect("spikes");
     assert!(!spikes.is_empty(), "{}", report["rate"]);
     let flood_minute = planted.flood.first_time / 60 * 60;
     assert!(
-        spikes.iter().any(|s| s["start"]["unix"].as_i64().is_some_and(|t| (t - flood_minute).abs() <= 60)),
+        spikes.iter().any(|s| s["start"]["unix"]
+            .as_i64()
+            .is_some_and(|t| (t - flood_minute).abs() <= 60)),
         "a spike at the flood ({flood_minute}): {spikes:?}"
     );
 }
@@ -143,24 +171,57 @@ fn the_html_report_is_one_inert_file() {
     let log = fb.file(
         "evil.log",
         &(0..50)
-            .map(|n| super::combined("192.0.2.66", 1, n % 60, "GET /<script>alert(1)</script> HTTP/1.1", 404, 10, "<script>alert(2)</script>"))
+            .map(|n| {
+                super::combined(
+                    "192.0.2.66",
+                    1,
+                    n % 60,
+                    "GET /<script>alert(1)</script> HTTP/1.1",
+                    404,
+                    10,
+                    "<script>alert(2)</script>",
+                )
+            })
             .collect::<String>(),
     );
     let html = fb.root().join("report.html");
     let out = fb
-        .cmd(&["triage", log.to_str().expect("utf-8"), "--html", html.to_str().expect("utf-8")])
+        .cmd(&[
+            "triage",
+            log.to_str().expect("utf-8"),
+            "--html",
+            html.to_str().expect("utf-8"),
+        ])
         .output()
         .expect("run");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let page = std::fs::read_to_string(&html).expect("html written");
     assert!(page.contains("<svg"), "charts are inline SVG");
-    assert!(!page.to_lowercase().contains("<script"), "nothing from the log runs");
-    assert!(page.contains("&lt;script&gt;"), "the log's text is shown, escaped");
+    assert!(
+        !page.to_lowercase().contains("<script"),
+        "nothing from the log runs"
+    );
+    assert!(
+        page.contains("&lt;script&gt;"),
+        "the log's text is shown, escaped"
+    );
     for external in ["http://", "https://", "src=\"//"] {
-        assert!(!page.contains(external), "no external resources: {external}");
+        assert!(
+            !page.contains(external),
+            "no external resources: {external}"
+        );
     }
     let missing = fb
-        .cmd(&["triage", log.to_str().expect("utf-8"), "--html", "/nonexistent/dir/r.html"])
+        .cmd(&[
+            "triage",
+            log.to_str().expect("utf-8"),
+            "--html",
+            "/nonexistent/dir/r.html",
+        ])
         .output()
         .expect("run");
     assert_eq!(missing.status.code(), Some(1));
@@ -180,7 +241,10 @@ fn bad_input_is_counted_and_survived() {
     }
     let messy = fb.root().join("messy.log");
     std::fs::write(&messy, &bytes).expect("write");
-    let report = triage(&fb, &[messy.to_str().expect("utf-8"), "--format", "combined"]);
+    let report = triage(
+        &fb,
+        &[messy.to_str().expect("utf-8"), "--format", "combined"],
+    );
     assert_eq!(report["totals"]["parsed"].as_u64(), Some(100));
     assert_eq!(report["totals"]["overlong"].as_u64(), Some(1));
     assert!(report["totals"]["malformed"].as_u64().expect("malformed") >= 2);
@@ -193,8 +257,19 @@ fn bad_input_is_counted_and_survived() {
     // A gzip cut short: what was read is kept, and where it ended is said.
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     for n in 0..20_000u32 {
-        gz.write_all(super::combined(&format!("10.1.{}.{}", n % 200, n % 250), n / 60 % 60, n % 60, "GET /a HTTP/1.1", 200, 10, "x").as_bytes())
-            .expect("gzip");
+        gz.write_all(
+            super::combined(
+                &format!("10.1.{}.{}", n % 200, n % 250),
+                n / 60 % 60,
+                n % 60,
+                "GET /a HTTP/1.1",
+                200,
+                10,
+                "x",
+            )
+            .as_bytes(),
+        )
+        .expect("gzip");
     }
     let whole = gz.finish().expect("gzip");
     let cut = fb.root().join("cut.log.gz");
@@ -203,7 +278,11 @@ fn bad_input_is_counted_and_survived() {
         .cmd(&["--json", "triage", "--quiet", cut.to_str().expect("utf-8")])
         .output()
         .expect("run");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: Value = serde_json::from_slice(&out.stdout).expect("json");
     let read = report["totals"]["parsed"].as_u64().expect("parsed");
     assert!(read > 1000 && read < 20_000, "kept what was read: {read}");
@@ -220,7 +299,10 @@ fn bad_input_is_counted_and_survived() {
 #[test]
 fn a_missing_file_is_one_clear_error() {
     let fb = Fb::new();
-    let out = fb.cmd(&["triage", "/nonexistent/access.log"]).output().expect("run");
+    let out = fb
+        .cmd(&["triage", "/nonexistent/access.log"])
+        .output()
+        .expect("run");
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("/nonexistent/access.log"), "{err}");

@@ -73,7 +73,12 @@ impl Watcher {
                 out.push(serde_json::from_str(&line).expect("a JSON line per finding"));
             }
         }
-        assert_eq!(out.len(), n, "expected {n} findings, got {out:?}; stderr {:?}", self.seen_err);
+        assert_eq!(
+            out.len(),
+            n,
+            "expected {n} findings, got {out:?}; stderr {:?}",
+            self.seen_err
+        );
         out
     }
 
@@ -125,7 +130,15 @@ fn lines(stream: impl std::io::Read + Send + 'static) -> Receiver<String> {
 }
 
 fn marker(n: u32) -> String {
-    combined("192.0.2.10", 5, n % 60, &format!("GET /marker/{n} HTTP/1.1"), 200, 10, "Mozilla/5.0")
+    combined(
+        "192.0.2.10",
+        5,
+        n % 60,
+        &format!("GET /marker/{n} HTTP/1.1"),
+        200,
+        10,
+        "Mozilla/5.0",
+    )
 }
 
 fn markers(found: &[Value]) -> Vec<String> {
@@ -174,11 +187,17 @@ fn lines_around_a_rotation_are_each_reported_once() {
     // Rotate the way logrotate does (rename, new file), writing to the old file after the
     // rename as a still-open writer would, then to the new one.
     std::fs::rename(&log, fb.root().join("access.log.1")).expect("rotate");
-    append(&fb.root().join("access.log.1"), &(50..60).map(marker).collect::<String>());
+    append(
+        &fb.root().join("access.log.1"),
+        &(50..60).map(marker).collect::<String>(),
+    );
     append(&log, &(60..100).map(marker).collect::<String>());
     let found = w.findings(100);
     assert_eq!(markers(&found), expected(0..100));
-    assert!(w.more_within(Duration::from_millis(600)).is_empty(), "a line was reported twice");
+    assert!(
+        w.more_within(Duration::from_millis(600)).is_empty(),
+        "a line was reported twice"
+    );
     let (code, err) = w.stop();
     assert_eq!(code, 0, "{err:?}");
 }
@@ -197,7 +216,10 @@ fn lines_around_a_copytruncate_are_each_reported_once() {
         .expect("truncate");
     append(&log, &(30..70).map(marker).collect::<String>());
     assert_eq!(markers(&w.findings(40)), expected(30..70));
-    assert!(w.more_within(Duration::from_millis(600)).is_empty(), "a line was reported twice");
+    assert!(
+        w.more_within(Duration::from_millis(600)).is_empty(),
+        "a line was reported twice"
+    );
     let (code, _) = w.stop();
     assert_eq!(code, 0);
 }
@@ -260,14 +282,20 @@ fn findings_declare_an_incident_then_add_to_it() {
         .map(|n| format!("Nov 23 10:00:{n:02} web1 sshd[4242]: Failed password for root from 198.51.100.23 port {} ssh2\n", 40000 + n))
         .collect();
     append(&log, &failures);
-    append(&log, "Nov 23 10:00:30 web1 sshd[4242]: Accepted password for root from 198.51.100.23 port 40100 ssh2\n");
+    append(
+        &log,
+        "Nov 23 10:00:30 web1 sshd[4242]: Accepted password for root from 198.51.100.23 port 40100 ssh2\n",
+    );
     let found = w.findings(2);
     let brute = found
         .iter()
         .find(|f| f["rule"] == "ssh-brute-force")
         .unwrap_or_else(|| panic!("ssh-brute-force among {found:?}"));
     assert_eq!(brute["landed"], "declared");
-    assert!(found.iter().all(|f| f["landed"] == "declared"), "two rules, two incidents: {found:?}");
+    assert!(
+        found.iter().all(|f| f["landed"] == "declared"),
+        "two rules, two incidents: {found:?}"
+    );
     let id = brute["incident"].as_str().expect("incident id").to_owned();
     // The same guessing hours later (past the rule's dedup period): the same incident grows.
     let again: String = (0..12)
@@ -283,7 +311,10 @@ fn findings_declare_an_incident_then_add_to_it() {
     let shown = fb.json(&["show", &id]);
     let incident = &shown["incident"];
     assert!(
-        incident["title"].as_str().expect("title").contains("198.51.100.23"),
+        incident["title"]
+            .as_str()
+            .expect("title")
+            .contains("198.51.100.23"),
         "{incident}"
     );
     let timeline = fb.json(&["timeline", &id]);
@@ -299,6 +330,13 @@ fn findings_declare_an_incident_then_add_to_it() {
     let text = fb.cmd(&["timeline", &id]).output().expect("run");
     assert!(String::from_utf8_lossy(&text.stdout).contains("detected by rule ssh-brute-force"));
     let suggested = fb.json(&["runbook", "suggest", &id]);
-    assert_eq!(suggested["suggestions"][0]["runbook"], "unauthorized-access");
-    assert_eq!(fb.verify().0, 0, "the journal verifies after watch recorded into it");
+    assert_eq!(
+        suggested["suggestions"][0]["runbook"],
+        "unauthorized-access"
+    );
+    assert_eq!(
+        fb.verify().0,
+        0,
+        "the journal verifies after watch recorded into it"
+    );
 }
