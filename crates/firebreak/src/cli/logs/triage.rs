@@ -65,8 +65,8 @@ pub fn run(ctx: &mut Context, args: Args) -> anyhow::Result<ExitCode> {
     if let Some(html) = &args.html {
         check_target(html)?;
     }
-    let inputs = args
-        .files
+    // Logins and sequences are replayed in line order: read rotated files oldest first.
+    let inputs = super::oldest_first(&args.files, format.as_ref())
         .iter()
         .map(|p| Input::open(p))
         .collect::<Result<Vec<_>, _>>()?;
