@@ -48,16 +48,22 @@ impl Detection {
     }
 
     /// Keeps samples within [`SAMPLES_MAX`] lines of [`SAMPLE_CHARS_MAX`] characters, with
-    /// control characters shown as `?` so a log line cannot rewrite the terminal.
+    /// control characters shown as `?` so a log line cannot rewrite the terminal, and the
+    /// values of secret-looking parameters (`?token=…`, `password=…`) masked in the samples and
+    /// the key: the journal
+    /// keeps evidence of what happened, not credentials that leaked into a log.
     pub fn bounded(mut self) -> Detection {
+        // A key can be a logged path with its query string.
+        self.key = mask_secrets(&self.key);
         self.samples.truncate(SAMPLES_MAX);
         for sample in &mut self.samples {
-            let mut cut: String = sample
+            let masked = mask_secrets(sample);
+            let mut cut: String = masked
                 .chars()
                 .take(SAMPLE_CHARS_MAX)
                 .map(|c| if c.is_control() { '?' } else { c })
                 .collect();
-            if sample.chars().nth(SAMPLE_CHARS_MAX).is_some() {
+            if masked.chars().nth(SAMPLE_CHARS_MAX).is_some() {
                 cut.push('…');
             }
             *sample = cut;
@@ -87,6 +93,73 @@ impl Detection {
             self.source
         )
     }
+}
+
+/// Parameter names whose values are credentials, matched as lowercase substrings of the name.
+const SECRET_NAMES: &[&str] = &[
+    "pass",
+    "pwd",
+    "token",
+    "secret",
+    "key",
+    "auth",
+    "session",
+    "sid",
+    "sig",
+    "credential",
+    "cookie",
+    "otp",
+    "code",
+];
+
+/// The mask shown instead of a secret value.
+const MASK: &str = "••••";
+
+/// Masks the values of `name=value` pairs whose name looks like a credential (query strings,
+/// form bodies, `key=value` log fields), and what follows `Bearer ` or `Basic `.
+pub fn mask_secrets(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(eq) = rest.find('=') {
+        let (before, after) = rest.split_at(eq);
+        let name_start = before
+            .char_indices()
+            .rev()
+            .find(|(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
+            .map_or(0, |(i, c)| i + c.len_utf8());
+        let name = before[name_start..].to_ascii_lowercase();
+        out.push_str(before);
+        out.push('=');
+        let value = &after[1..];
+        let end = value
+            .find(|c: char| matches!(c, '&' | ';' | ',' | '"' | '\'' | ' ' | '\t'))
+            .unwrap_or(value.len());
+        if !name.is_empty() && end > 0 && SECRET_NAMES.iter().any(|s| name.contains(s)) {
+            out.push_str(MASK);
+            rest = &value[end..];
+        } else {
+            rest = value;
+        }
+    }
+    out.push_str(rest);
+    for scheme in ["Bearer ", "Basic "] {
+        let mut masked = String::with_capacity(out.len());
+        let mut rest = out.as_str();
+        while let Some(at) = rest.find(scheme) {
+            let (before, after) = rest.split_at(at + scheme.len());
+            masked.push_str(before);
+            let end = after
+                .find(|c: char| matches!(c, '"' | '\'' | ' ' | ',' | ';'))
+                .unwrap_or(after.len());
+            if end > 0 {
+                masked.push_str(MASK);
+            }
+            rest = &after[end..];
+        }
+        masked.push_str(rest);
+        out = masked;
+    }
+    out
 }
 
 #[cfg(test)]
@@ -120,5 +193,45 @@ mod tests {
         .bounded();
         assert_eq!(long.samples[0].chars().count(), SAMPLE_CHARS_MAX + 1);
         assert!(d.describe().contains("client=192.0.2.1, 7 lines"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn masking_never_panics_and_keeps_plain_text(line in "\\PC{0,80}") {
+            let masked = mask_secrets(&line);
+            if !line.contains('=') && !line.contains("Bearer ") && !line.contains("Basic ") {
+                proptest::prop_assert_eq!(masked, line);
+            }
+        }
+    }
+
+    #[test]
+    fn secrets_in_sample_lines_are_masked() {
+        let line = r#"192.0.2.1 - - [x] "GET /reset?user=ana&token=abc123&next=/home HTTP/1.1" 200 5 "-" "curl" password=hunter2; api_key=K1 Authorization: Bearer eyJhbGci.x"#;
+        let masked = mask_secrets(line);
+        for secret in ["abc123", "hunter2", "K1", "eyJhbGci"] {
+            assert!(!masked.contains(secret), "{secret} in {masked}");
+        }
+        assert!(
+            masked.contains("user=ana&token=••••&next=/home"),
+            "{masked}"
+        );
+        assert!(masked.contains("password=••••;"), "{masked}");
+        let plain = "GET /search?q=shoes&page=2 HTTP/1.1 a=b = =x •=1 é=2";
+        assert_eq!(mask_secrets(plain), plain);
+        let d = Detection {
+            rule: "r".into(),
+            title: "t".into(),
+            key: "k".into(),
+            count: 1,
+            first_seen: None,
+            last_seen: None,
+            source: "s".into(),
+            samples: vec![line.into()],
+            runbook: None,
+            tags: vec![],
+        }
+        .bounded();
+        assert!(!d.samples[0].contains("hunter2"));
     }
 }

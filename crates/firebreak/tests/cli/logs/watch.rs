@@ -340,3 +340,38 @@ fn findings_declare_an_incident_then_add_to_it() {
         "the journal verifies after watch recorded into it"
     );
 }
+
+#[test]
+fn secrets_in_logged_lines_stay_out_of_the_journal() {
+    let fb = Fb::init();
+    let rules = marker_rules(fb.root());
+    let log = fb.root().join("access.log");
+    append(&log, "");
+    let offsets = fb.root().join("offsets.json");
+    let mut all = args(&log, &rules, &offsets);
+    all.push("--declare");
+    let mut w = Watcher::start(&fb, &all);
+    append(
+        &log,
+        &combined(
+            "192.0.2.10",
+            5,
+            1,
+            "GET /marker/reset?user=ana&token=s3cr3t-t0ken HTTP/1.1",
+            200,
+            10,
+            "Mozilla/5.0",
+        ),
+    );
+    let found = w.findings(1);
+    w.stop();
+    let id = found[0]["incident"].as_str().expect("incident");
+    let timeline = fb.json(&["timeline", id]).to_string();
+    assert!(timeline.contains("user=ana&token=••••"), "{timeline}");
+    assert!(!timeline.contains("s3cr3t-t0ken"), "{timeline}");
+    let db = std::fs::read(fb.db_file()).expect("database file");
+    assert!(
+        !db.windows(12).any(|w| w == b"s3cr3t-t0ken"),
+        "the secret reached the database"
+    );
+}
