@@ -132,7 +132,7 @@ pub fn mask_secrets(line: &str) -> String {
         out.push('=');
         let value = &after[1..];
         let end = value
-            .find(|c: char| matches!(c, '&' | ';' | ',' | '"' | '\'' | ' ' | '\t'))
+            .find(['&', ';', ',', '"', '\'', ' ', '\t'])
             .unwrap_or(value.len());
         if !name.is_empty() && end > 0 && SECRET_NAMES.iter().any(|s| name.contains(s)) {
             out.push_str(MASK);
@@ -149,7 +149,7 @@ pub fn mask_secrets(line: &str) -> String {
             let (before, after) = rest.split_at(at + scheme.len());
             masked.push_str(before);
             let end = after
-                .find(|c: char| matches!(c, '"' | '\'' | ' ' | ',' | ';'))
+                .find(['"', '\'', ' ', ',', ';'])
                 .unwrap_or(after.len());
             if end > 0 {
                 masked.push_str(MASK);
