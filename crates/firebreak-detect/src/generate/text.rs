@@ -41,7 +41,7 @@ impl Clock {
             self.second = second;
             self.text.clear();
             let (days, in_day) = (second.div_euclid(86_400), second.rem_euclid(86_400));
-            let (year, month, day) = civil(days);
+            let (year, month, day) = crate::time::civil_from_days(days);
             two_digits(&mut self.text, day);
             self.text.push(b'/');
             let month = MONTHS.get(month as usize - 1).copied().unwrap_or(b"Jan");
@@ -61,27 +61,6 @@ impl Clock {
 fn two_digits(out: &mut Vec<u8>, n: u32) {
     out.push(b'0' + (n / 10 % 10) as u8);
     out.push(b'0' + (n % 10) as u8);
-}
-
-/// (year, month 1–12, day 1–31) of a day counted from 1970-01-01, in the proleptic
-/// Gregorian calendar: count whole 400-year eras (146,097 days each) from 0000-03-01, so
-/// the leap day falls at the end of each year of the era.
-fn civil(days: i64) -> (i64, u32, u32) {
-    let shifted = days + 719_468; // 0000-03-01 to 1970-01-01
-    let era = shifted.div_euclid(146_097);
-    let day_of_era = shifted.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let day = (day_of_year - (153 * month_from_march + 2) / 5 + 1) as u32;
-    let month = if month_from_march < 10 {
-        month_from_march + 3
-    } else {
-        month_from_march - 9
-    } as u32;
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 #[cfg(test)]
