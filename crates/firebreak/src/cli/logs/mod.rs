@@ -132,7 +132,7 @@ pub fn oldest_first(paths: &[PathBuf], asked: Option<&Format>) -> Vec<PathBuf> {
             let first = if p.as_os_str() == "-" {
                 None
             } else {
-                first_time(p, asked)
+                head(p, asked).and_then(|(_, time)| time)
             };
             (first, i, p.clone())
         })
@@ -144,8 +144,10 @@ pub fn oldest_first(paths: &[PathBuf], asked: Option<&Format>) -> Vec<PathBuf> {
     keyed.into_iter().map(|(_, _, p)| p).collect()
 }
 
-/// The time of a file's first line that has one, from its first block.
-fn first_time(path: &std::path::Path, asked: Option<&Format>) -> Option<i64> {
+/// What a file's first block shows: its format (the one asked for, else detected) and the time
+/// of its first line that has one. `None` when the file cannot be read, is empty, or its format
+/// cannot be told.
+pub fn head(path: &std::path::Path, asked: Option<&Format>) -> Option<(Format, Option<i64>)> {
     let input = firebreak_detect::input::Input::open(path).ok()?;
     let mut blocks = input.blocks(firebreak_detect::input::Options::default());
     let block = blocks.next()?;
@@ -159,9 +161,10 @@ fn first_time(path: &std::path::Path, asked: Option<&Format>) -> Option<i64> {
         Some(f) => f.clone(),
         None => Format::detect(&lines)?,
     };
-    lines
+    let time = lines
         .iter()
-        .find_map(|l| format.parse(l).ok().and_then(|r| r.time))
+        .find_map(|l| format.parse(l).ok().and_then(|r| r.time));
+    Some((format, time))
 }
 
 /// Lines of one input that did not parse: how many, and the first few with where and why.

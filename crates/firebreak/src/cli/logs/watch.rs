@@ -8,7 +8,7 @@
 //! side, which records them through the service, over a channel.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -184,21 +184,12 @@ fn check_severities(set: &RuleSet, service: &Service) -> anyhow::Result<()> {
 fn initial_formats(files: &[PathBuf], asked: Option<&Format>) -> Vec<Option<Format>> {
     files
         .iter()
-        .map(|path| asked.cloned().or_else(|| detect_from_head(path)))
+        .map(|path| {
+            asked
+                .cloned()
+                .or_else(|| super::head(path, None).map(|(f, _)| f))
+        })
         .collect()
-}
-
-fn detect_from_head(path: &Path) -> Option<Format> {
-    let input = firebreak_detect::input::Input::open(path).ok()?;
-    let mut blocks = input.blocks(firebreak_detect::input::Options::default());
-    let block = blocks.next()?;
-    let first: Vec<&[u8]> = block
-        .lines()
-        .map(|(_, l)| l)
-        .filter(|l| !l.is_empty())
-        .take(64)
-        .collect();
-    Format::detect(&first)
 }
 
 /// The reader thread: follow, parse, match, send; save offsets as lines are dealt with.
