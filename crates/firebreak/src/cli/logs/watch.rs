@@ -93,6 +93,9 @@ pub async fn run(ctx: &mut Context, args: Args) -> anyhow::Result<ExitCode> {
             ..FollowOptions::default()
         },
     )?;
+    // Save once now, so an offsets file that cannot be written stops us before watching, not
+    // after hours of it.
+    follower.save()?;
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [SIGINT, SIGTERM] {
         // A second signal while stopping ends at once.

@@ -375,3 +375,24 @@ fn secrets_in_logged_lines_stay_out_of_the_journal() {
         "the secret reached the database"
     );
 }
+
+#[test]
+fn an_offsets_file_that_cannot_be_written_stops_it_before_watching() {
+    let fb = Fb::new();
+    let log = fb.root().join("access.log");
+    append(&log, "");
+    let out = fb
+        .cmd(&[
+            "watch",
+            log.to_str().expect("utf-8"),
+            "--offsets",
+            "/nonexistent/dir/offsets.json",
+        ])
+        .timeout(PATIENCE)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("/nonexistent/dir/offsets.json"), "{err}");
+    assert!(!err.contains("watching"), "refused before watching: {err}");
+}
