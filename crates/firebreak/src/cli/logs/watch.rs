@@ -30,6 +30,8 @@ use crate::service::{Landed, Service};
 
 /// How long the reader waits for news before checking whether to stop.
 const TICK: Duration = Duration::from_millis(100);
+/// Unparsed lines reported per file; the rest are skipped quietly.
+const UNPARSED_SHOWN: u64 = 5;
 /// Offsets are saved at most this often while lines keep coming (and always at the end).
 const SAVE_EVERY: Duration = Duration::from_secs(1);
 
@@ -206,6 +208,27 @@ fn read_loop(
     let mut last_save = Instant::now();
     let mut unsaved = false;
     let names: Vec<String> = follower.paths().map(|p| p.display().to_string()).collect();
+    // Unparsed lines are reported, per file, up to a few: a file in the wrong format must not
+    // flood the terminal at the rate it grows.
+    let mut unparsed = vec![0u64; names.len()];
+    let mut report = |file: usize, path: &std::path::Path, line: u64, reason: String| {
+        let Some(seen) = unparsed.get_mut(file) else {
+            return;
+        };
+        *seen += 1;
+        let reason = match *seen {
+            n if n < UNPARSED_SHOWN => reason,
+            UNPARSED_SHOWN => {
+                format!("{reason} (further unparsed lines of this file are not shown)")
+            }
+            _ => return,
+        };
+        let _ = tx.send(News::Unparsed {
+            path: path.to_owned(),
+            line,
+            reason,
+        });
+    };
     loop {
         let stopping = stop.load(Ordering::SeqCst);
         let read = follower.read(&mut |line| {
@@ -216,11 +239,12 @@ fn read_loop(
                 *slot = Format::detect(&[line.text]);
             }
             let Some(format) = slot.as_ref() else {
-                let _ = tx.send(News::Unparsed {
-                    path: line.path.to_owned(),
-                    line: line.line,
-                    reason: "cannot tell the log format; give --format".into(),
-                });
+                report(
+                    line.file,
+                    line.path,
+                    line.line,
+                    "cannot tell the log format; give --format".into(),
+                );
                 return;
             };
             match format.parse(line.text) {
@@ -231,11 +255,12 @@ fn read_loop(
                     }
                 }
                 Err(bad) => {
-                    let _ = tx.send(News::Unparsed {
-                        path: line.path.to_owned(),
-                        line: line.line,
-                        reason: format!("column {}: {}", bad.column, bad.reason),
-                    });
+                    report(
+                        line.file,
+                        line.path,
+                        line.line,
+                        format!("column {}: {}", bad.column, bad.reason),
+                    );
                 }
             }
         })?;

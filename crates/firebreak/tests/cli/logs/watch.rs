@@ -111,7 +111,10 @@ impl Watcher {
             std::thread::sleep(Duration::from_millis(20));
         };
         let mut err = self.seen_err;
-        err.extend(self.stderr.try_iter());
+        // The process is gone: read what it wrote until the pipe closes.
+        while let Ok(line) = self.stderr.recv_timeout(PATIENCE) {
+            err.push(line);
+        }
         (status.code().unwrap_or(-1), err)
     }
 }
@@ -395,4 +398,25 @@ fn an_offsets_file_that_cannot_be_written_stops_it_before_watching() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("/nonexistent/dir/offsets.json"), "{err}");
     assert!(!err.contains("watching"), "refused before watching: {err}");
+}
+
+#[test]
+fn lines_in_the_wrong_format_are_reported_a_few_times_not_each() {
+    let (fb, rules, log, offsets) = setup();
+    let mut w = Watcher::start(&fb, &args(&log, &rules, &offsets));
+    append(&log, &"not an access log line\n".repeat(200));
+    append(&log, &marker(1));
+    assert_eq!(
+        markers(&w.findings(1)),
+        expected(1..2),
+        "good lines still count"
+    );
+    let (code, err) = w.stop();
+    assert_eq!(code, 0);
+    let unparsed = err.iter().filter(|l| l.contains("did not parse")).count();
+    assert_eq!(unparsed, 5, "{err:?}");
+    assert!(
+        err.iter().any(|l| l.contains("further unparsed lines")),
+        "{err:?}"
+    );
 }
