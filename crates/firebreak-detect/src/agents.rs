@@ -162,11 +162,6 @@ impl Agents {
         let found = self.matcher.as_ref()?.find(scratch.as_slice())?;
         self.entries.get(found.pattern().as_usize())
     }
-
-    /// The entry an agent matches, if it is of this kind.
-    pub fn find_kind(&self, agent: &[u8], kind: Kind, scratch: &mut Vec<u8>) -> Option<&Entry> {
-        self.find(agent, scratch).filter(|e| e.kind == kind)
-    }
 }
 
 #[cfg(test)]
