@@ -679,8 +679,10 @@ fn a_ten_megabyte_line_is_malformed_quickly() {
             }
         }
         let _ = Format::detect(&[wall.as_slice()]);
+        // Not a speed target: a quadratic parse of 10 MB would take hours, a linear one
+        // well under a second, so the bound is loose enough for a loaded machine.
         assert!(
-            started.elapsed() < Duration::from_secs(5),
+            started.elapsed() < Duration::from_secs(60),
             "a 10 MB line took {:?}",
             started.elapsed()
         );
