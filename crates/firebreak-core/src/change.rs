@@ -96,8 +96,12 @@ pub enum Change {
     EvidenceAdded(Item),
     /// Evidence was viewed, exported, verified or handed over.
     EvidenceCustody(Custody),
-    /// Log detection raised this incident or found more of the same (same rule and key).
+    /// Log detection raised this incident or found more of the same (same rule and key); alerts
+    /// from Alertmanager and the generic webhook land the same way.
     Detected(Detection),
+    /// An alert that raised or joined this incident stopped firing, as its sender reported. The
+    /// incident's status is left alone: a person decides when it is resolved.
+    AlertResolved(AlertResolved),
     /// A closed incident's evidence bytes were deleted; the tombstone keeps their digests.
     EvidencePurged {
         /// The items whose bytes were deleted.
@@ -123,6 +127,43 @@ pub struct Declared {
     pub detected_at: Timestamp,
     /// The checklists this incident works through.
     pub checklists: Vec<Checklist>,
+}
+
+/// An alert's sender reported it resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertResolved {
+    /// The detection rule its firing was recorded under (`alertmanager`, `webhook:SOURCE`).
+    pub rule: String,
+    /// The alert within its group: Alertmanager's fingerprint, or the webhook's key.
+    pub alert: String,
+    /// What the alert was about.
+    pub title: String,
+    /// When it stopped firing, if the sender said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<Timestamp>,
+}
+
+impl AlertResolved {
+    /// Longest text kept in each field, in characters.
+    pub const CHARS_MAX: usize = 200;
+
+    /// The same record with every field one line of at most [`Self::CHARS_MAX`] characters and
+    /// credential-looking values masked: senders' labels are not trusted.
+    pub fn bounded(self) -> Self {
+        let clean = |s: &str| -> String {
+            crate::detection::mask_secrets(s)
+                .chars()
+                .map(|c| if c.is_control() { '?' } else { c })
+                .take(Self::CHARS_MAX)
+                .collect()
+        };
+        Self {
+            rule: clean(&self.rule),
+            alert: clean(&self.alert),
+            title: clean(&self.title),
+            ended_at: self.ended_at,
+        }
+    }
 }
 
 /// Sorts object keys at every depth. serde_json keeps insertion order when any crate in the
@@ -283,6 +324,13 @@ impl Change {
                 )
             }
             Change::Detected(d) => d.describe(),
+            Change::AlertResolved(r) => {
+                let when = r.ended_at.map(|t| format!(" at {t}")).unwrap_or_default();
+                format!(
+                    "alert resolved{when}: {} ({}, rule {})",
+                    r.title, r.alert, r.rule
+                )
+            }
             Change::EvidencePurged { items, reason } => {
                 let ids: Vec<&str> = items.iter().map(|t| t.id.as_str()).collect();
                 format!(
@@ -337,6 +385,33 @@ mod tests {
         assert_eq!(
             payload,
             r#"{"allow_destructive":true,"digest":"d","params":{"ALPHA":"2","ZED":"1"},"procedure":"disk","run":"r","runbook":"disk","steps":2}"#
+        );
+    }
+
+    #[test]
+    fn resolved_alerts_round_trip_and_are_bounded() {
+        let r = AlertResolved {
+            rule: "alertmanager".into(),
+            alert: "1a30ba71cca2921f".into(),
+            title: format!(
+                "Probe failed for https://x/?token=abc123 \x1b[2J{}",
+                "y".repeat(300)
+            ),
+            ended_at: Some("2026-11-23T10:05:00Z".parse().expect("time")),
+        }
+        .bounded();
+        assert!(!r.title.contains("abc123"), "{}", r.title);
+        assert!(!r.title.contains('\x1b'));
+        assert_eq!(r.title.chars().count(), AlertResolved::CHARS_MAX);
+        let c = Change::AlertResolved(r);
+        let (kind, payload) = c.encode();
+        assert_eq!(kind, "alert_resolved");
+        assert_eq!(Change::decode(&kind, &payload).expect("decodes"), c);
+        assert!(
+            c.describe()
+                .starts_with("alert resolved at 2026-11-23T10:05:00Z: Probe failed"),
+            "{}",
+            c.describe()
         );
     }
 

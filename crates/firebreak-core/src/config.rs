@@ -14,11 +14,19 @@
 //! title = "First 15 minutes"
 //! items = ["Assess", "Name a commander"]
 //! severities = ["P1", "P2"] # optional; empty means every severity
+//!
+//! [alerts]                  # how alerts from Alertmanager and webhooks map (see AlertsConfig)
+//! severities = { critical = "P1", warning = "P3" }
+//! [[alerts.rules]]
+//! match = { alertname = "HighErrorRate", service = "checkout" }
+//! severity = "P1"
+//! runbook = "web-errors"
 //! ```
 //!
 //! Precedence, lowest first: this file < environment (`FIREBREAK_DATABASE_URL`, …) < command-line
 //! flags. This module only reads the file; the binary applies the two layers above it.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -44,6 +52,108 @@ pub struct FileConfig {
     /// Log detection settings.
     #[serde(default)]
     pub detect: DetectConfig,
+    /// How alerts from Alertmanager and the generic webhook are given a severity and a runbook.
+    #[serde(default)]
+    pub alerts: AlertsConfig,
+}
+
+/// The `[alerts]` table: how an alert received by `firebreak serve` (Alertmanager or the
+/// generic webhook) is given a severity and a suggested runbook. Every key is optional.
+///
+/// ```toml
+/// [alerts]
+/// severity_label = "severity"   # the label carrying the sender's own severity
+/// default_severity = "P4"       # when nothing else applies (default: the least severe level)
+///
+/// [alerts.severities]           # values of that label → policy levels (replaces the default)
+/// critical = "P1"               # default: critical → the most severe level,
+/// warning = "P3"                #          warning  → the middle level
+///
+/// [[alerts.rules]]              # checked in order
+/// match = { alertname = "HighErrorRate", service = "checkout" }
+/// severity = "P1"
+/// runbook = "web-errors"
+/// ```
+///
+/// An alert's severity is, in order: the `severity` of the first rule whose `match` labels all
+/// equal the alert's labels and that sets one; its severity label's value looked up in
+/// `severities` (ignoring case); that value itself when it names a policy level (`P2`); else
+/// `default_severity`. Its runbook is the `runbook` of the first matching rule that sets one,
+/// else the runbook the sender named (generic webhook only). Every level named here must exist
+/// in the policy; a mistake is reported with file:line:column when the config is loaded.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertsConfig {
+    /// The label whose value is the sender's own severity (`severity` when unset).
+    pub severity_label: Option<String>,
+    /// That label's values (matched ignoring case) → policy level names. When given it replaces
+    /// the default table, which maps `critical` to the most severe level and `warning` to the
+    /// middle one (`P3` of the default policy's P1–P4, `P2` of the `ops` preset's P1–P3).
+    pub severities: Option<BTreeMap<String, Spanned<String>>>,
+    /// The level of an alert nothing else maps (the policy's least severe level when unset).
+    pub default_severity: Option<Spanned<String>>,
+    /// Rules on labels, checked in order.
+    #[serde(default)]
+    pub rules: Vec<AlertRuleConfig>,
+}
+
+/// One `[[alerts.rules]]` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertRuleConfig {
+    /// Labels the alert must carry, each with exactly this value. An empty table matches every
+    /// alert (a catch-all at the end of the list).
+    #[serde(rename = "match", default)]
+    pub matches: BTreeMap<String, String>,
+    /// The policy level given to matching alerts.
+    pub severity: Option<Spanned<String>>,
+    /// The runbook suggested for matching alerts (its name, as `firebreak runbook ls` shows it).
+    pub runbook: Option<Spanned<String>>,
+}
+
+/// How alerts are mapped, built from [`AlertsConfig`] against the policy (every level name here
+/// is the policy's own spelling).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertMapping {
+    /// The label carrying the sender's severity.
+    pub severity_label: String,
+    /// Lower-cased values of that label → level names.
+    pub severities: BTreeMap<String, String>,
+    /// The level when nothing else applies.
+    pub default_severity: String,
+    /// Rules, in order.
+    pub rules: Vec<AlertRule>,
+}
+
+/// A built `[[alerts.rules]]` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertRule {
+    /// Labels that must all be equal.
+    pub matches: BTreeMap<String, String>,
+    /// The level it gives, if any.
+    pub severity: Option<String>,
+    /// The runbook it suggests, if any.
+    pub runbook: Option<String>,
+}
+
+impl AlertMapping {
+    /// The mapping when `[alerts]` says nothing: `critical` → the most severe level, `warning`
+    /// → the middle one, anything else → the least severe.
+    pub fn defaults(policy: &Policy) -> Self {
+        let levels = policy.levels();
+        let name = |i: usize| levels.get(i).map(|l| l.name.clone()).unwrap_or_default();
+        let severities = [
+            ("critical".to_string(), name(0)),
+            ("warning".to_string(), name(levels.len() / 2)),
+        ]
+        .into();
+        Self {
+            severity_label: "severity".into(),
+            severities,
+            default_severity: name(levels.len().saturating_sub(1)),
+            rules: Vec::new(),
+        }
+    }
 }
 
 /// The `[detect]` table.
@@ -94,6 +204,8 @@ pub struct Config {
     pub runbook_dirs: Vec<PathBuf>,
     /// Default per-step timeout.
     pub step_timeout: std::time::Duration,
+    /// How received alerts map to severities and runbooks.
+    pub alerts: AlertMapping,
     /// User detection rule directories, absolute.
     pub rule_dirs: Vec<PathBuf>,
     /// User agent lists, absolute.
@@ -104,9 +216,11 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
+        let policy = Policy::preset("default").unwrap_or_else(|| unreachable!("shipped preset"));
         Self {
             database: None,
-            policy: Policy::preset("default").unwrap_or_else(|| unreachable!("shipped preset")),
+            alerts: AlertMapping::defaults(&policy),
+            policy,
             checklists: checklist::defaults(),
             runbook_dirs: Vec::new(),
             step_timeout: DEFAULT_STEP_TIMEOUT,
@@ -238,8 +352,10 @@ impl Config {
             }
             None => DEFAULT_STEP_TIMEOUT,
         };
+        let alerts = alert_mapping(file.alerts, &policy).map_err(|(at, m)| invalid(at, m))?;
         Ok(Config {
             database: file.database,
+            alerts,
             policy,
             checklists,
             runbook_dirs,
@@ -249,6 +365,61 @@ impl Config {
             source: Some(path.to_path_buf()),
         })
     }
+}
+
+/// Builds `[alerts]` against `policy`; an error carries the byte offset it is about.
+fn alert_mapping(file: AlertsConfig, policy: &Policy) -> Result<AlertMapping, (usize, String)> {
+    let level = |what: &str, given: &Spanned<String>| -> Result<String, (usize, String)> {
+        policy
+            .level(given.get_ref())
+            .map(|l| l.name.clone())
+            .map_err(|e| (given.span().start, format!("{what}: {e}")))
+    };
+    let mut mapping = AlertMapping::defaults(policy);
+    if let Some(label) = file.severity_label {
+        mapping.severity_label = label;
+    }
+    if let Some(table) = file.severities {
+        mapping.severities = table
+            .iter()
+            .map(|(value, to)| {
+                Ok((
+                    value.to_lowercase(),
+                    level(&format!("alerts.severities.{value}"), to)?,
+                ))
+            })
+            .collect::<Result<_, _>>()?;
+    }
+    if let Some(default) = &file.default_severity {
+        mapping.default_severity = level("alerts.default_severity", default)?;
+    }
+    for (i, rule) in file.rules.into_iter().enumerate() {
+        let what = format!("alerts.rules[{}]", i + 1);
+        let severity = rule
+            .severity
+            .as_ref()
+            .map(|s| level(&format!("{what}.severity"), s))
+            .transpose()?;
+        let runbook = match rule.runbook {
+            Some(r) => {
+                let name = r.get_ref().trim();
+                if name.is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
+                    return Err((
+                        r.span().start,
+                        format!("{what}.runbook: give a runbook name of one line"),
+                    ));
+                }
+                Some(name.to_string())
+            }
+            None => None,
+        };
+        mapping.rules.push(AlertRule {
+            matches: rule.matches,
+            severity,
+            runbook,
+        });
+    }
+    Ok(mapping)
 }
 
 #[cfg(test)]
@@ -294,6 +465,44 @@ mod tests {
         )
         .expect("valid");
         assert_eq!(custom.policy.levels()[0].ack_within.as_secs(), 300);
+    }
+
+    #[test]
+    fn alert_mapping_defaults_follow_the_policy() {
+        let c = parse("").expect("valid");
+        assert_eq!(c.alerts.severities["critical"], "P1");
+        assert_eq!(c.alerts.severities["warning"], "P3");
+        assert_eq!(c.alerts.default_severity, "P4");
+        let ops = parse("[policy]\npreset = \"ops\"\n").expect("valid");
+        assert_eq!(ops.alerts.severities["warning"], "P2");
+        assert_eq!(ops.alerts.default_severity, "P3");
+    }
+
+    #[test]
+    fn alert_mapping_is_built_and_checked_against_the_policy() {
+        let c = parse(
+            "[alerts]\nseverity_label = \"priority\"\ndefault_severity = \"p2\"\n\
+             [alerts.severities]\nPage = \"P1\"\n\
+             [[alerts.rules]]\nmatch = { alertname = \"DiskFull\" }\nrunbook = \"disk\"\n",
+        )
+        .expect("valid");
+        assert_eq!(c.alerts.severity_label, "priority");
+        assert_eq!(c.alerts.default_severity, "P2");
+        assert_eq!(
+            c.alerts.severities,
+            [("page".to_string(), "P1".to_string())].into()
+        );
+        assert_eq!(c.alerts.rules[0].runbook.as_deref(), Some("disk"));
+        assert_eq!(c.alerts.rules[0].severity, None);
+        let e = parse("[alerts]\n[[alerts.rules]]\nmatch = {}\nseverity = \"SEV9\"\n")
+            .expect_err("unknown level");
+        assert!(
+            e.to_string()
+                .starts_with("firebreak.toml:4:12: alerts.rules[1].severity: "),
+            "{e}"
+        );
+        let e = parse("[alerts]\nseverity = \"P1\"\n").expect_err("unknown key");
+        assert!(e.to_string().starts_with("firebreak.toml:2:1: "), "{e}");
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use jiff::Timestamp;
 use jiff::civil::Date;
 
-use crate::change::{Change, Declared};
+use crate::change::{AlertResolved, Change, Declared};
 use crate::checklist::{Checklist, ChecklistTemplate};
 use crate::detection::Detection;
 use crate::error::DomainError;
@@ -136,6 +136,22 @@ pub fn detected(incident: &Incident, found: &Detection) -> Result<Vec<Change>, D
         )));
     }
     Ok(vec![Change::Detected(found.clone().bounded())])
+}
+
+/// Records that alerts which raised or joined the incident stopped firing. Only the timeline
+/// changes: resolving the incident stays a person's decision. A closed incident takes no more.
+pub fn alerts_resolved(
+    incident: &Incident,
+    resolved: &[AlertResolved],
+) -> Result<Vec<Change>, DomainError> {
+    open(incident)?;
+    if resolved.is_empty() {
+        return Err(DomainError::NoChange("no resolved alerts to record".into()));
+    }
+    Ok(resolved
+        .iter()
+        .map(|r| Change::AlertResolved(r.clone().bounded()))
+        .collect())
 }
 
 /// Acknowledges the incident.
@@ -474,6 +490,41 @@ mod tests {
         declare(&policy, &crate::checklist::defaults(), &d)
             .expect("valid")
             .remove(0)
+    }
+
+    #[test]
+    fn resolved_alerts_go_on_the_timeline_but_not_on_closed_incidents() {
+        let r = AlertResolved {
+            rule: "alertmanager".into(),
+            alert: "1a30ba71cca2921f".into(),
+            title: "Probe failed".into(),
+            ended_at: None,
+        };
+        let open = incident(&[declared()]);
+        let changes = alerts_resolved(&open, std::slice::from_ref(&r)).expect("recorded");
+        assert_eq!(changes, vec![Change::AlertResolved(r.clone())]);
+        let mut after = open.clone();
+        let events = Event::chain(open.id, open.head, Timestamp::now(), "am", &changes);
+        after.apply(&events[0], &changes[0]);
+        assert_eq!(after.status, Status::Investigating);
+        assert!(matches!(
+            alerts_resolved(&open, &[]),
+            Err(DomainError::NoChange(_))
+        ));
+        let closed = incident(&[
+            declared(),
+            Change::StatusChanged {
+                from: Status::Investigating,
+                to: Status::Resolved,
+                reason: None,
+            },
+            Change::StatusChanged {
+                from: Status::Resolved,
+                to: Status::Closed,
+                reason: None,
+            },
+        ]);
+        assert_eq!(alerts_resolved(&closed, &[r]), Err(DomainError::Closed));
     }
 
     #[test]

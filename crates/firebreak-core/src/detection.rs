@@ -83,8 +83,14 @@ impl Detection {
             .as_ref()
             .map(|r| format!("; suggested runbook {r}"))
             .unwrap_or_default();
+        // Alert intake counts alerts, log detection counts lines.
+        let unit = if self.tags.iter().any(|t| t == "alert") {
+            "alert"
+        } else {
+            "line"
+        };
         format!(
-            "detected by rule {}: {} ({}, {} line{}{when}) in {}{runbook}",
+            "detected by rule {}: {} ({}, {} {unit}{}{when}) in {}{runbook}",
             self.rule,
             self.title,
             self.key,
@@ -193,6 +199,11 @@ mod tests {
         .bounded();
         assert_eq!(long.samples[0].chars().count(), SAMPLE_CHARS_MAX + 1);
         assert!(d.describe().contains("client=192.0.2.1, 7 lines"));
+        let alert = Detection {
+            tags: vec!["alert".into()],
+            ..d.clone()
+        };
+        assert!(alert.describe().contains("client=192.0.2.1, 7 alerts"));
     }
 
     proptest::proptest! {

@@ -151,6 +151,9 @@ pub enum Action {
     Verified,
     /// It was handed over (to another party, system or medium).
     Transferred,
+    /// Its bytes were downloaded from the team server. Journals written before this action
+    /// existed never contain it, so they read as before.
+    Downloaded,
 }
 
 impl fmt::Display for Action {
@@ -160,6 +163,7 @@ impl fmt::Display for Action {
             Action::Exported => "exported",
             Action::Verified => "verified",
             Action::Transferred => "transferred",
+            Action::Downloaded => "downloaded",
         })
     }
 }
@@ -225,5 +229,19 @@ mod tests {
         assert_eq!(hex.as_deref(), Some("2f746d702f610a62ff2e6c6f67"));
         let (text, hex) = path_fields(std::path::Path::new("/tmp/line\nbreak"));
         assert_eq!((text.as_deref(), hex), (Some("/tmp/line\nbreak"), None));
+    }
+
+    #[test]
+    fn custody_actions_read_by_their_recorded_names() {
+        let old: Custody =
+            serde_json::from_str(r#"{"action":"viewed","items":["E1"],"host":"h"}"#).expect("old");
+        assert_eq!(old.action, Action::Viewed);
+        let new = Custody {
+            action: Action::Downloaded,
+            ..old
+        };
+        let text = serde_json::to_string(&new).expect("json");
+        assert!(text.contains(r#""action":"downloaded""#), "{text}");
+        assert_eq!(serde_json::from_str::<Custody>(&text).expect("back"), new);
     }
 }

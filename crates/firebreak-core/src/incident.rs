@@ -267,7 +267,10 @@ impl Incident {
                     self.evidence += 1;
                 }
             }
-            Change::RunStarted(_) | Change::RunFinished(_) | Change::EvidenceCustody(_) => {}
+            Change::RunStarted(_)
+            | Change::RunFinished(_)
+            | Change::EvidenceCustody(_)
+            | Change::AlertResolved(_) => {}
             Change::EvidenceAdded(item) => {
                 self.evidence += 1;
                 self.evidence_items.push(item.clone());

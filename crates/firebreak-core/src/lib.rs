@@ -7,6 +7,7 @@
 //! records every change ([`journal`], [`seal`]). It does not own storage (see
 //! `firebreak-store`) or presentation (see the `firebreak` binary).
 
+pub mod access;
 pub mod blob;
 pub mod bundle;
 pub mod change;
