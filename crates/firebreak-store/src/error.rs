@@ -25,6 +25,9 @@ pub enum StoreError {
     /// No such incident.
     #[error("no incident {0}")]
     NoSuchIncident(String),
+    /// A name that must be unique is in use.
+    #[error("{0}")]
+    Taken(String),
     /// The URL names no supported database.
     #[error("unsupported database URL {0:?}; use sqlite://PATH or postgres://USER@HOST/DB")]
     BadUrl(String),

@@ -13,6 +13,7 @@
 //! handed out once per day however many processes declare at the same instant, and a write that
 //! returned `Ok` is on disk.
 
+mod access;
 pub mod backend;
 mod error;
 pub mod projection;
@@ -23,6 +24,7 @@ mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use access::{SessionRow, TokenRow};
 pub use backend::Backend;
 pub use error::StoreError;
 pub use projection::ListFilter;

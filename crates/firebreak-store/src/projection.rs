@@ -20,6 +20,8 @@ pub struct ListFilter {
     pub status: Option<Status>,
     /// Only this severity (exact name).
     pub severity: Option<String>,
+    /// Only incidents older than this one (the next page after it).
+    pub before: Option<firebreak_core::IncidentId>,
     /// At most this many, newest first.
     pub limit: Option<u64>,
 }
@@ -41,6 +43,10 @@ pub(crate) fn list_sql(filter: &ListFilter) -> String {
     if filter.severity.is_some() {
         n += 1;
         sql.push_str(&format!(" AND severity = ${n}"));
+    }
+    if filter.before.is_some() {
+        // Row-value comparison works on both backends and walks the primary key.
+        sql.push_str(&format!(" AND (day, number) < (${}, ${})", n + 1, n + 2));
     }
     sql.push_str(" ORDER BY day DESC, number DESC");
     if let Some(limit) = filter.limit {

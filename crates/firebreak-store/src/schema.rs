@@ -7,7 +7,9 @@
 //! - `seals` — per incident: its ordinal, signed head (see `firebreak_core::seal`);
 //! - `registry` — one row: the signed number of incidents;
 //! - `day_counters` — the last id number handed out per UTC day;
-//! - `incidents` — the listing projection, rebuilt by `reindex`.
+//! - `incidents` — the listing projection, rebuilt by `reindex`;
+//! - `tokens` — API tokens: name, role, SHA-256 of the secret (version 2);
+//! - `sessions` — dashboard sign-ins: SHA-256 of the cookie, token, CSRF token (version 2).
 //!
 //! Times are BIGINT unix microseconds, hashes and signatures hex TEXT, payloads JSON TEXT: the
 //! same on both backends.
@@ -18,7 +20,7 @@ use crate::backend::Backend;
 use crate::error::StoreError;
 
 /// The newest schema version this build writes.
-pub const CURRENT: i64 = 1;
+pub const CURRENT: i64 = 2;
 
 const V1_COMMON: &str = "
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -75,6 +77,26 @@ CREATE TABLE events (
     PRIMARY KEY (incident, seq)
 )";
 
+const V2_ACCESS: &str = "
+CREATE TABLE tokens (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL,
+    digest TEXT NOT NULL UNIQUE,
+    created_at BIGINT NOT NULL,
+    created_by TEXT NOT NULL,
+    revoked_at BIGINT
+);
+CREATE TABLE sessions (
+    digest TEXT PRIMARY KEY,
+    token TEXT NOT NULL,
+    csrf TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+CREATE INDEX sessions_by_token ON sessions (token);
+";
+
 fn migration(backend: Backend, version: i64) -> Vec<String> {
     let clustered = match backend {
         Backend::Sqlite => " WITHOUT ROWID",
@@ -86,6 +108,7 @@ fn migration(backend: Backend, version: i64) -> Vec<String> {
             format!("{V1_INCIDENTS}{clustered};"),
             format!("{V1_EVENTS}{clustered};"),
         ],
+        2 => vec![V2_ACCESS.to_string()],
         _ => Vec::new(),
     }
 }

@@ -9,6 +9,7 @@
 //! multi-threaded server runs them on a blocking thread.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
@@ -58,6 +59,74 @@ pub(crate) fn connect(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
+/// Reading connections kept open between reads, so that a busy server does not open the file,
+/// map it and prepare its statements for every request. At most [`Readers::IDLE`] are kept.
+#[derive(Debug)]
+pub(crate) struct Readers {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl Readers {
+    const IDLE: usize = 16;
+
+    pub(crate) fn new(path: PathBuf) -> Self {
+        Self {
+            path,
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// An idle connection, or a new one; it goes back to the idle ones when the lease ends.
+    pub(crate) fn lease(self: &Arc<Self>) -> Result<Lease, StoreError> {
+        let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
+        let conn = match idle {
+            Some(conn) => conn,
+            None => connect(&self.path)?,
+        };
+        Ok(Lease {
+            conn: Some(conn),
+            readers: Arc::clone(self),
+        })
+    }
+
+    fn give_back(&self, conn: Connection) {
+        // A connection left inside a transaction (a read that failed half-way) is closed.
+        if conn.is_autocommit()
+            && let Ok(mut idle) = self.idle.lock()
+            && idle.len() < Self::IDLE
+        {
+            idle.push(conn);
+        }
+    }
+}
+
+/// A reading connection borrowed from [`Readers`].
+#[derive(Debug)]
+pub struct Lease {
+    conn: Option<Connection>,
+    readers: Arc<Readers>,
+}
+
+impl std::ops::Deref for Lease {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        // Present until drop, which is the only place that takes it.
+        self.conn
+            .as_ref()
+            .expect("a lease holds its connection until dropped")
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            self.readers.give_back(conn);
+        }
+    }
+}
+
 /// Runs `sql` with positional `params`, calling `each` on every row.
 pub(crate) fn each_row(
     conn: &Connection,
@@ -65,7 +134,7 @@ pub(crate) fn each_row(
     params: &[&dyn rusqlite::ToSql],
     mut each: impl FnMut(&rusqlite::Row<'_>) -> Result<(), StoreError>,
 ) -> Result<(), StoreError> {
-    let mut stmt = conn.prepare(sql)?;
+    let mut stmt = conn.prepare_cached(sql)?;
     let mut rows = stmt.query(params)?;
     while let Some(row) = rows.next()? {
         each(row)?;

@@ -4,7 +4,7 @@ use firebreak_core::IncidentId;
 use firebreak_core::journal::{Event, Head, StoredEvent};
 use firebreak_core::summary::Summary;
 use futures_util::TryStreamExt;
-use std::path::PathBuf;
+use std::sync::Arc;
 
 use jiff::civil::Date;
 use sqlx::{Any, AnyConnection, AnyPool, AssertSqlSafe, Row, Transaction};
@@ -75,8 +75,13 @@ pub struct RegistryRow {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
-    /// The database file, for SQLite's read path (see [`crate::sqlite`]).
-    sqlite_file: Option<PathBuf>,
+    /// SQLite's read path (see [`crate::sqlite`]): the file and its idle reading connections.
+    sqlite: Option<Arc<sqlite::Readers>>,
+    /// SQLite: this process's writers take turns here. SQLite has one write lock per file, and
+    /// writers that miss it wait in its busy handler, which sleeps 1, 2, 5, 10… ms rather than
+    /// waking the next in line; queueing here first hands the lock on at once. (Other processes
+    /// still meet the busy handler, as before.)
+    writers: Option<Arc<tokio::sync::Mutex<()>>>,
 }
 
 async fn insert_events(conn: &mut AnyConnection, events: &[Event]) -> Result<(), StoreError> {
@@ -112,15 +117,18 @@ impl Store {
     /// version. A database from a newer firebreak is refused without being modified.
     pub async fn open(url: &str, mode: OpenMode) -> Result<Self, StoreError> {
         let backend = Backend::of(url)?;
-        let sqlite_file = match backend {
-            Backend::Sqlite => Some(sqlite::path_of(url)?),
+        let sqlite = match backend {
+            Backend::Sqlite => Some(Arc::new(sqlite::Readers::new(sqlite::path_of(url)?))),
             Backend::Postgres => None,
         };
         let pool = backend.pool(url, 4).await?;
         let store = Store {
             pool,
             backend,
-            sqlite_file,
+            writers: sqlite
+                .as_ref()
+                .map(|_| Arc::new(tokio::sync::Mutex::new(()))),
+            sqlite,
         };
         let mut conn = store.pool.acquire().await?;
         let found = schema::version(&mut conn, backend).await?;
@@ -145,6 +153,18 @@ impl Store {
         }
         tx.commit().await?;
         Ok(store)
+    }
+
+    /// Waits for this process's turn to write (SQLite only; PostgreSQL has row locks).
+    async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match &self.writers {
+            Some(m) => Some(m.lock().await),
+            None => None,
+        }
+    }
+
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
     }
 
     /// Which database this is.
@@ -177,6 +197,7 @@ impl Store {
         day: Date,
         build: impl FnOnce(IncidentId, u64) -> Result<Batch, StoreError>,
     ) -> Result<Batch, StoreError> {
+        let _turn = self.write_turn().await;
         let mut tx = self.pool.begin_with(self.backend.begin_write()).await?;
         let number: i64 = sqlx::query(
             "INSERT INTO day_counters (day, last) VALUES ($1, 1) \
@@ -227,6 +248,7 @@ impl Store {
         batch: &Batch,
     ) -> Result<(), StoreError> {
         let head = head_of(batch)?;
+        let _turn = self.write_turn().await;
         let mut tx = self.pool.begin_with(self.backend.begin_write()).await?;
         let moved = sqlx::query(
             "UPDATE seals SET seq = $1, hash = $2, signature = $3 \
@@ -260,9 +282,9 @@ impl Store {
     /// Opens a consistent read-only view: every read through it sees the database as of one
     /// moment, however many writers commit meanwhile.
     pub async fn snapshot(&self) -> Result<Snapshot, StoreError> {
-        match &self.sqlite_file {
-            Some(path) => {
-                let conn = sqlite::connect(path)?;
+        match &self.sqlite {
+            Some(readers) => {
+                let conn = readers.lease()?;
                 conn.execute_batch(self.backend.begin_read())?;
                 Ok(Snapshot::Sqlite(conn))
             }
@@ -284,14 +306,21 @@ impl Store {
     pub async fn list(&self, filter: &ListFilter) -> Result<Vec<Summary>, StoreError> {
         let sql = projection::list_sql(filter);
         let status = filter.status.map(|s| s.as_str());
+        let before = filter
+            .before
+            .map(|id| (IncidentId::day_key(id.day()), i64::from(id.number())));
         let binds: Vec<&str> = status
             .into_iter()
             .chain(filter.severity.as_deref())
+            .chain(before.as_ref().map(|(day, _)| day.as_str()))
             .collect();
-        if let Some(path) = &self.sqlite_file {
-            let conn = sqlite::connect(path)?;
-            let params: Vec<&dyn rusqlite::ToSql> =
+        if let Some(readers) = &self.sqlite {
+            let conn = readers.lease()?;
+            let mut params: Vec<&dyn rusqlite::ToSql> =
                 binds.iter().map(|b| b as &dyn rusqlite::ToSql).collect();
+            if let Some((_, number)) = &before {
+                params.push(number);
+            }
             let mut out = Vec::new();
             sqlite::each_row(&conn, &sql, &params, |row| {
                 out.push(projection::decode(row)?);
@@ -303,12 +332,16 @@ impl Store {
         for b in binds {
             query = query.bind(b);
         }
+        if let Some((_, number)) = before {
+            query = query.bind(number);
+        }
         let rows = query.fetch_all(&self.pool).await?;
         rows.iter().map(projection::decode).collect()
     }
 
     /// Replaces the whole listing projection with `rows`, atomically.
     pub async fn replace_projection(&self, rows: &[Summary]) -> Result<(), StoreError> {
+        let _turn = self.write_turn().await;
         let mut tx = self.pool.begin_with(self.backend.begin_write()).await?;
         sqlx::query("DELETE FROM incidents")
             .execute(&mut *tx)
@@ -326,7 +359,7 @@ pub enum Snapshot {
     /// PostgreSQL: a REPEATABLE READ transaction.
     Sqlx(Transaction<'static, Any>),
     /// SQLite: a read transaction on the fast read path.
-    Sqlite(rusqlite::Connection),
+    Sqlite(sqlite::Lease),
 }
 
 const SEAL_OF: &str =

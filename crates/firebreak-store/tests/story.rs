@@ -4,6 +4,7 @@
 //! `postgres://postgres@127.0.0.1:5432/postgres`); each run creates and drops its own database.
 //! An unreachable server fails the test: `scripts/test.sh` starts one.
 
+use firebreak_core::access::Role;
 use firebreak_core::checklist;
 use firebreak_core::decide::{self, Declaration};
 use firebreak_core::journal::{ChainCheck, Event, Head};
@@ -13,7 +14,7 @@ use firebreak_core::summary::Summary;
 use firebreak_core::{Change, Incident, IncidentId, Status};
 use firebreak_store::backend::sqlite_url;
 use firebreak_store::testing::ScratchDb;
-use firebreak_store::{Batch, ListFilter, OpenMode, Store, StoreError};
+use firebreak_store::{Batch, ListFilter, OpenMode, Store, StoreError, TokenRow};
 use jiff::Timestamp;
 use sqlx::Connection;
 
@@ -268,6 +269,146 @@ async fn story(url: &str) {
     Store::open(url, OpenMode::Existing).await.expect("reopen");
 }
 
+/// Tokens, sessions and keyset paging: what the team server keeps besides the journal.
+async fn access_story(url: &str) {
+    let w = world(url).await;
+    // Times are kept to the microsecond.
+    let t0 = Timestamp::from_microsecond(Timestamp::now().as_microsecond()).expect("a time");
+    let token = |id: &str, name: &str, role: Role| TokenRow {
+        id: id.into(),
+        name: name.into(),
+        role,
+        created_at: t0,
+        created_by: "tester".into(),
+        revoked_at: None,
+    };
+    let alice = token("a1", "alice", Role::Responder);
+    w.store
+        .add_token(&alice, "digest-alice")
+        .await
+        .expect("add");
+    w.store
+        .add_token(&token("b2", "bot", Role::Viewer), "digest-bot")
+        .await
+        .expect("add");
+    // A name is unique, even under another role.
+    assert!(matches!(
+        w.store
+            .add_token(&token("c3", "alice", Role::Admin), "digest-other")
+            .await,
+        Err(StoreError::Taken(_))
+    ));
+    assert_eq!(
+        w.store
+            .tokens()
+            .await
+            .expect("tokens")
+            .iter()
+            .map(|t| t.name.as_str())
+            .collect::<Vec<_>>(),
+        ["alice", "bot"]
+    );
+    assert_eq!(
+        w.store.token_by_digest("digest-alice").await.expect("find"),
+        Some(alice.clone())
+    );
+    assert_eq!(w.store.token_by_digest("nope").await.expect("find"), None);
+
+    // A session lives until it expires, is ended, or its token is revoked.
+    let later = t0 + jiff::SignedDuration::from_hours(8);
+    for digest in ["s-1", "s-2"] {
+        w.store
+            .add_session(digest, "a1", "csrf", t0, later)
+            .await
+            .expect("session");
+    }
+    let session = w.store.session("s-1", t0).await.expect("session");
+    assert_eq!(
+        session.as_ref().map(|s| s.token.name.as_str()),
+        Some("alice")
+    );
+    assert_eq!(session.map(|s| s.csrf), Some("csrf".to_string()));
+    assert_eq!(w.store.session("s-1", later).await.expect("expired"), None);
+    w.store.end_session("s-1").await.expect("end");
+    assert_eq!(w.store.session("s-1", t0).await.expect("ended"), None);
+    assert!(w.store.session("s-2", t0).await.expect("live").is_some());
+
+    let revoked = w
+        .store
+        .revoke_token("alice", t0)
+        .await
+        .expect("revoke")
+        .expect("found by name");
+    assert_eq!(revoked.revoked_at, Some(t0));
+    assert_eq!(
+        w.store.token_by_digest("digest-alice").await.expect("find"),
+        None
+    );
+    assert_eq!(w.store.session("s-2", t0).await.expect("revoked"), None);
+    assert!(
+        w.store
+            .revoke_token("b2", t0)
+            .await
+            .expect("revoke")
+            .is_some(),
+        "found by id"
+    );
+    assert_eq!(
+        w.store.revoke_token("nobody", t0).await.expect("revoke"),
+        None
+    );
+    // A revoked token's name stays taken, so the audit trail stays unambiguous.
+    assert!(matches!(
+        w.store
+            .add_token(&token("d4", "alice", Role::Viewer), "digest-new")
+            .await,
+        Err(StoreError::Taken(_))
+    ));
+
+    // Keyset paging walks every incident once, newest first; the version grows with each write.
+    assert_eq!(w.store.version().await.expect("version"), (0, 0));
+    let mut declared = Vec::new();
+    for n in 0..7 {
+        declared.push(declare(&w, &format!("page {n}"), "P3").await.id);
+    }
+    declared.reverse();
+    assert_eq!(w.store.version().await.expect("version"), (7, 7));
+    let mut seen = Vec::new();
+    let mut before = None;
+    loop {
+        let page = w
+            .store
+            .list(&ListFilter {
+                before,
+                limit: Some(3),
+                ..Default::default()
+            })
+            .await
+            .expect("page");
+        seen.extend(page.iter().map(|s| s.id));
+        match page.last() {
+            Some(last) if page.len() == 3 => before = Some(last.id),
+            _ => break,
+        }
+    }
+    assert_eq!(seen, declared);
+    let filtered = w
+        .store
+        .list(&ListFilter {
+            before: Some(declared[1]),
+            severity: Some("P3".into()),
+            limit: Some(2),
+            ..Default::default()
+        })
+        .await
+        .expect("page");
+    assert_eq!(
+        filtered.iter().map(|s| s.id).collect::<Vec<_>>(),
+        declared[2..4]
+    );
+    w.store.close().await;
+}
+
 async fn too_new_is_refused_untouched(url: &str) {
     let w = world(url).await;
     declare(&w, "keep me", "P4").await;
@@ -306,6 +447,19 @@ async fn story_on_sqlite() {
 async fn story_on_postgres() {
     let db = ScratchDb::create("story").await;
     story(&db.url).await;
+    db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn access_story_on_sqlite() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    access_story(&sqlite_url(&dir.path().join("fb.db"), true)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn access_story_on_postgres() {
+    let db = ScratchDb::create("access").await;
+    access_story(&db.url).await;
     db.drop_db().await;
 }
 
