@@ -1,11 +1,12 @@
 //! The `firebreak` binary's library half: the command-line interface ([`cli`]), the settings it
 //! resolves ([`settings`]), and the incident service ([`service`]) that joins the domain
-//! (`firebreak-core`) to storage (`firebreak-store`). The future HTTP server will drive the same
-//! service, so no command reimplements what the service does.
+//! (`firebreak-core`) to storage (`firebreak-store`). The HTTP server ([`server`]) drives the same
+//! service, so neither the CLI nor the API reimplements what the service does.
 
 pub mod cli;
 pub mod collect;
 pub mod output;
 pub mod runner;
+pub mod server;
 pub mod service;
 pub mod settings;

@@ -43,7 +43,17 @@ fn config_template(preset: &str) -> String {
          # name = \"initial\"\n\
          # title = \"First 15 minutes\"\n\
          # items = [\"Assess the situation\", \"Name a commander\"]\n\
-         # severities = [\"P1\", \"P2\"]   # optional; empty means every severity\n"
+         # severities = [\"P1\", \"P2\"]   # optional; empty means every severity\n\
+         \n\
+         # Alerts from Alertmanager or the webhook (firebreak serve): labels → severity and runbook.\n\
+         # [alerts]\n\
+         # default_severity = \"P3\"\n\
+         # [alerts.severities]\n\
+         # critical = \"P1\"\n\
+         # [[alerts.rules]]\n\
+         # match = {{ alertname = \"CheckoutSlow\", service = \"checkout\" }}\n\
+         # severity = \"P1\"\n\
+         # runbook = \"high-latency\"\n"
     )
 }
 

@@ -66,6 +66,7 @@ pub async fn run(ctx: &mut Context, args: Args) -> anyhow::Result<ExitCode> {
         open: args.open,
         status: args.status,
         severity,
+        before: None,
         limit,
     };
     let summaries = service.store().list(&filter).await?;

@@ -14,9 +14,11 @@ mod init;
 mod list;
 mod logs;
 mod runbook;
+mod serve;
 mod show;
 mod time;
 mod timeline;
+mod token;
 mod update;
 mod verify;
 
@@ -121,6 +123,11 @@ pub enum Command {
     /// Detection rules: list them, run the tests rule files carry.
     #[command(subcommand)]
     Rules(logs::rules::Command),
+    /// Run the team server: JSON API, web dashboard, alert intake, metrics.
+    Serve(serve::Args),
+    /// API tokens for the team server: create (secret shown once), list, revoke.
+    #[command(subcommand)]
+    Token(token::Command),
     /// Print shell completions.
     Completions(completions::Args),
 }
@@ -217,10 +224,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         settings,
         out: Out::stdout(cli.json),
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    // The server uses every core; every other command is one task at a time.
+    let runtime = match cli.command {
+        Command::Serve(_) => tokio::runtime::Builder::new_multi_thread(),
+        _ => tokio::runtime::Builder::new_current_thread(),
+    }
+    .enable_all()
+    .build()
+    .context("cannot start the async runtime")?;
     let code = runtime.block_on(async move {
         let code = match cli.command {
             Command::Init(a) => init::run(&mut ctx, a).await,
@@ -245,6 +256,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Scan(a) => logs::scan::run(&mut ctx, a),
             Command::Watch(a) => logs::watch::run(&mut ctx, a).await,
             Command::Rules(c) => logs::rules::run(&mut ctx, c),
+            Command::Serve(a) => serve::run(&mut ctx, a).await,
+            Command::Token(c) => token::run(&mut ctx, c).await,
             Command::Bundle(_) => Ok(ExitCode::SUCCESS),
             Command::Completions(_) => Ok(ExitCode::SUCCESS),
         };

@@ -1,14 +1,19 @@
-//! Turning log detections into incidents: a finding attaches to the open incident that already
-//! carries the same rule and key, or declares a new one with the rule's severity. Deduplication
-//! across time is the detection engine's job; this only decides where a finding lands.
+//! Turning findings into incidents: a finding (from log detection, or an alert received by the
+//! server) attaches to the open incident that already carries the same rule and key, or declares
+//! a new one with the given severity. Deduplication across time is the detection engine's job;
+//! this only decides where a finding lands. Alerts that stop firing are recorded on the incident
+//! their firing landed on.
 
+use std::collections::HashMap;
+
+use firebreak_core::change::AlertResolved;
 use firebreak_core::decide::{self, Declaration};
 use firebreak_core::detection::Detection;
 use firebreak_core::{Incident, IncidentId};
 use firebreak_store::ListFilter;
 use jiff::Timestamp;
 
-use super::{Service, ServiceError};
+use super::{Recorded, Service, ServiceError};
 
 /// Longest title given to an incident a detection declares.
 const TITLE_CHARS: usize = 160;
@@ -27,6 +32,15 @@ impl Landed {
     pub fn incident(&self) -> &Incident {
         match self {
             Landed::Declared(i) | Landed::Added(i) => i,
+        }
+    }
+
+    /// How many events recording it appended: a declaration's first events, or the one
+    /// detection added.
+    pub fn events(&self) -> usize {
+        match self {
+            Landed::Declared(i) => usize::try_from(i.head.seq).unwrap_or(usize::MAX),
+            Landed::Added(_) => 1,
         }
     }
 }
@@ -54,6 +68,40 @@ impl Service {
         Ok(None)
     }
 
+    /// Every open incident's findings as (rule, key) → incident: one read of the open incidents
+    /// for a caller about to land many findings (an Alertmanager notification).
+    pub async fn open_findings(
+        &self,
+    ) -> Result<HashMap<(String, String), IncidentId>, ServiceError> {
+        let open = self
+            .store
+            .list(&ListFilter {
+                open: true,
+                ..ListFilter::default()
+            })
+            .await?;
+        let mut found = HashMap::new();
+        // Oldest first, so that if two open incidents carry the same finding the newer wins,
+        // as it would for `open_incident_for`'s newest-first scan.
+        for summary in open.iter().rev() {
+            let (incident, _) = self.incident(&summary.id).await?;
+            for d in &incident.detections {
+                found.insert((d.rule.clone(), d.key.clone()), summary.id);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Records that alerts whose firing landed on incident `id` stopped firing.
+    pub async fn record_resolved(
+        &self,
+        id: &IncidentId,
+        resolved: &[AlertResolved],
+    ) -> Result<Recorded, ServiceError> {
+        self.change(id, |i| decide::alerts_resolved(i, resolved))
+            .await
+    }
+
     /// Records a detection: on `known` (an open incident with the same rule and key, found
     /// earlier by the caller) or the one [`Service::open_incident_for`] finds; otherwise on a new
     /// incident of `severity`, started when the first counted line was written.
@@ -67,6 +115,19 @@ impl Service {
             Some(id) => Some(id),
             None => self.open_incident_for(&found.rule, &found.key).await?,
         };
+        self.land_finding(found, severity, target).await
+    }
+
+    /// Records a detection on `target` (an open incident the caller found with the same rule
+    /// and key, e.g. through [`Service::open_findings`]), or — when there is none, or it was
+    /// resolved since — on a new incident of `severity`. Unlike [`Service::record_detection`] it
+    /// does not look for the incident itself.
+    pub async fn land_finding(
+        &self,
+        found: &Detection,
+        severity: &str,
+        target: Option<IncidentId>,
+    ) -> Result<Landed, ServiceError> {
         if let Some(id) = target {
             match self.change(&id, |i| decide::detected(i, found)).await {
                 Ok(recorded) => return Ok(Landed::Added(recorded.incident)),

@@ -6,9 +6,12 @@
 mod detect;
 mod record;
 mod reindex;
+mod tokens;
+mod turns;
 mod verify;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use firebreak_core::config::Config;
 use firebreak_core::seal::{SealChecker, Sealer};
@@ -34,6 +37,9 @@ pub enum ServiceError {
     /// The signing key could not be used.
     #[error(transparent)]
     Key(#[from] firebreak_core::seal::KeyError),
+    /// The operating system gave no random bytes (for a token secret).
+    #[error(transparent)]
+    Random(#[from] firebreak_core::access::NoRandomness),
     /// Too many concurrent writers kept winning the race.
     #[error(
         "{0} is being changed by many writers at once; gave up after {1} attempts, nothing was recorded"
@@ -41,12 +47,14 @@ pub enum ServiceError {
     Busy(String, u32),
 }
 
-/// The service over one store.
+/// The service over one store. Cloning is cheap (the store is a pool, the config shared).
+#[derive(Clone)]
 pub struct Service {
     store: Store,
-    config: Config,
+    config: Arc<Config>,
     data_dir: PathBuf,
     actor: String,
+    turns: Arc<turns::Turns>,
 }
 
 impl Service {
@@ -54,9 +62,10 @@ impl Service {
     pub fn new(store: Store, config: Config, data_dir: PathBuf, actor: String) -> Self {
         Self {
             store,
-            config,
+            config: Arc::new(config),
             data_dir,
             actor,
+            turns: Arc::default(),
         }
     }
 
@@ -73,6 +82,20 @@ impl Service {
     /// Who is recorded as making changes.
     pub fn actor(&self) -> &str {
         &self.actor
+    }
+
+    /// The same service recording changes as `actor` (the server makes one per request, named
+    /// for the caller's token).
+    pub fn acting_as(&self, actor: &str) -> Service {
+        Service {
+            actor: actor.to_string(),
+            ..self.clone()
+        }
+    }
+
+    /// The data directory (keys, evidence bytes).
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
     }
 
     /// The journal's signing key (also signs evidence bundles).

@@ -116,6 +116,10 @@ impl Service {
     ) -> Result<Recorded, ServiceError> {
         let sealer = self.sealer()?;
         let checker = sealer.checker();
+        // Changes to one incident through this process go one at a time: racing each other to
+        // the same head would only make all but one re-read and retry.
+        let turn = self.turns.of(id);
+        let _turn = turn.lock().await;
         for attempt in 0..ATTEMPTS {
             let loaded = self.store.load(id).await?;
             let (incident, _) = check_and_fold(&loaded, &checker)?;

@@ -8,5 +8,6 @@ mod evidence;
 mod lifecycle;
 mod logs;
 mod runbook;
+mod server;
 mod support;
 mod tamper;

@@ -1,0 +1,110 @@
+//! `firebreak serve`: the team server. The same [`Service`] the CLI uses, behind a JSON API
+//! ([`api`]), a server-rendered dashboard ([`web`]), Prometheus metrics ([`metrics`]) and alert
+//! intake webhooks. [`app`] builds the whole router without a socket (tests drive it with
+//! `oneshot`); [`serve`] binds it and shuts down gracefully on SIGTERM or SIGINT.
+//!
+//! Layers, outermost first: security headers, metrics, the body size limit; then the routes.
+//! Authentication and the role check are per route ([`auth::Allowed`]).
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod feed;
+pub mod intake;
+pub mod metrics;
+pub mod state;
+pub mod throttle;
+pub mod web;
+
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, Uri, header};
+use axum::middleware;
+use axum::response::{IntoResponse as _, Response};
+use axum::routing::get;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::service::Service;
+pub use state::{AppState, Options};
+
+/// The Content-Security-Policy of every response: our own scripts and styles only, nothing
+/// inline, no framing.
+pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+     connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+fn header_layer(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+}
+
+/// The whole application over `state`.
+pub fn app(state: AppState) -> Router {
+    let limit = state.options.body_limit;
+    Router::new()
+        .merge(api::routes())
+        .merge(web::routes())
+        .route("/metrics", get(metrics::render))
+        .fallback(no_such_route)
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .layer(header_layer(header::CONTENT_SECURITY_POLICY, CSP))
+        .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(header_layer(header::REFERRER_POLICY, "no-referrer"))
+        .with_state(state)
+}
+
+/// A path nothing serves: a JSON error under `/api/`, the dashboard's error page elsewhere.
+async fn no_such_route(uri: Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        api::no_such_route().into_response()
+    } else {
+        web::Failure::from(error::ApiError::not_found("there is no such page")).into_response()
+    }
+}
+
+/// Serves `service` on `listener` until `stop` resolves (see [`stop_signals`]). Requests in
+/// flight then are finished; live event streams are closed.
+pub async fn serve(
+    service: Service,
+    options: Options,
+    listener: tokio::net::TcpListener,
+    stop: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let state = AppState::new(service, options);
+    let poller = {
+        let state = state.clone();
+        tokio::spawn(async move { state.feed.poll(&state.service, state.options.poll).await })
+    };
+    let shutdown = {
+        let state = state.clone();
+        async move {
+            stop.await;
+            state.feed.close();
+        }
+    };
+    let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    let result = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await;
+    poller.abort();
+    result
+}
+
+/// Resolves on the first SIGTERM or SIGINT. The handlers are installed when this is called, so
+/// a signal that arrives before the server has started still stops it gracefully.
+pub fn stop_signals() -> std::io::Result<impl Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+    })
+}

@@ -1,0 +1,83 @@
+//! What every request handler shares: the service, the change feed, the metrics, the token
+//! cache, the sign-in throttle and the dashboard's templates. Cloning is one `Arc` bump.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use super::auth::{Caller, TokenCache};
+use super::feed::Feed;
+use super::metrics::Metrics;
+use super::throttle::Throttle;
+use super::web::Pages;
+use crate::service::Service;
+
+/// How the server was asked to run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Mark the session cookie `Secure` (the server is reached through TLS, e.g. behind a proxy).
+    pub secure_cookies: bool,
+    /// How often the database is asked whether another replica changed something.
+    pub poll: std::time::Duration,
+    /// The largest request body accepted, in bytes.
+    pub body_limit: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            secure_cookies: false,
+            poll: std::time::Duration::from_secs(1),
+            body_limit: 256 * 1024,
+        }
+    }
+}
+
+/// The shared state.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+/// The parts of [`AppState`].
+pub struct Inner {
+    /// The incident service (its actor is `server`; see [`AppState::service_for`]).
+    pub service: Service,
+    /// Tells live views that something changed.
+    pub feed: Feed,
+    /// Prometheus metrics.
+    pub metrics: Metrics,
+    /// Recently validated tokens.
+    pub tokens: TokenCache,
+    /// Failed sign-ins per address.
+    pub throttle: Throttle,
+    /// Dashboard templates.
+    pub pages: Pages,
+    /// Run options.
+    pub options: Options,
+}
+
+impl AppState {
+    /// State over `service`.
+    pub fn new(service: Service, options: Options) -> Self {
+        Self(Arc::new(Inner {
+            service: service.acting_as("server"),
+            feed: Feed::new(),
+            metrics: Metrics::new(),
+            tokens: TokenCache::default(),
+            throttle: Throttle::default(),
+            pages: Pages::new(),
+            options,
+        }))
+    }
+
+    /// The service recording changes in the caller's name.
+    pub fn service_for(&self, caller: &Caller) -> Service {
+        self.0.service.acting_as(&caller.name)
+    }
+}
+
+impl Deref for AppState {
+    type Target = Inner;
+
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}

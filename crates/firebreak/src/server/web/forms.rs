@@ -1,0 +1,325 @@
+//! The dashboard's forms: declare, acknowledge, status, reopen, severity, roles, notes, checklist
+//! ticks, action items. Each is routed through [`super::csrf::post`], takes an `Allowed` for its
+//! permission, and records through `api::changes::record` (the same decisions, feed and metrics
+//! as the API). On success a plain form goes back to the incident page (303); an htmx request
+//! gets the incident's live fragment.
+
+use axum::extract::{FromRequest, Path, Request, State};
+use axum::response::{IntoResponse as _, Redirect, Response};
+use firebreak_core::Status;
+use firebreak_core::decide::{self, Declaration};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use super::failure::{Failure, Htmx, Web, is_htmx};
+use super::pages;
+use crate::server::api::changes::record;
+use crate::server::api::incident_id;
+use crate::server::api::incidents;
+use crate::server::auth::{Allowed, Caller, need};
+use crate::server::error::{ApiError, Code};
+use crate::server::state::AppState;
+
+/// A form body (`application/x-www-form-urlencoded`), refused as a page when it is not one or
+/// lacks a field.
+#[derive(Debug)]
+pub struct FormBody<T>(pub T);
+
+impl<T: DeserializeOwned + Send> FromRequest<AppState> for FormBody<T> {
+    type Rejection = Failure;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Failure> {
+        let htmx = is_htmx(req.headers());
+        match axum::Form::<T>::from_request(req, state).await {
+            Ok(axum::Form(v)) => Ok(FormBody(v)),
+            Err(e) => {
+                let error = match e.status().as_u16() {
+                    413 => {
+                        ApiError::new(Code::TooLarge, "the form is larger than the server accepts")
+                    }
+                    415 => ApiError::new(
+                        Code::UnsupportedMediaType,
+                        "send the form as application/x-www-form-urlencoded",
+                    ),
+                    _ => ApiError::new(
+                        Code::Invalid,
+                        format!(
+                            "the form is missing a field or has a wrong value: {}",
+                            e.body_text()
+                        ),
+                    ),
+                };
+                Err(Failure {
+                    error,
+                    htmx,
+                    next: None,
+                })
+            }
+        }
+    }
+}
+
+/// A form field left empty counts as not given.
+fn given(field: &Option<String>) -> Option<&str> {
+    field.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// What follows a recorded change: the incident page again, or its fragment for htmx.
+async fn changed(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    Htmx(htmx): Htmx,
+) -> Result<Response, Failure> {
+    let id = incident_id(id)?;
+    if htmx {
+        return pages::live_fragment(state, caller, &id).await;
+    }
+    Ok(Redirect::to(&format!("/incidents/{id}")).into_response())
+}
+
+/// The declare form.
+#[derive(Debug, Deserialize)]
+pub struct DeclareForm {
+    /// What is wrong.
+    pub title: String,
+    /// A level of the policy.
+    pub severity: String,
+    /// More detail.
+    pub summary: Option<String>,
+    /// Who commands the response.
+    pub commander: Option<String>,
+}
+
+/// `POST /incidents`: declares an incident and opens its page.
+pub async fn declare(
+    Web(Allowed(caller, _)): Web<Allowed<need::Declare>>,
+    State(state): State<AppState>,
+    FormBody(form): FormBody<DeclareForm>,
+) -> Result<Response, Failure> {
+    let request = Declaration {
+        title: form.title.trim(),
+        summary: given(&form.summary),
+        severity: form.severity.trim(),
+        started_at: None,
+        detected_at: None,
+        commander: given(&form.commander),
+        detection: None,
+        now: Timestamp::now(),
+    };
+    let incident = incidents::declare_as(&state, &caller, &request).await?;
+    Ok(Redirect::to(&format!("/incidents/{}", incident.id)).into_response())
+}
+
+/// `POST /incidents/{id}/ack`.
+pub async fn ack(
+    Web(Allowed(caller, _)): Web<Allowed<need::Work>>,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    htmx: Htmx,
+) -> Result<Response, Failure> {
+    record(&state, &caller, &id, decide::acknowledge).await?;
+    changed(&state, &caller, &id, htmx).await
+}
+
+/// The status form.
+#[derive(Debug, Deserialize)]
+pub struct StatusForm {
+    /// contained, resolved or closed.
+    pub status: String,
+    /// Why.
+    pub reason: Option<String>,
+}
+
+/// `POST /incidents/{id}/status`.
+pub async fn status(
+    Web(Allowed(caller, _)): Web<Allowed<need::Steer>>,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    htmx: Htmx,
+    FormBody(form): FormBody<StatusForm>,
+) -> Result<Response, Failure> {
+    let to: Status = form
+        .status
+        .parse()
+        .map_err(|e: firebreak_core::status::BadStatus| {
+            ApiError::new(Code::Invalid, e.to_string())
+        })?;
+    let reason = given(&form.reason);
+    record(&state, &caller, &id, |i| decide::set_status(i, to, reason)).await?;
+    changed(&state, &caller, &id, htmx).await
+}
+
+/// The reopen form.
+#[derive(Debug, Deserialize)]
+pub struct ReopenForm {
+    /// Why.
+    pub reason: String,
+}
+
+/// `POST /incidents/{id}/reopen`.
+pub async fn reopen(
+    Web(Allowed(caller, _)): Web<Allowed<need::Steer>>,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    htmx: Htmx,
+    FormBody(form): FormBody<ReopenForm>,
+) -> Result<Response, Failure> {
+    let reason = form.reason.trim();
+    record(&state, &caller, &id, |i| decide::reopen(i, reason)).await?;
+    changed(&state, &caller, &id, htmx).await
+}
+
+/// The severity form.
+#[derive(Debug, Deserialize)]
+pub struct SeverityForm {
+    /// A level of the policy.
+    pub severity: String,
+    /// Why.
+    pub reason: Option<String>,
+}
+
+/// `POST /incidents/{id}/severity`.
+pub async fn severity(
+    Web(Allowed(caller, _)): Web<Allowed<need::Steer>>,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    htmx: Htmx,
+    FormBody(form): FormBody<SeverityForm>,
+) -> Result<Response, Failure> {
+    let policy = state.service.config().policy.clone();
+    let reason = given(&form.reason);
+    record(&state, &caller, &id, |i| {
+        decide::set_severity(i, &policy, form.severity.trim(), reason)
+    })
+    .await?;
+    changed(&state, &caller, &id, htmx).await
+}
+
+/// The role form.
+#[derive(Debug, Deserialize)]
+pub struct RoleForm {
+    /// commander, first-responder, communications, or another role name.
+    pub role: String,
+    /// Who takes it.
+    pub person: String,
+}
+
+/// `POST /incidents/{id}/roles`.
+pub async fn assign(
+    Web(Allowed(caller, _)): Web<Allowed<need::Steer>>,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    htmx: Htmx,
+    FormBody(form): FormBody<RoleForm>,
+) -> Result<Response, Failure> {
+    let role = decide::role_name(form.role.trim()).map_err(ApiError::from)?;
+    let person = form.person.trim();
+    record(&state, &caller, &id, |i| decide::assign(i, &role, person)).await?;
+    changed(&state, &caller, &id, htmx).await
+}
+
+/// The note form.
+#[derive(Debug, Deserialize)]
+pub struct NoteForm {
+    /// The note.
+    pub text: String,
+}
+
+/// `POST /incidents/{id}/notes`.
+pub async fn note(
+    Web(Allowed(caller, _)): Web<Allowed<need::Work>>,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    htmx: Htmx,
+    FormBody(form): FormBody<NoteForm>,
+) -> Result<Response, Failure> {
+    record(&state, &caller, &id, |i| decide::note(i, form.text.trim())).await?;
+    changed(&state, &caller, &id, htmx).await
+}
+
+/// A checklist tick (or untick).
+#[derive(Debug, Deserialize)]
+pub struct TickForm {
+    /// The list's short name.
+    pub list: String,
+    /// The item's number, from 1.
+    pub item: usize,
+    /// Ticked (`true`) or not.
+    pub done: bool,
+}
+
+/// `POST /incidents/{id}/tick`.
+pub async fn tick(
+    Web(Allowed(caller, _)): Web<Allowed<need::Work>>,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    htmx: Htmx,
+    FormBody(form): FormBody<TickForm>,
+) -> Result<Response, Failure> {
+    record(&state, &caller, &id, |i| {
+        decide::tick(i, &form.list, form.item, form.done)
+    })
+    .await?;
+    changed(&state, &caller, &id, htmx).await
+}
+
+/// The new action item form.
+#[derive(Debug, Deserialize)]
+pub struct ActionForm {
+    /// What is to be done.
+    pub text: String,
+    /// Who owns it.
+    pub owner: Option<String>,
+    /// When it is due (YYYY-MM-DD).
+    pub due: Option<String>,
+}
+
+/// `POST /incidents/{id}/actions`.
+pub async fn add_action(
+    Web(Allowed(caller, _)): Web<Allowed<need::Work>>,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    htmx: Htmx,
+    FormBody(form): FormBody<ActionForm>,
+) -> Result<Response, Failure> {
+    let due: Option<Date> = match given(&form.due) {
+        Some(d) => Some(d.parse().map_err(|_| {
+            ApiError::new(
+                Code::Invalid,
+                format!("due date {d:?} is not a date like 2026-12-01"),
+            )
+        })?),
+        None => None,
+    };
+    let owner = given(&form.owner);
+    record(&state, &caller, &id, |i| {
+        decide::add_action(i, form.text.trim(), owner, due)
+    })
+    .await?;
+    changed(&state, &caller, &id, htmx).await
+}
+
+/// Finishing an action item.
+#[derive(Debug, Deserialize)]
+pub struct FinishForm {
+    /// The item's number.
+    pub number: u32,
+}
+
+/// `POST /incidents/{id}/actions/done`.
+pub async fn finish_action(
+    Web(Allowed(caller, _)): Web<Allowed<need::Work>>,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    htmx: Htmx,
+    FormBody(form): FormBody<FinishForm>,
+) -> Result<Response, Failure> {
+    record(&state, &caller, &id, |i| {
+        decide::finish_action(i, form.number)
+    })
+    .await?;
+    changed(&state, &caller, &id, htmx).await
+}

@@ -1,0 +1,284 @@
+//! The incident page's view: summary and clocks, checklists, action items, roles, notes,
+//! evidence, runbook runs and the newest part of the timeline.
+
+use firebreak_core::blob::BlobStore;
+use firebreak_core::journal::Event;
+use firebreak_core::policy::Policy;
+use firebreak_core::{Incident, IncidentId};
+use jiff::Timestamp;
+use serde::Serialize;
+
+use super::runs::{Run, runs};
+use super::{Countdown, Sev, Stamp, bytes, countdowns, span, when};
+use crate::server::api::incidents::{Detail, Entry};
+use crate::server::error::ApiError;
+use crate::server::state::AppState;
+
+/// The newest timeline entries an incident page shows.
+pub const TIMELINE_MAX: usize = 300;
+
+/// One checklist item.
+#[derive(Debug, Clone, Serialize)]
+pub struct Item {
+    /// Number, from 1.
+    pub number: usize,
+    /// What to do.
+    pub text: String,
+    /// Who ticked it, when.
+    pub done: Option<Stamp>,
+}
+
+/// One checklist.
+#[derive(Debug, Clone, Serialize)]
+pub struct List {
+    /// Short name (what the tick form sends).
+    pub name: String,
+    /// Heading.
+    pub title: String,
+    /// Items ticked.
+    pub done: usize,
+    /// Items.
+    pub items: Vec<Item>,
+}
+
+/// One action item.
+#[derive(Debug, Clone, Serialize)]
+pub struct Action {
+    /// Number.
+    pub number: u32,
+    /// What.
+    pub text: String,
+    /// Owner.
+    pub owner: Option<String>,
+    /// Due date.
+    pub due: Option<String>,
+    /// Past due and open.
+    pub overdue: bool,
+    /// Who added it.
+    pub added: Stamp,
+    /// Who finished it.
+    pub done: Option<Stamp>,
+}
+
+/// One note.
+#[derive(Debug, Clone, Serialize)]
+pub struct NoteView {
+    /// Text.
+    pub text: String,
+    /// Who, when.
+    pub stamp: Stamp,
+}
+
+/// One piece of evidence.
+#[derive(Debug, Clone, Serialize)]
+pub struct Evidence {
+    /// `E1`, …
+    pub id: String,
+    /// What kind.
+    pub kind: String,
+    /// SHA-256, hex.
+    pub sha256: String,
+    /// Size in words.
+    pub size: String,
+    /// Where it came from.
+    pub source: String,
+    /// Why it was collected.
+    pub reason: Option<String>,
+    /// Its bytes were purged.
+    pub purged: bool,
+}
+
+/// One timeline entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct TimelineEntry {
+    /// Position.
+    pub seq: u64,
+    /// When.
+    pub at: String,
+    /// Who.
+    pub actor: String,
+    /// Kind.
+    pub kind: String,
+    /// What happened, in words.
+    pub what: String,
+}
+
+/// Everything the incident page shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct IncidentView {
+    /// Id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Summary.
+    pub summary: Option<String>,
+    /// Severity.
+    pub sev: Sev,
+    /// Status.
+    pub status: &'static str,
+    /// Investigating or contained.
+    pub open: bool,
+    /// Commander.
+    pub commander: Option<String>,
+    /// Declared by, at.
+    pub declared: Stamp,
+    /// Acknowledged by, at.
+    pub acknowledged: Option<Stamp>,
+    /// When the trouble began.
+    pub started: String,
+    /// When it was noticed.
+    pub detected: String,
+    /// Running deadlines.
+    pub countdowns: Vec<Countdown>,
+    /// How long acknowledging, containing, resolving took.
+    pub took: Vec<(&'static str, String)>,
+    /// Whether acknowledgement met the target.
+    pub sla_met: Option<bool>,
+    /// Role → person.
+    pub roles: Vec<(String, String)>,
+    /// Checklists.
+    pub checklists: Vec<List>,
+    /// Action items.
+    pub actions: Vec<Action>,
+    /// Notes, newest first.
+    pub notes: Vec<NoteView>,
+    /// Evidence.
+    pub evidence: Vec<Evidence>,
+    /// Runbook runs, newest first.
+    pub runs: Vec<Run>,
+    /// Timeline, newest first, at most [`TIMELINE_MAX`].
+    pub timeline: Vec<TimelineEntry>,
+    /// Events not shown on the timeline.
+    pub earlier: usize,
+    /// Number of events.
+    pub events: u64,
+}
+
+impl IncidentView {
+    /// The page's view of `incident` and its `events`, reading captured output from `blobs`.
+    /// Blocking (it reads files): call it off the async runtime.
+    pub fn build(policy: &Policy, detail: &Detail, events: &[Event], blobs: &BlobStore) -> Self {
+        let i = &detail.incident;
+        let clocks = &detail.clocks;
+        let today = Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
+        let took = [
+            ("Acknowledged after", clocks.to_acknowledge),
+            ("Contained after", clocks.to_contain),
+            ("Resolved after", clocks.to_resolve),
+        ]
+        .into_iter()
+        .filter_map(|(label, d)| d.map(|d| (label, span(d.as_secs().unsigned_abs()))))
+        .collect();
+        let timeline: Vec<TimelineEntry> = events
+            .iter()
+            .rev()
+            .take(TIMELINE_MAX)
+            .map(|e| {
+                let entry = Entry::from(e);
+                TimelineEntry {
+                    seq: entry.seq,
+                    at: when(entry.at),
+                    actor: entry.actor,
+                    kind: entry.kind,
+                    what: entry.what,
+                }
+            })
+            .collect();
+        Self {
+            id: i.id.to_string(),
+            title: i.title.clone(),
+            summary: i.summary.clone(),
+            sev: Sev::of(policy, &i.severity),
+            status: i.status.as_str(),
+            open: i.status.is_open(),
+            commander: i.commander().map(str::to_string),
+            declared: Stamp::from(&i.declared),
+            acknowledged: i.acknowledged.as_ref().map(Stamp::from),
+            started: when(i.started_at),
+            detected: when(i.detected_at),
+            countdowns: countdowns(clocks),
+            took,
+            sla_met: clocks.sla_met,
+            roles: i
+                .roles
+                .iter()
+                .map(|(r, p)| (r.clone(), p.clone()))
+                .collect(),
+            checklists: i
+                .checklists
+                .iter()
+                .map(|c| List {
+                    name: c.name.clone(),
+                    title: c.title.clone(),
+                    done: c.done_count(),
+                    items: c
+                        .items
+                        .iter()
+                        .enumerate()
+                        .map(|(n, it)| Item {
+                            number: n + 1,
+                            text: it.text.clone(),
+                            done: it.done.as_ref().map(Stamp::from),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            actions: i
+                .actions
+                .iter()
+                .map(|a| Action {
+                    number: a.number,
+                    text: a.text.clone(),
+                    owner: a.owner.clone(),
+                    due: a.due.map(|d| d.to_string()),
+                    overdue: a.is_overdue(today),
+                    added: Stamp::from(&a.added),
+                    done: a.done.as_ref().map(Stamp::from),
+                })
+                .collect(),
+            notes: i
+                .notes
+                .iter()
+                .rev()
+                .map(|n| NoteView {
+                    text: n.text.clone(),
+                    stamp: Stamp::from(&n.stamp),
+                })
+                .collect(),
+            evidence: evidence(i),
+            runs: runs(events, blobs),
+            earlier: events.len().saturating_sub(timeline.len()),
+            timeline,
+            events: i.head.seq,
+        }
+    }
+}
+
+fn evidence(i: &Incident) -> Vec<Evidence> {
+    i.evidence_items
+        .iter()
+        .map(|item| Evidence {
+            id: item.id.clone(),
+            kind: serde_json::to_value(item.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            sha256: item.sha256.clone(),
+            size: bytes(item.size),
+            source: item.source(),
+            reason: item.reason.clone(),
+            purged: i.purged.contains(&item.id),
+        })
+        .collect()
+}
+
+/// The incident page's view of incident `id`, read now.
+pub async fn incident(state: &AppState, id: &IncidentId) -> Result<IncidentView, ApiError> {
+    let (incident, events) = state.service.incident(id).await?;
+    let detail = Detail::of(state, incident);
+    let policy = state.service.config().policy.clone();
+    let blobs = BlobStore::in_data_dir(state.service.data_dir());
+    tokio::task::spawn_blocking(move || IncidentView::build(&policy, &detail, &events, &blobs))
+        .await
+        .map_err(ApiError::internal)
+}

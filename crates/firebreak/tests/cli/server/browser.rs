@@ -1,0 +1,235 @@
+//! The dashboard in a real browser: headless Chromium, driven through Debian's chromedriver,
+//! against a real `firebreak serve`. Two people sign in with their own tokens; what one does
+//! shows up on the other's screen without a reload. A screenshot is kept in
+//! `target/browser-artifacts/`.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use thirtyfour::common::capabilities::chromium::ChromiumLikeCapabilities as _;
+use thirtyfour::prelude::*;
+
+use super::process::{Served, token};
+use crate::support::Fb;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// How long anything the story waits for may take before the test fails.
+const PATIENCE: Duration = Duration::from_secs(10);
+
+/// A child process that is stopped when the test ends, however it ends.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn browser_tools() {
+    for tool in [CHROMIUM, CHROMEDRIVER] {
+        assert!(
+            Path::new(tool).exists(),
+            "{tool} is missing: the browser test needs Debian's Chromium and its driver \
+             (apt-get install chromium chromium-driver)"
+        );
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// chromedriver on a free port, once it answers.
+fn chromedriver() -> (Running, String) {
+    let port = free_port();
+    let child = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let running = Running(child);
+    let start = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(start.elapsed() < PATIENCE, "chromedriver did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (running, format!("http://127.0.0.1:{port}"))
+}
+
+async fn browser(driver: &str, profile: &Path) -> WebDriver {
+    let mut caps = DesiredCapabilities::chrome();
+    caps.set_binary(CHROMIUM).expect("binary");
+    for arg in [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--window-size=1280,2000",
+        &format!("--user-data-dir={}", profile.display()),
+    ] {
+        caps.add_arg(arg).expect("arg");
+    }
+    WebDriver::new(driver, caps)
+        .await
+        .expect("a Chromium session")
+}
+
+/// Waits (up to [`PATIENCE`]) until the page's HTML contains `text`, without reloading it.
+async fn until_shown(b: &WebDriver, text: &str) {
+    let start = Instant::now();
+    loop {
+        if b.source().await.expect("page source").contains(text) {
+            return;
+        }
+        assert!(
+            start.elapsed() < PATIENCE,
+            "{text:?} did not appear within {PATIENCE:?}; the page is:\n{}",
+            b.source().await.unwrap_or_default()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn sign_in(b: &WebDriver, base: &str, token: &str) {
+    b.goto(format!("{base}/signin"))
+        .await
+        .expect("sign-in page");
+    b.find(By::Id("token"))
+        .await
+        .expect("token field")
+        .send_keys(token)
+        .await
+        .expect("type");
+    b.find(By::Css("form[action='/signin'] button"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
+    until_shown(b, "<h1>Incidents</h1>").await;
+}
+
+fn artifacts() -> PathBuf {
+    let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target");
+    let dir = target
+        .canonicalize()
+        .unwrap_or(target)
+        .join("browser-artifacts");
+    std::fs::create_dir_all(&dir).expect("artifact dir");
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_browser_sees_a_declaration_and_a_tick_without_reloading() {
+    browser_tools();
+    let fb = Fb::init();
+    let ana = token(&fb, "commander", "ana");
+    let ben = token(&fb, "viewer", "ben");
+    let mut server = Served::start(&fb, &[]);
+    let base = server.url("");
+    let (_driver, driver) = chromedriver();
+    let profiles = tempfile::tempdir().expect("profiles");
+    let one = browser(&driver, &profiles.path().join("one")).await;
+    let two = browser(&driver, &profiles.path().join("two")).await;
+
+    sign_in(&one, &base, &ana).await;
+    sign_in(&two, &base, &ben).await;
+    // Ben's list is listening before Ana declares.
+    until_shown(&two, "data-live=\"open\"").await;
+    let title = "Payments API answers 500 to card checks";
+    assert!(!two.source().await.expect("source").contains(title));
+
+    one.find(By::Css("details.declare summary"))
+        .await
+        .expect("declare")
+        .click()
+        .await
+        .expect("open");
+    one.find(By::Id("title"))
+        .await
+        .expect("title field")
+        .send_keys(title)
+        .await
+        .expect("type");
+    one.find(By::Css("form[action='/incidents'] button[type=submit]"))
+        .await
+        .expect("declare button")
+        .click()
+        .await
+        .expect("declare");
+    until_shown(&one, "First 15 minutes").await;
+
+    // Ben sees it arrive in his list, no reload.
+    until_shown(&two, title).await;
+    two.find(By::LinkText(title))
+        .await
+        .expect("link to the incident")
+        .click()
+        .await
+        .expect("open");
+    until_shown(&two, "Timeline").await;
+    until_shown(&two, "data-live=\"open\"").await;
+    assert!(
+        !two.source()
+            .await
+            .expect("source")
+            .contains("ticked initial item 1")
+    );
+
+    // Ana ticks the first item; Ben's timeline shows it, no reload.
+    one.find(By::Css("button.tick:not(.ticked)"))
+        .await
+        .expect("an open checklist item")
+        .click()
+        .await
+        .expect("tick");
+    until_shown(&one, "tick ticked").await;
+    until_shown(&two, "ticked initial item 1").await;
+    // Ben is a viewer: he sees the tick, not the tick buttons.
+    assert!(
+        two.find_all(By::Css("button.tick"))
+            .await
+            .expect("find")
+            .is_empty()
+    );
+
+    let dir = artifacts();
+    let shot = dir.join("dashboard.png");
+    two.screenshot(&shot).await.expect("screenshot");
+    one.screenshot(&dir.join("dashboard-commander.png"))
+        .await
+        .expect("screenshot");
+    // The list as a phone shows it.
+    two.set_window_rect(0, 0, 390, 844)
+        .await
+        .expect("phone size");
+    two.goto(format!("{base}/")).await.expect("list");
+    until_shown(&two, title).await;
+    two.screenshot(&dir.join("dashboard-phone.png"))
+        .await
+        .expect("screenshot");
+    println!("screenshot: {}", shot.display());
+
+    // Open dashboards do not hold up a graceful shutdown: their streams end with it.
+    until_shown(&two, "data-live=\"open\"").await;
+    server.terminate();
+    let status = server.wait(PATIENCE);
+    assert!(
+        status.success(),
+        "serve exited with {status} after SIGTERM with dashboards open"
+    );
+    one.quit().await.expect("quit");
+    two.quit().await.expect("quit");
+}

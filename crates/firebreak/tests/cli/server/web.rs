@@ -1,0 +1,847 @@
+//! The dashboard, driven in-process: signing in, the CSRF check on every form, every page and
+//! form × every role, the sign-in throttle, escaping, the security headers, what the pages show,
+//! and the live event stream.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{Method, Request, StatusCode, header};
+use firebreak::server::Options;
+use firebreak::server::web::FORM_ROUTES;
+use firebreak_core::access::{Permission, Role};
+use futures_util::StreamExt as _;
+use serde_json::json;
+use tower::ServiceExt as _;
+
+use super::{Api, Db, Reply};
+
+/// A signed-in browser: its session cookie and the form token its pages carry.
+struct Browser {
+    cookie: String,
+    csrf: String,
+}
+
+/// `application/x-www-form-urlencoded` of `fields`.
+fn encode(fields: &[(&str, &str)]) -> String {
+    let enc = |s: &str| {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
+                b' ' => "+".to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn from(addr: &str) -> ConnectInfo<SocketAddr> {
+    ConnectInfo(addr.parse().expect("socket address"))
+}
+
+/// Posts the sign-in form with `token` from `addr`.
+async fn sign_in_from(api: &Api, token: &str, addr: &str) -> Reply {
+    let mut req = Request::post("/signin")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(encode(&[("token", token)])))
+        .expect("request");
+    req.extensions_mut().insert(from(addr));
+    api.send(req).await
+}
+
+/// The value of the first `name="_csrf"` field in a page.
+fn csrf_of(html: &str) -> String {
+    let at = html
+        .find("name=\"_csrf\" value=\"")
+        .expect("a form with _csrf")
+        + 20;
+    html[at..].split('"').next().expect("value").to_string()
+}
+
+impl Api {
+    async fn browser(&self, role: Role) -> Browser {
+        let r = sign_in_from(self, self.token(role), "192.0.2.10:50000").await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        let set = r.headers[header::SET_COOKIE].to_str().expect("ascii");
+        let cookie = set.split(';').next().expect("pair").to_string();
+        let page = self.page(&cookie, "/").await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+        Browser {
+            csrf: csrf_of(&page.text),
+            cookie,
+        }
+    }
+
+    async fn page(&self, cookie: &str, path: &str) -> Reply {
+        let req = Request::get(path)
+            .header(header::COOKIE, cookie)
+            .body(Body::empty())
+            .expect("request");
+        self.send(req).await
+    }
+
+    async fn get(&self, b: &Browser, path: &str) -> Reply {
+        self.page(&b.cookie, path).await
+    }
+
+    async fn post(&self, b: &Browser, path: &str, fields: &[(&str, &str)], htmx: bool) -> Reply {
+        let mut req = Request::post(path)
+            .header(header::COOKIE, &b.cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if htmx {
+            req = req.header("HX-Request", "true");
+        }
+        self.send(req.body(Body::from(encode(fields))).expect("request"))
+            .await
+    }
+
+    async fn events(&self, id: &str) -> usize {
+        let r = self
+            .call(
+                Some(Role::Viewer),
+                Method::GET,
+                &format!("/api/v1/incidents/{id}/timeline"),
+                None,
+            )
+            .await;
+        r.body["events"].as_array().map_or(0, Vec::len)
+    }
+
+    async fn change(&self, id: &str, what: &str, body: serde_json::Value) {
+        let r = self
+            .call(
+                Some(Role::Commander),
+                Method::POST,
+                &format!("/api/v1/incidents/{id}/{what}"),
+                Some(body),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{what}: {}", r.text);
+    }
+}
+
+fn location(r: &Reply) -> &str {
+    r.headers
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn signing_in_sets_a_strict_http_only_session_cookie() {
+    let api = Api::new(Db::Sqlite).await;
+    let anonymous = api.page("", "/").await;
+    assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&anonymous), "/signin");
+    let form = api.page("", "/signin").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.text.contains("name=\"token\""), "{}", form.text);
+
+    let r = sign_in_from(&api, api.token(Role::Responder), "192.0.2.1:1").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), "/");
+    let cookie = r.headers[header::SET_COOKIE].to_str().expect("ascii");
+    assert!(cookie.starts_with("firebreak_session="), "{cookie}");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(cookie.contains("Path=/"), "{cookie}");
+    assert!(!cookie.contains("Secure"), "{cookie}");
+    assert!(
+        !cookie.contains(api.token(Role::Responder)),
+        "the cookie is not the token"
+    );
+
+    let pair = cookie.split(';').next().expect("pair");
+    let list = api.page(pair, "/").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.text.contains("responder"), "{}", list.text);
+    // Signed in already: the sign-in page sends you on.
+    assert_eq!(
+        api.page(pair, "/signin").await.status,
+        StatusCode::SEE_OTHER
+    );
+
+    // Signing out ends the session on the server, not only in the browser.
+    let b = Browser {
+        cookie: pair.to_string(),
+        csrf: csrf_of(&list.text),
+    };
+    let out = api.post(&b, "/signout", &[("_csrf", &b.csrf)], false).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert!(
+        out.headers[header::SET_COOKIE]
+            .to_str()
+            .expect("ascii")
+            .contains("Max-Age=0")
+    );
+    let after = api.page(pair, "/").await;
+    assert_eq!(after.status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&after), "/signin");
+    api.finish().await;
+
+    let secure = Api::with_options(
+        Db::Sqlite,
+        Options {
+            secure_cookies: true,
+            ..Options::default()
+        },
+    )
+    .await;
+    let r = sign_in_from(&secure, secure.token(Role::Viewer), "192.0.2.1:1").await;
+    let cookie = r.headers[header::SET_COOKIE].to_str().expect("ascii");
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
+    secure.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn signing_in_from_a_link_returns_to_the_page_and_nowhere_else() {
+    let api = Api::new(Db::Sqlite).await;
+    let id = api.declare("linked from chat", "P2").await;
+    let page = format!("/incidents/{id}");
+    let r = api.page("", &page).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let to = format!("/signin?next={page}");
+    assert_eq!(location(&r), to);
+    let form = api.page("", &to).await;
+    // Escaped as HTML escapes it: `/` is `&#x2f;`.
+    let escaped = page.replace('/', "&#x2f;");
+    assert!(
+        form.text
+            .contains(&format!("name=\"next\" value=\"{escaped}\""))
+    );
+    assert!(form.text.contains("Signed in already in this browser?"));
+    for (next, lands) in [
+        (page.as_str(), page.as_str()),
+        ("//elsewhere.example/x", "/"),
+        ("https://elsewhere.example/", "/"),
+        ("/x\"><script>", "/"),
+    ] {
+        let mut req = Request::post("/signin")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(encode(&[
+                ("token", api.token(Role::Viewer)),
+                ("next", next),
+            ])))
+            .expect("request");
+        req.extensions_mut().insert(from("192.0.2.3:1"));
+        let r = api.send(req).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert_eq!(location(&r), lands, "next = {next:?}");
+    }
+    api.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_token_is_refused_and_the_eleventh_failure_from_one_address_must_wait() {
+    let api = Api::new(Db::Sqlite).await;
+    let attacker = "198.51.100.7:4000";
+    for n in 1..=10 {
+        let r = sign_in_from(&api, "fbk_not-a-token", attacker).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "failure {n}");
+        assert!(r.headers.get(header::SET_COOKIE).is_none());
+        assert!(r.text.contains("not valid"), "{}", r.text);
+    }
+    let r = sign_in_from(&api, "fbk_not-a-token", attacker).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.text);
+    assert!(r.headers.contains_key(header::RETRY_AFTER));
+    assert!(r.text.contains("Too many failed sign-ins"), "{}", r.text);
+    // Even the right token waits, from that address…
+    let r = sign_in_from(&api, api.token(Role::Admin), attacker).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.headers.get(header::SET_COOKIE).is_none());
+    // …while another address signs in.
+    let r = sign_in_from(&api, api.token(Role::Admin), "198.51.100.8:4000").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // A request without a known peer (in-process) is counted too, not a panic.
+    let req = Request::post("/signin")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("token=wrong"))
+        .expect("request");
+    assert_eq!(api.send(req).await.status, StatusCode::UNAUTHORIZED);
+    api.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_form_without_the_session_csrf_token_is_refused_and_records_nothing() {
+    let api = Api::new(Db::Sqlite).await;
+    let id = api.declare("disk full on db-1", "P2").await;
+    let b = api.browser(Role::Commander).await;
+    let before = api.events(&id).await;
+    let listed = api
+        .call(Some(Role::Viewer), Method::GET, "/api/v1/incidents", None)
+        .await;
+    let incidents = listed.body["items"].as_array().map_or(0, Vec::len);
+    // Fields that would succeed with the right token, so only the token is wrong.
+    let fields: &[(&str, &str)] = &[
+        ("title", "forged"),
+        ("severity", "P3"),
+        ("status", "contained"),
+        ("reason", "forged"),
+        ("role", "commander"),
+        ("person", "mallory"),
+        ("text", "forged"),
+        ("list", "initial"),
+        ("item", "1"),
+        ("done", "true"),
+        ("number", "1"),
+    ];
+    for route in FORM_ROUTES {
+        let path = route.replace("{id}", &id);
+        for token in [None, Some("0123456789abcdef"), Some("")] {
+            let mut with = fields.to_vec();
+            if let Some(t) = token {
+                with.push(("_csrf", t));
+            }
+            let r = api.post(&b, &path, &with, false).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{path} with {token:?}");
+            assert!(
+                r.headers[header::CONTENT_TYPE]
+                    .to_str()
+                    .expect("ascii")
+                    .starts_with("text/html"),
+                "{path}: a page, not JSON"
+            );
+            assert!(r.text.contains("form token"), "{path}: {}", r.text);
+        }
+    }
+    assert_eq!(api.events(&id).await, before, "nothing was recorded");
+    let listed = api
+        .call(Some(Role::Viewer), Method::GET, "/api/v1/incidents", None)
+        .await;
+    assert_eq!(
+        listed.body["items"].as_array().map_or(0, Vec::len),
+        incidents
+    );
+    // The session survived the forged sign-out.
+    assert_eq!(api.get(&b, "/").await.status, StatusCode::OK);
+
+    // The same form with the token goes through; so does htmx's header instead of the field.
+    let r = api
+        .post(
+            &b,
+            &format!("/incidents/{id}/notes"),
+            &[("_csrf", &b.csrf), ("text", "checked the disk")],
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let req = Request::post(format!("/incidents/{id}/ack"))
+        .header(header::COOKIE, &b.cookie)
+        .header("HX-Request", "true")
+        .header("X-CSRF-Token", &b.csrf)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::empty())
+        .expect("request");
+    assert_eq!(api.send(req).await.status, StatusCode::OK);
+    assert_eq!(api.events(&id).await, before + 2);
+    api.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_script_in_a_title_renders_as_text() {
+    let api = Api::new(Db::Sqlite).await;
+    let id = api.declare("<script>alert(1)</script>", "P1").await;
+    api.change(
+        &id,
+        "notes",
+        json!({ "text": "<img src=x onerror=alert(2)>" }),
+    )
+    .await;
+    let b = api.browser(Role::Viewer).await;
+    for path in ["/".to_string(), format!("/incidents/{id}")] {
+        let r = api.get(&b, &path).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(!r.text.contains("<script>alert"), "{path}: {}", r.text);
+        assert!(!r.text.contains("<img src=x"), "{path}");
+        assert!(
+            r.text
+                .contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;")
+                || r.text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{path}: the title is shown, escaped"
+        );
+    }
+    api.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pages_carry_the_security_headers_and_no_inline_script_or_style() {
+    let api = Api::new(Db::Sqlite).await;
+    let id = api.declare("headers", "P3").await;
+    let b = api.browser(Role::Admin).await;
+    for path in [
+        "/signin".to_string(),
+        "/".to_string(),
+        format!("/incidents/{id}"),
+        format!("/fragments/incidents/{id}"),
+        "/fragments/incidents".to_string(),
+        "/assets/app.css".to_string(),
+        "/no-such-page".to_string(),
+    ] {
+        let r = api.get(&b, &path).await;
+        assert_eq!(
+            r.headers[header::CONTENT_SECURITY_POLICY],
+            firebreak::server::CSP,
+            "{path}"
+        );
+        assert_eq!(r.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        let kind = r.headers.get(header::CONTENT_TYPE);
+        if kind.is_some_and(|k| k.to_str().expect("ascii").starts_with("text/html")) {
+            assert_eq!(r.headers[header::CACHE_CONTROL], "no-store", "{path}");
+            assert!(!r.text.contains("style="), "{path}: inline style");
+            assert!(!r.text.contains(" onclick"), "{path}: inline handler");
+            for script in r.text.split("<script").skip(1) {
+                assert!(
+                    script.trim_start().starts_with("src=") && script.contains("></script>"),
+                    "{path}: only external scripts"
+                );
+            }
+        }
+    }
+    for (asset, kind) in [
+        ("htmx.min.js", "text/javascript"),
+        ("htmx-ext-sse.min.js", "text/javascript"),
+        ("app.js", "text/javascript"),
+        ("app.css", "text/css"),
+    ] {
+        let r = api.get(&b, &format!("/assets/{asset}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{asset}");
+        let ct = r.headers[header::CONTENT_TYPE].to_str().expect("ascii");
+        assert!(ct.starts_with(kind), "{asset}: {ct}");
+        let cache = r.headers[header::CACHE_CONTROL].to_str().expect("ascii");
+        assert!(cache.contains("max-age=31536000"), "{asset}: {cache}");
+    }
+    assert_eq!(
+        api.get(&b, "/assets/nope.js").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let page = api.get(&b, "/").await.text;
+    assert!(page.contains("/assets/htmx.min.js?v="), "versioned links");
+    assert!(page.contains("\"includeIndicatorStyles\":false"));
+    api.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_incident_page_shows_clocks_checklists_actions_roles_notes_evidence_runs_and_timeline()
+{
+    let api = Api::new(Db::Sqlite).await;
+    let id = api.declare("checkout returns 502", "P1").await;
+    api.change(&id, "notes", json!({ "text": "rolled back 4.2.1" }))
+        .await;
+    api.change(&id, "checklists/initial/1", json!({})).await;
+    api.change(
+        &id,
+        "actions",
+        json!({ "text": "add a canary for checkout", "owner": "dana" }),
+    )
+    .await;
+    api.change(
+        &id,
+        "roles",
+        json!({ "role": "commander", "person": "ana" }),
+    )
+    .await;
+    let fb = &api.fb;
+    let file = fb.file("access.log", "GET /checkout 502\n");
+    let out = fb
+        .cmd(&["evidence", "add", &id, file.to_str().expect("utf-8")])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let book = fb.file(
+        "look.md",
+        "# Look around\n\n## Diagnosis\n\n```bash\n# 1. Say hello\necho hello-from-the-runbook\n```\n",
+    );
+    let out = fb
+        .cmd(&[
+            "runbook",
+            "run",
+            book.to_str().expect("utf-8"),
+            "--incident",
+            &id,
+            "--yes",
+        ])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let b = api.browser(Role::Responder).await;
+    let r = api.get(&b, &format!("/incidents/{id}")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let page = &r.text;
+    for shown in [
+        "checkout returns 502",
+        "Acknowledge</dt>",
+        "data-deadline=",
+        " left</time>",
+        "Checklists",
+        "class=\"tick ticked\"",
+        "add a canary for checkout",
+        "ana",
+        "rolled back 4.2.1",
+        "access.log",
+        "sha256 ",
+        "look#",
+        "hello-from-the-runbook",
+        "ticked initial item 1",
+        "note: rolled back 4.2.1",
+        "sse-connect=\"/events\"",
+        "hx-trigger=\"sse:changed\"",
+    ] {
+        assert!(page.contains(shown), "the page shows {shown:?}:\n{page}");
+    }
+    // Text shown on screen is escaped, so JSON there would read `{&quot;`.
+    assert!(!page.contains("{&quot;"), "no raw JSON on screen");
+    // A responder works but does not steer: no status, severity or role forms.
+    assert!(page.contains(&format!("action=\"/incidents/{id}/notes\"")));
+    assert!(page.contains(&format!("action=\"/incidents/{id}/ack\"")));
+    assert!(!page.contains(&format!("action=\"/incidents/{id}/status\"")));
+    assert!(!page.contains(&format!("action=\"/incidents/{id}/roles\"")));
+
+    let list = api.get(&b, "/").await.text;
+    assert!(list.contains("checkout returns 502"));
+    assert!(
+        list.contains("class=\"sev tone-0\""),
+        "P1 has the first tone"
+    );
+    assert!(list.contains("Declare an incident"));
+    let none = api.get(&b, "/?status=closed").await.text;
+    assert!(!none.contains("checkout returns 502"));
+    assert!(none.contains("No incidents match"));
+    let bad = api.get(&b, "/?severity=P99").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
+    assert!(bad.text.contains("P99"));
+    api.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn forms_go_back_to_the_page_or_answer_htmx_with_the_fragment() {
+    let api = Api::new(Db::Sqlite).await;
+    let b = api.browser(Role::Commander).await;
+    let r = api
+        .post(
+            &b,
+            "/incidents",
+            &[
+                ("_csrf", &b.csrf),
+                ("title", "queue backlog growing"),
+                ("severity", "P2"),
+                ("commander", ""),
+                ("summary", ""),
+            ],
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let page = location(&r).to_string();
+    let id = page.trim_start_matches("/incidents/").to_string();
+    assert!(id.starts_with("INC-"), "{page}");
+
+    let r = api
+        .post(
+            &b,
+            &format!("/incidents/{id}/tick"),
+            &[
+                ("_csrf", &b.csrf),
+                ("list", "initial"),
+                ("item", "2"),
+                ("done", "true"),
+            ],
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), page);
+
+    let r = api
+        .post(
+            &b,
+            &format!("/incidents/{id}/notes"),
+            &[("_csrf", &b.csrf), ("text", "consumers restarted")],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(!r.text.contains("<html"), "a fragment, not a page");
+    assert!(r.text.contains("consumers restarted"));
+    assert!(r.text.contains("ticked initial item 2"));
+
+    for (path, fields) in [
+        ("status", vec![("status", "contained"), ("reason", "")]),
+        (
+            "severity",
+            vec![("severity", "P1"), ("reason", "spreading")],
+        ),
+        ("roles", vec![("role", "comms"), ("person", "lee")]),
+        (
+            "actions",
+            vec![
+                ("text", "write it up"),
+                ("owner", ""),
+                ("due", "2099-01-31"),
+            ],
+        ),
+        ("actions/done", vec![("number", "1")]),
+    ] {
+        let mut with = vec![("_csrf", b.csrf.as_str())];
+        with.extend(fields);
+        let r = api
+            .post(&b, &format!("/incidents/{id}/{path}"), &with, true)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text);
+    }
+    let shown = api.get(&b, &page).await.text;
+    for text in [
+        "status investigating → contained",
+        "severity P2 → P1",
+        "lee is communications",
+        "action item 1 done",
+    ] {
+        assert!(shown.contains(text), "{text}:\n{shown}");
+    }
+
+    // A refused change is a calm page with the reason, not JSON.
+    let r = api
+        .post(
+            &b,
+            &format!("/incidents/{id}/actions"),
+            &[("_csrf", &b.csrf), ("text", "x"), ("due", "next tuesday")],
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("id=\"problem\"") && r.text.contains("next tuesday"));
+    let r = api
+        .post(
+            &b,
+            "/incidents/INC-2001-01-01-999/ack",
+            &[("_csrf", &b.csrf)],
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    api.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_viewer_sees_no_forms_and_a_forbidden_form_is_refused_as_a_page() {
+    let api = Api::new(Db::Sqlite).await;
+    let id = api.declare("read only", "P3").await;
+    let b = api.browser(Role::Viewer).await;
+    let page = api.get(&b, &format!("/incidents/{id}")).await.text;
+    assert!(
+        !page.contains(&format!("action=\"/incidents/{id}/")),
+        "{page}"
+    );
+    assert!(!api.get(&b, "/").await.text.contains("Declare an incident"));
+    let before = api.events(&id).await;
+    let r = api
+        .post(
+            &b,
+            &format!("/incidents/{id}/notes"),
+            &[("_csrf", &b.csrf), ("text", "sneaky")],
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.text.contains("Not for your role"), "{}", r.text);
+    assert!(r.text.contains("responder or above"), "{}", r.text);
+    assert_eq!(api.events(&id).await, before);
+    // Not signed in, htmx is told where to go instead of getting the sign-in page as a fragment.
+    let req = Request::get(format!("/fragments/incidents/{id}"))
+        .header("HX-Request", "true")
+        .body(Body::empty())
+        .expect("request");
+    let r = api.send(req).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.headers["hx-redirect"], "/signin");
+    api.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_event_stream_says_changed_after_a_change() {
+    let api = Api::new(Db::Sqlite).await;
+    let id = api.declare("watch me", "P2").await;
+    let b = api.browser(Role::Viewer).await;
+    let req = Request::get("/events")
+        .header(header::COOKIE, &b.cookie)
+        .body(Body::empty())
+        .expect("request");
+    let res = api.app.clone().oneshot(req).await.expect("infallible");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .expect("ascii")
+            .starts_with("text/event-stream")
+    );
+    api.change(&id, "notes", json!({ "text": "still watching" }))
+        .await;
+    let mut body = res.into_body().into_data_stream();
+    let mut seen = String::new();
+    let found = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(Ok(chunk)) = body.next().await {
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+            if seen.contains("event: changed") && seen.contains(&id) {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(found, Ok(true), "stream so far: {seen:?}");
+
+    // Shutting down ends the stream.
+    let req = Request::get("/events")
+        .header(header::COOKIE, &b.cookie)
+        .body(Body::empty())
+        .expect("request");
+    let res = api.app.clone().oneshot(req).await.expect("infallible");
+    api.state.feed.close();
+    let ended = tokio::time::timeout(
+        Duration::from_secs(10),
+        axum::body::to_bytes(res.into_body(), 1 << 20),
+    )
+    .await;
+    assert!(matches!(ended, Ok(Ok(_))), "the stream ended");
+    api.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_dashboard_works_on_postgres() {
+    let api = Api::new(Db::Postgres).await;
+    let id = api.declare("replica check", "P2").await;
+    let b = api.browser(Role::Responder).await;
+    let r = api
+        .post(
+            &b,
+            &format!("/incidents/{id}/tick"),
+            &[
+                ("_csrf", &b.csrf),
+                ("list", "initial"),
+                ("item", "1"),
+                ("done", "true"),
+            ],
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let page = api.get(&b, &format!("/incidents/{id}")).await.text;
+    assert!(page.contains("ticked initial item 1"), "{page}");
+    api.finish().await;
+}
+
+/// The least permission of each form route: the dashboard's half of the route × role matrix.
+const FORM_PERMISSIONS: [(&str, Permission); 11] = [
+    ("/signout", Permission::Read),
+    ("/incidents", Permission::Declare),
+    ("/incidents/{id}/ack", Permission::Work),
+    ("/incidents/{id}/status", Permission::Steer),
+    ("/incidents/{id}/reopen", Permission::Steer),
+    ("/incidents/{id}/severity", Permission::Steer),
+    ("/incidents/{id}/roles", Permission::Steer),
+    ("/incidents/{id}/notes", Permission::Work),
+    ("/incidents/{id}/tick", Permission::Work),
+    ("/incidents/{id}/actions", Permission::Work),
+    ("/incidents/{id}/actions/done", Permission::Work),
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_page_and_form_answers_each_role_as_the_permission_table_says() {
+    let mut table: Vec<&str> = FORM_PERMISSIONS.iter().map(|(r, _)| *r).collect();
+    let mut served: Vec<&str> = FORM_ROUTES.to_vec();
+    table.sort_unstable();
+    served.sort_unstable();
+    assert_eq!(table, served, "every form route needs a row here");
+
+    let api = Api::new(Db::Sqlite).await;
+    let id = api.declare("matrix", "P3").await;
+    let pages = [
+        "/".to_string(),
+        format!("/incidents/{id}"),
+        format!("/fragments/incidents/{id}"),
+    ];
+    // Anonymous: pages send to sign-in; forms record nothing.
+    for path in &pages {
+        let r = api.page("", path).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{path}");
+        assert!(location(&r).starts_with("/signin"), "{path}");
+    }
+    let fields: &[(&str, &str)] = &[
+        ("title", "from the matrix"),
+        ("severity", "P3"),
+        ("status", "contained"),
+        ("reason", "matrix"),
+        ("role", "scribe"),
+        ("person", "ana"),
+        ("text", "matrix"),
+        ("list", "initial"),
+        ("item", "1"),
+        ("number", "1"),
+    ];
+    for (route, _) in FORM_PERMISSIONS {
+        let path = route.replace("{id}", &id);
+        let before = api.events(&id).await;
+        let r = api
+            .post(
+                &Browser {
+                    cookie: String::new(),
+                    csrf: String::new(),
+                },
+                &path,
+                fields,
+                false,
+            )
+            .await;
+        assert!(!r.status.is_success(), "{path} anonymous: {}", r.status);
+        assert_eq!(api.events(&id).await, before, "{path} anonymous recorded");
+    }
+    for role in Role::ALL {
+        let b = api.browser(role).await;
+        for path in &pages {
+            assert_eq!(
+                api.get(&b, path).await.status,
+                StatusCode::OK,
+                "{role} {path}"
+            );
+        }
+        // Sign-out last: it ends the session the other forms use.
+        for (route, permission) in FORM_PERMISSIONS.iter().rev() {
+            let path = route.replace("{id}", &id);
+            let mut with = fields.to_vec();
+            with.push(("_csrf", &b.csrf));
+            let r = api.post(&b, &path, &with, false).await;
+            if role.may(*permission) {
+                assert_ne!(r.status, StatusCode::FORBIDDEN, "{role} {path}: {}", r.text);
+                // Signing out sends to the sign-in page; nothing else may.
+                if *route != "/signout" {
+                    assert!(!location(&r).starts_with("/signin"), "{role} {path}");
+                }
+            } else {
+                assert_eq!(r.status, StatusCode::FORBIDDEN, "{role} {path}");
+                assert!(
+                    r.text.contains("Not for your role"),
+                    "{role} {path}: {}",
+                    r.text
+                );
+            }
+        }
+    }
+    api.finish().await;
+}
