@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Installs firebreak (`cargo install --locked --path crates/firebreak`) and walks through one
+# Installs firebreak (`cargo install --locked --path crates/firebreak`), walks through one
 # incident from declaration to resolution — including a built-in runbook's diagnosis steps run
 # and recorded as evidence, and triage of a web server log — printing each command before
-# running it.
+# running it, and then starts the team server (`firebreak serve`, on the same SQLite database)
+# with a new admin token for signing in to the dashboard. Ctrl-C stops the server.
+#
+# FIREBREAK_LISTEN sets the server's address (default 127.0.0.1:7474); FIREBREAK_QUICKSTART_SERVE=no
+# ends the script after the walk-through instead.
 #
 # The walk-through uses your real firebreak setup: the default data directory
 # (~/.local/share/firebreak, or $XDG_DATA_HOME/firebreak) with its SQLite database, unless
@@ -142,3 +146,15 @@ if [[ $on_path == no ]]; then
     # shellcheck disable=SC2016 # the user is to type $PATH literally
     printf '\nNote: %s is not on your PATH; add it, e.g.\n  export PATH="%s:%s"\n' "$bin_dir" "$bin_dir" '$PATH'
 fi
+
+if [[ ${FIREBREAK_QUICKSTART_SERVE:-yes} == no ]]; then
+    exit 0
+fi
+listen="${FIREBREAK_LISTEN:-127.0.0.1:7474}"
+explain "A token to sign in to the dashboard with (admin: it may do everything). Its secret is" \
+    "shown once; 'firebreak token ls' lists tokens, 'firebreak token revoke NAME' ends one."
+show_and_run firebreak token create --role admin --name "quickstart-$(date +%Y%m%d-%H%M%S)"
+explain "Start the team server on the same database. Open http://$listen/ in a browser and sign" \
+    "in with the secret above; the incident you just worked is there. Ctrl-C stops it."
+print_command firebreak serve --listen "$listen"
+exec firebreak serve --listen "$listen"

@@ -2,6 +2,9 @@
 # Runs firebreak's whole test suite: `cargo test --workspace --locked`, plus any arguments given
 # here (e.g. `scripts/test.sh -- --nocapture`), and prints the total at the end.
 #
+# The dashboard's browser test drives a real headless Chromium through chromedriver; when either
+# is missing they are installed with apt-get (Debian's `chromium` and `chromium-driver`).
+#
 # The storage and CLI tests need a PostgreSQL server; they create and drop their own databases
 # through FIREBREAK_TEST_POSTGRES_URL and fail (never skip) without one. So, before testing:
 #
@@ -161,6 +164,16 @@ else
     say "PostgreSQL${version:+ $version} at $PG_HOST:$PG_PORT ($origin; $auth)" \
         "— FIREBREAK_TEST_POSTGRES_URL=$(redact "$FIREBREAK_TEST_POSTGRES_URL")"
 fi
+
+# The browser test needs Chromium and its driver; it fails (never skips) without them.
+if ! have chromium || ! have chromedriver; then
+    have apt-get || die "the browser test needs chromium and chromedriver; install them (Debian: apt-get install chromium chromium-driver)"
+    say "installing chromium and chromium-driver for the browser test"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q </dev/null
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+        chromium chromium-driver </dev/null
+fi
+say "browser: $(chromium --version 2>/dev/null || echo 'chromium: version unknown')"
 
 # Keep cargo's output as it is, and end with one total over all test binaries: cargo's own last
 # line is usually a doc-test binary's "0 passed", which says nothing about the run.
