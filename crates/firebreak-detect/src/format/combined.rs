@@ -17,7 +17,7 @@ use memchr::memchr;
 
 use super::Malformed;
 use super::fields::{self, Client};
-use crate::record::Record;
+use crate::record::{Record, Text};
 use crate::time;
 
 /// Parses a `combined` line (`with_agent`) or a `common` one.
@@ -106,7 +106,12 @@ pub(crate) fn parse(line: &[u8], with_agent: bool) -> Result<Record<'_>, Malform
     let bytes_end = bytes_at + memchr(b' ', &line[bytes_at..]).unwrap_or(line.len() - bytes_at);
     let bytes = fields::count(&line[bytes_at..bytes_end])
         .map_err(|()| fail(bytes_at, "expected a byte count or `-`"))?;
-    let record = Record {
+    let (referer, agent) = if with_agent {
+        quoted_tail(line, bytes_end)?
+    } else {
+        (None, None)
+    };
+    Ok(Record {
         time: Some(time),
         client,
         user,
@@ -115,17 +120,20 @@ pub(crate) fn parse(line: &[u8], with_agent: bool) -> Result<Record<'_>, Malform
         protocol,
         status,
         bytes,
+        referer,
+        agent,
         extra,
         ..Record::default()
-    };
-    if !with_agent {
-        return Ok(record);
-    }
+    })
+}
 
-    // ` "referer" "agent"`, then anything.
-    let referer_at = bytes_end + 2;
-    if line.get(bytes_end..referer_at) != Some(b" \"") {
-        return Err(fail(bytes_end, "expected the quoted referer"));
+/// ` "referer" "agent"`, then anything, from `at` (just after the byte count).
+#[inline]
+fn quoted_tail(line: &[u8], at: usize) -> Result<(Option<Text<'_>>, Option<Text<'_>>), Malformed> {
+    let fail = Malformed::at;
+    let referer_at = at + 2;
+    if line.get(at..referer_at) != Some(b" \"") {
+        return Err(fail(at, "expected the quoted referer"));
     }
     let (referer_len, escaped) = fields::closing_quote(&line[referer_at..])
         .ok_or_else(|| fail(referer_at, "expected the referer's closing quote"))?;
@@ -140,11 +148,7 @@ pub(crate) fn parse(line: &[u8], with_agent: bool) -> Result<Record<'_>, Malform
     let agent_end = agent_at + agent_len;
     let agent = fields::quoted_text_known(&line[agent_at..agent_end], escaped);
     match line.get(agent_end + 1) {
-        None | Some(b' ' | b'\t') => Ok(Record {
-            referer,
-            agent,
-            ..record
-        }),
+        None | Some(b' ' | b'\t') => Ok((referer, agent)),
         Some(_) => Err(fail(
             agent_end + 1,
             "expected the end of the line or a space after the agent",

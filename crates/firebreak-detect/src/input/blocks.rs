@@ -156,18 +156,21 @@ struct Reader {
 
 impl Reader {
     fn run(self, source: Box<dyn Read + Send>) {
-        let consumed = Arc::new(AtomicU64::new(0));
-        let counting = Counting {
-            inner: source,
-            count: Arc::clone(&consumed),
-        };
+        // Compressed bytes are counted as the decoder pulls them; plain ones are the bytes read.
+        // The plain source is read directly rather than through a counting wrapper: a wrapper
+        // that implements only `read` makes `read_to_end` zero every block before filling it.
+        let compressed = Arc::new(AtomicU64::new(0));
         let mut decoded: Box<dyn Read> = if self.gzip {
+            let counting = Counting {
+                inner: source,
+                count: Arc::clone(&compressed),
+            };
             Box::new(MultiGzDecoder::new(BufReader::with_capacity(
                 GZIP_BUFFER,
                 counting,
             )))
         } else {
-            Box::new(counting)
+            source
         };
         let Options {
             max_line,
@@ -195,7 +198,11 @@ impl Reader {
                     index,
                     first_line,
                     data: buf,
-                    consumed: consumed.load(Ordering::Relaxed),
+                    consumed: if self.gzip {
+                        compressed.load(Ordering::Relaxed)
+                    } else {
+                        bytes
+                    },
                 };
                 index += 1;
                 if self.blocks.send(Message::Block(block)).is_err() {
