@@ -102,6 +102,31 @@ async fn until_shown(b: &WebDriver, text: &str) {
     }
 }
 
+/// Finds and clicks an element on a page that live updates may redraw at any moment: an
+/// element replaced between being found and being clicked is found again (up to
+/// [`PATIENCE`]), as a person would simply click the redrawn one.
+async fn click_live(b: &WebDriver, by: By, what: &str) {
+    let start = Instant::now();
+    loop {
+        let clicked = match b.find(by.clone()).await {
+            Ok(element) => element.click().await,
+            Err(e) => Err(e),
+        };
+        match clicked {
+            Ok(()) => return,
+            Err(e)
+                if matches!(
+                    e.as_inner(),
+                    thirtyfour::error::WebDriverErrorInner::StaleElementReference(_)
+                ) && start.elapsed() < PATIENCE =>
+            {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("{what}: {e}"),
+        }
+    }
+}
+
 async fn sign_in(b: &WebDriver, base: &str, token: &str) {
     b.goto(format!("{base}/signin"))
         .await
@@ -173,12 +198,12 @@ async fn a_second_browser_sees_a_declaration_and_a_tick_without_reloading() {
 
     // Ben sees it arrive in his list, no reload.
     until_shown(&two, title).await;
-    two.find(By::LinkText(title))
-        .await
-        .expect("link to the incident")
-        .click()
-        .await
-        .expect("open");
+    click_live(
+        &two,
+        By::LinkText(title),
+        "open the incident from the live list",
+    )
+    .await;
     until_shown(&two, "Timeline").await;
     until_shown(&two, "data-live=\"open\"").await;
     assert!(
@@ -189,12 +214,12 @@ async fn a_second_browser_sees_a_declaration_and_a_tick_without_reloading() {
     );
 
     // Ana ticks the first item; Ben's timeline shows it, no reload.
-    one.find(By::Css("button.tick:not(.ticked)"))
-        .await
-        .expect("an open checklist item")
-        .click()
-        .await
-        .expect("tick");
+    click_live(
+        &one,
+        By::Css("button.tick:not(.ticked)"),
+        "tick an open checklist item",
+    )
+    .await;
     until_shown(&one, "tick ticked").await;
     until_shown(&two, "ticked initial item 1").await;
     // Ben is a viewer: he sees the tick, not the tick buttons.
