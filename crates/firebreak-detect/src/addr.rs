@@ -283,7 +283,8 @@ mod tests {
         }
     }
 
-    /// The byte-at-a-time parser `parse_v4` replaced, kept as the reference it must agree with.
+    /// The plainest reading of the rule, for `parse_v4` to agree with: split on dots, four parts
+    /// of one to three digits, each at most 255.
     fn reference_v4(text: &[u8]) -> Option<Ipv4Addr> {
         let text = std::str::from_utf8(text).ok()?;
         let parts: Vec<&str> = text.split('.').collect();

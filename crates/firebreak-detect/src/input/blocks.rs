@@ -159,11 +159,11 @@ impl Reader {
         // Compressed bytes are counted as the decoder pulls them; plain ones are the bytes read.
         // The plain source is read directly rather than through a counting wrapper: a wrapper
         // that implements only `read` makes `read_to_end` zero every block before filling it.
-        let compressed = Arc::new(AtomicU64::new(0));
-        let mut decoded: Box<dyn Read> = if self.gzip {
+        let compressed = self.gzip.then(|| Arc::new(AtomicU64::new(0)));
+        let mut decoded: Box<dyn Read> = if let Some(count) = &compressed {
             let counting = Counting {
                 inner: source,
-                count: Arc::clone(&compressed),
+                count: Arc::clone(count),
             };
             Box::new(MultiGzDecoder::new(BufReader::with_capacity(
                 GZIP_BUFFER,
@@ -198,11 +198,9 @@ impl Reader {
                     index,
                     first_line,
                     data: buf,
-                    consumed: if self.gzip {
-                        compressed.load(Ordering::Relaxed)
-                    } else {
-                        bytes
-                    },
+                    consumed: compressed
+                        .as_ref()
+                        .map_or(bytes, |count| count.load(Ordering::Relaxed)),
                 };
                 index += 1;
                 if self.blocks.send(Message::Block(block)).is_err() {
