@@ -16,28 +16,113 @@ use std::borrow::Cow;
 use memchr::memchr;
 
 use super::Malformed;
-use super::fields::{self, Client};
+use super::fields::{self, Client, Request};
 use crate::record::{Record, Text};
 use crate::time;
 
+/// A `combined` or `common` line's fields as found: texts borrowed from the line, quoting
+/// escapes not yet removed. [`Access::into_record`] makes the general [`Record`]; triage reads
+/// the fields it counts straight from here, which saves building and moving a whole record on
+/// its hot path.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Access<'a> {
+    pub time: i64,
+    pub client: Client<'a>,
+    /// The remote user (`-` is `None`).
+    pub user: Option<&'a [u8]>,
+    /// The quoted request's text.
+    pub request: Quoted<'a>,
+    /// The request split into method, target and protocol, when it is `METHOD TARGET [PROTO]`.
+    pub parts: Option<Request<'a>>,
+    pub status: Option<u16>,
+    pub bytes: Option<u64>,
+    /// Empty for `common`.
+    pub referer: Quoted<'a>,
+    /// Empty for `common`.
+    pub agent: Quoted<'a>,
+}
+
+/// A quoted field's text between its quotes, and whether it holds escapes.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Quoted<'a> {
+    pub raw: &'a [u8],
+    pub escaped: bool,
+}
+
+impl<'a> Quoted<'a> {
+    /// The field's text, unescaped; `-` or empty is `None`.
+    #[inline]
+    pub fn text(self) -> Option<Text<'a>> {
+        fields::quoted_text_known(self.raw, self.escaped)
+    }
+}
+
+impl<'a> Access<'a> {
+    /// The request target, unescaped.
+    #[inline]
+    pub fn path(&self) -> Option<Text<'a>> {
+        let parts = self.parts?;
+        Quoted {
+            raw: parts.path,
+            escaped: self.request.escaped,
+        }
+        .text()
+    }
+
+    /// The general record of the line.
+    pub fn into_record(self) -> Record<'a> {
+        let mut extra = Vec::new();
+        let client = match self.client {
+            Client::Addr(addr) => Some(addr),
+            Client::Absent => None,
+            Client::Name(name) => {
+                extra.push((Cow::Borrowed("remote_host"), Cow::Borrowed(name)));
+                None
+            }
+        };
+        let path = self.path();
+        let (method, protocol) = match self.parts {
+            Some(parts) => (
+                Some(Cow::Borrowed(parts.method)),
+                parts.protocol.map(Cow::Borrowed),
+            ),
+            None => {
+                if let Some(text) = self.request.text() {
+                    extra.push((Cow::Borrowed("request"), text));
+                }
+                (None, None)
+            }
+        };
+        Record {
+            time: Some(self.time),
+            client,
+            user: self.user.map(Cow::Borrowed),
+            method,
+            path,
+            protocol,
+            status: self.status,
+            bytes: self.bytes,
+            referer: self.referer.text(),
+            agent: self.agent.text(),
+            extra,
+            ..Record::default()
+        }
+    }
+}
+
 /// Parses a `combined` line (`with_agent`) or a `common` one.
 pub(crate) fn parse(line: &[u8], with_agent: bool) -> Result<Record<'_>, Malformed> {
+    access(line, with_agent).map(Access::into_record)
+}
+
+/// Finds the fields of a `combined` line (`with_agent`) or a `common` one.
+pub(crate) fn access(line: &[u8], with_agent: bool) -> Result<Access<'_>, Malformed> {
     let fail = Malformed::at;
 
     let client_end = memchr(b' ', line)
         .ok_or_else(|| fail(line.len(), "expected a space after the client address"))?;
-    // Fields are gathered in locals and the record built once at the end: building it in
-    // place and moving it out cost a measurable copy per line.
-    let mut extra = Vec::new();
-    let client = match fields::client(&line[..client_end]) {
-        Some(Client::Addr(addr)) => Some(addr),
-        Some(Client::Absent) => None,
-        Some(Client::Name(name)) => {
-            extra.push((Cow::Borrowed("remote_host"), Cow::Borrowed(name)));
-            None
-        }
-        None => return Err(fail(0, "expected a client address")),
-    };
+    let client = fields::client(&line[..client_end])
+        .ok_or_else(|| fail(0, "expected a client address"))?;
 
     // `ident user [`: the ident is one token, the user anything but `[`; nearly always `- - [`.
     let after_client = client_end + 1;
@@ -55,7 +140,7 @@ pub(crate) fn parse(line: &[u8], with_agent: bool) -> Result<Record<'_>, Malform
             .ok_or_else(|| fail(open, "expected a space before `[`"))?;
         let ident_end = memchr(b' ', names)
             .ok_or_else(|| fail(after_client, "expected `ident user` before the time"))?;
-        user = fields::present(&names[ident_end + 1..]).map(Cow::Borrowed);
+        user = fields::present(&names[ident_end + 1..]);
         open
     };
 
@@ -72,20 +157,11 @@ pub(crate) fn parse(line: &[u8], with_agent: bool) -> Result<Record<'_>, Malform
     let (request_len, escaped) = fields::closing_quote(&line[request_at..])
         .ok_or_else(|| fail(request_at, "expected the request's closing quote"))?;
     let request_end = request_at + request_len;
-    let request = &line[request_at..request_end];
-    let (method, path, protocol) = match fields::request(request) {
-        Some(parts) => (
-            Some(Cow::Borrowed(parts.method)),
-            fields::quoted_text_known(parts.path, escaped),
-            parts.protocol.map(Cow::Borrowed),
-        ),
-        None => {
-            if let Some(text) = fields::quoted_text_known(request, escaped) {
-                extra.push((Cow::Borrowed("request"), text));
-            }
-            (None, None, None)
-        }
+    let request = Quoted {
+        raw: &line[request_at..request_end],
+        escaped,
     };
+    let parts = fields::request(request.raw);
 
     // ` status bytes`: the status is three digits.
     if line.get(request_end + 1) != Some(&b' ') {
@@ -109,27 +185,24 @@ pub(crate) fn parse(line: &[u8], with_agent: bool) -> Result<Record<'_>, Malform
     let (referer, agent) = if with_agent {
         quoted_tail(line, bytes_end)?
     } else {
-        (None, None)
+        (Quoted::default(), Quoted::default())
     };
-    Ok(Record {
-        time: Some(time),
+    Ok(Access {
+        time,
         client,
         user,
-        method,
-        path,
-        protocol,
+        request,
+        parts,
         status,
         bytes,
         referer,
         agent,
-        extra,
-        ..Record::default()
     })
 }
 
 /// ` "referer" "agent"`, then anything, from `at` (just after the byte count).
 #[inline]
-fn quoted_tail(line: &[u8], at: usize) -> Result<(Option<Text<'_>>, Option<Text<'_>>), Malformed> {
+fn quoted_tail(line: &[u8], at: usize) -> Result<(Quoted<'_>, Quoted<'_>), Malformed> {
     let fail = Malformed::at;
     let referer_at = at + 2;
     if line.get(at..referer_at) != Some(b" \"") {
@@ -138,7 +211,10 @@ fn quoted_tail(line: &[u8], at: usize) -> Result<(Option<Text<'_>>, Option<Text<
     let (referer_len, escaped) = fields::closing_quote(&line[referer_at..])
         .ok_or_else(|| fail(referer_at, "expected the referer's closing quote"))?;
     let referer_end = referer_at + referer_len;
-    let referer = fields::quoted_text_known(&line[referer_at..referer_end], escaped);
+    let referer = Quoted {
+        raw: &line[referer_at..referer_end],
+        escaped,
+    };
     let agent_at = referer_end + 3;
     if line.get(referer_end + 1..agent_at) != Some(b" \"") {
         return Err(fail(referer_end + 1, "expected the quoted user agent"));
@@ -146,7 +222,10 @@ fn quoted_tail(line: &[u8], at: usize) -> Result<(Option<Text<'_>>, Option<Text<
     let (agent_len, escaped) = fields::closing_quote(&line[agent_at..])
         .ok_or_else(|| fail(agent_at, "expected the user agent's closing quote"))?;
     let agent_end = agent_at + agent_len;
-    let agent = fields::quoted_text_known(&line[agent_at..agent_end], escaped);
+    let agent = Quoted {
+        raw: &line[agent_at..agent_end],
+        escaped,
+    };
     match line.get(agent_end + 1) {
         None | Some(b' ' | b'\t') => Ok((referer, agent)),
         Some(_) => Err(fail(

@@ -18,6 +18,7 @@ pub(crate) fn present(text: &[u8]) -> Option<&[u8]> {
 }
 
 /// What a client-address field holds.
+#[derive(Debug, Clone, Copy)]
 pub(crate) enum Client<'a> {
     /// An IPv4 or IPv6 address.
     Addr(Addr),
@@ -170,6 +171,7 @@ pub(crate) fn quoted_text_known(text: &[u8], escaped: bool) -> Option<Text<'_>> 
 }
 
 /// A request line split into its parts.
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Request<'a> {
     /// The method token.
     pub method: &'a [u8],

@@ -20,6 +20,8 @@ mod syslog;
 
 use std::fmt;
 
+pub(crate) use combined::Access;
+pub(crate) use fields::Client;
 pub use config::{FormatConfig, FormatError};
 pub use jsonl::JsonFormat;
 pub use log_format::LogFormat;
@@ -90,6 +92,17 @@ impl Format {
             Format::LogFormat(format) => format.parse(line),
             Format::Json(format) => format.parse(line),
             Format::Syslog(format) => format.parse(line),
+        }
+    }
+
+    /// The fields of a `combined` or `common` line as found, without building a [`Record`]
+    /// (triage's hot path); `None` for the other formats.
+    #[inline]
+    pub(crate) fn access<'a>(&self, line: &'a [u8]) -> Option<Result<Access<'a>, Malformed>> {
+        match self {
+            Format::Combined => Some(combined::access(line, true)),
+            Format::Common => Some(combined::access(line, false)),
+            _ => None,
         }
     }
 

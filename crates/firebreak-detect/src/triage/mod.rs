@@ -64,6 +64,7 @@ mod bounded;
 mod collector;
 mod events;
 pub mod html;
+mod hit;
 mod logins;
 mod minutes;
 mod options;

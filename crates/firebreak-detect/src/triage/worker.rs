@@ -6,12 +6,13 @@
 //! counted: the tables outgrow the CPU cache, and misses that overlap cost about one.
 
 use crate::agents::Agents;
-use crate::format::Format;
+use crate::format::{Format, Malformed};
 use crate::input::Block;
-use crate::record::{Event as RecordEvent, Record};
+use crate::record::Event as RecordEvent;
 
 use super::bounded::{Bounded, Merge};
 use super::events::{Events, Kind};
+use super::hit::Hit;
 use super::minutes::{Boundary, MinuteCount, Runs, minute_of};
 use super::options::{MAX_KEY, Options, Outcome, Plan, cut, split_query};
 use super::series::Series;
@@ -276,22 +277,23 @@ impl<'p> Worker<'p> {
         let mut counts = Counts::default();
         let mut events = Events::default();
         self.runs.start();
-        let mut batch: Vec<Parsed<'_>> = Vec::with_capacity(BATCH);
+        // Slots reused batch after batch: lines are read into them in place, as moving a
+        // parsed line into a list cost a copy of it.
+        let mut slots: Vec<Parsed<'_>> = std::iter::repeat_with(Parsed::default)
+            .take(BATCH)
+            .collect();
         for block in blocks {
             let mut lines = block.lines();
             loop {
-                let mut taken = 0;
+                let mut taken = 0u64;
+                let mut filled = 0usize;
                 for (number, line) in lines.by_ref().take(BATCH) {
                     taken += 1;
-                    let parsed = match format {
-                        Some(format) => format.parse(line),
-                        None => Err(crate::format::Malformed {
-                            column: 1,
-                            reason: "the log format was not recognised",
-                        }),
+                    let Some(slot) = slots.get_mut(filled) else {
+                        break;
                     };
-                    match parsed {
-                        Ok(record) => batch.push(Parsed::new(self.plan, number, record)),
+                    match slot.read(self.plan, format, number, line) {
+                        Ok(()) => filled += 1,
                         Err(malformed) => {
                             if self.tally.samples.len() < SAMPLES {
                                 self.tally.samples.push(RawSample {
@@ -310,11 +312,12 @@ impl<'p> Worker<'p> {
                     break;
                 }
                 counts.lines += taken;
-                counts.parsed += batch.len() as u64;
-                counts.malformed += taken - batch.len() as u64;
-                self.warm(&batch);
-                for parsed in batch.drain(..) {
-                    self.record(&parsed, &mut events);
+                counts.parsed += filled as u64;
+                counts.malformed += taken - filled as u64;
+                let batch = slots.get(..filled).unwrap_or_default();
+                self.warm(batch);
+                for parsed in batch {
+                    self.record(parsed, &mut events);
                 }
             }
         }
@@ -343,7 +346,7 @@ impl<'p> Worker<'p> {
     fn warm(&self, batch: &[Parsed<'_>]) {
         let tally = &self.tally;
         for parsed in batch {
-            if let Some(addr) = &parsed.record.client {
+            if let Some(addr) = &parsed.hit.client {
                 tally.addresses.warm(&addr.0, |s| *s);
             }
             if let Some(path) = &parsed.path {
@@ -357,7 +360,7 @@ impl<'p> Worker<'p> {
     fn record(&mut self, parsed: &Parsed<'_>, events: &mut Events) {
         let Parsed {
             number,
-            ref record,
+            hit: ref record,
             path: path_key,
             agent: agent_key,
         } = *parsed;
@@ -471,15 +474,16 @@ impl<'p> Worker<'p> {
 }
 
 /// A parsed line waiting in a batch, with the keys of its path and agent.
+#[derive(Default)]
 pub(crate) struct Parsed<'a> {
     number: u64,
-    record: Record<'a>,
+    hit: Hit<'a>,
     path: Option<PathKey>,
     agent: Option<u64>,
 }
 
 /// A request path's key (the path without its query) and where its query starts.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 struct PathKey {
     key: u64,
     bare: usize,
@@ -487,8 +491,42 @@ struct PathKey {
 }
 
 impl<'a> Parsed<'a> {
-    fn new(plan: &Plan, number: u64, record: Record<'a>) -> Parsed<'a> {
-        let path = record.path.as_deref().map(|path| {
+    #[cfg(test)]
+    fn new(plan: &Plan, number: u64, hit: Hit<'a>) -> Parsed<'a> {
+        let mut parsed = Parsed {
+            number,
+            hit,
+            path: None,
+            agent: None,
+        };
+        parsed.key(plan);
+        parsed
+    }
+
+    /// Reads line `number` into this slot; without a format every line is malformed.
+    #[inline]
+    fn read(
+        &mut self,
+        plan: &Plan,
+        format: Option<&Format>,
+        number: u64,
+        line: &'a [u8],
+    ) -> Result<(), Malformed> {
+        let format = format.ok_or(Malformed {
+            column: 1,
+            reason: "the log format was not recognised",
+        })?;
+        self.hit.read(format, line)?;
+        self.number = number;
+        self.key(plan);
+        Ok(())
+    }
+
+    /// Works out the path and agent keys.
+    #[inline]
+    fn key(&mut self, plan: &Plan) {
+        let hit = &self.hit;
+        self.path = hit.path.as_deref().map(|path| {
             let (bare, query) = split_query(path);
             PathKey {
                 key: plan.text_key(bare),
@@ -496,18 +534,12 @@ impl<'a> Parsed<'a> {
                 query,
             }
         });
-        let agent = record.agent.as_deref().map(|agent| plan.text_key(agent));
-        Parsed {
-            number,
-            record,
-            path,
-            agent,
-        }
+        self.agent = hit.agent.as_deref().map(|agent| plan.text_key(agent));
     }
 }
 
-/// The user a record names, if any (`-` is none).
-fn user<'r>(record: &'r Record<'_>) -> Option<&'r [u8]> {
+/// The user a line names, if any (`-` is none).
+fn user<'r>(record: &'r Hit<'_>) -> Option<&'r [u8]> {
     match record.user.as_deref() {
         None | Some(b"" | b"-") => None,
         Some(name) => Some(name),
@@ -528,6 +560,7 @@ fn classify(agents: &Agents, agent: &[u8], scratch: &mut Vec<u8>) -> Option<u16>
 mod tests {
     use super::*;
     use crate::Addr;
+    use crate::record::Record;
     use std::borrow::Cow;
 
     fn request<'a>(
@@ -561,7 +594,7 @@ mod tests {
             request("10.0.0.2", 62, "/b", 503, "Mozilla/5.0"),
         ];
         for (i, r) in records.iter().enumerate() {
-            worker.record(&Parsed::new(&plan, i as u64 + 1, r.clone()), &mut events);
+            worker.record(&Parsed::new(&plan, i as u64 + 1, r.clone().into()), &mut events);
         }
         let tally = &worker.tally;
         assert_eq!(tally.requests, 3);
@@ -590,12 +623,12 @@ mod tests {
         let mut events = Events::default();
         let mut post = request("10.0.0.9", 60, "/login?next=/", 401, "curl/8");
         post.method = Some(Cow::Borrowed(b"POST"));
-        worker.record(&Parsed::new(&plan, 1, post), &mut events);
+        worker.record(&Parsed::new(&plan, 1, post.into()), &mut events);
         let get = request("10.0.0.9", 61, "/login", 200, "curl/8");
-        worker.record(&Parsed::new(&plan, 2, get), &mut events);
+        worker.record(&Parsed::new(&plan, 2, get.into()), &mut events);
         let mut basic = request("10.0.0.9", 62, "/admin", 401, "curl/8");
         basic.user = Some(Cow::Borrowed(b"admin"));
-        worker.record(&Parsed::new(&plan, 3, basic), &mut events);
+        worker.record(&Parsed::new(&plan, 3, basic.into()), &mut events);
         let kinds: Vec<Kind> = events.iter().map(|e| e.kind).collect();
         assert_eq!(kinds, vec![Kind::Login(Outcome::Failed, 0)]);
         assert_eq!(worker.tally.stuffing.report(&options, 10).attempts, 1);
