@@ -136,7 +136,10 @@ pub(crate) fn unquote(text: &[u8]) -> Text<'_> {
     unescape(text)
 }
 
-/// [`unquote`] for text known to hold a backslash.
+/// [`unquote`] for text known to hold a backslash. Rare: kept out of line so the common,
+/// borrowed case stays in registers.
+#[cold]
+#[inline(never)]
 fn unescape(text: &[u8]) -> Text<'_> {
     let mut out = Vec::with_capacity(text.len());
     let mut bytes = text.iter().copied();

@@ -42,10 +42,10 @@ impl<'a> Hit<'a> {
             Client::Absent | Client::Name(_) => None,
         };
         self.method = access.parts.map(|parts| Text::Borrowed(parts.method));
-        self.path = access.path();
+        access.path().text_into(&mut self.path);
         self.status = access.status;
         self.bytes = access.bytes;
-        self.agent = access.agent.text();
+        access.agent.text_into(&mut self.agent);
         self.user = access.user.map(Text::Borrowed);
         self.event = None;
     }
