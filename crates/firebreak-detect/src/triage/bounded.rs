@@ -16,7 +16,7 @@
 
 use std::borrow::Borrow;
 use std::collections::HashMap;
-use std::hash::Hash;
+use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
 
 use foldhash::fast::RandomState;
 
@@ -24,19 +24,25 @@ use foldhash::fast::RandomState;
 pub(crate) trait Key: Hash + Eq + Borrow<Self::Ref> {
     /// What lookups borrow (`[u8]` for byte keys).
     type Ref: ?Sized + Hash + Eq;
+    /// How the table hashes this kind of key.
+    type Hasher: BuildHasher + Default + Clone;
     /// The owned key for a reference (allocates only for byte keys).
     fn own(key: &Self::Ref) -> Self;
 }
 
 impl Key for u128 {
     type Ref = u128;
+    type Hasher = RandomState;
     fn own(key: &u128) -> u128 {
         *key
     }
 }
 
+/// `u64` keys are texts' keys ([`Plan::text_key`](super::options::Plan::text_key)): already
+/// well-mixed hashes, used as they are.
 impl Key for u64 {
     type Ref = u64;
+    type Hasher = BuildHasherDefault<Prehashed>;
     fn own(key: &u64) -> u64 {
         *key
     }
@@ -44,6 +50,7 @@ impl Key for u64 {
 
 impl Key for (u16, u128) {
     type Ref = (u16, u128);
+    type Hasher = RandomState;
     fn own(key: &(u16, u128)) -> (u16, u128) {
         *key
     }
@@ -51,8 +58,30 @@ impl Key for (u16, u128) {
 
 impl Key for Box<[u8]> {
     type Ref = [u8];
+    type Hasher = RandomState;
     fn own(key: &[u8]) -> Box<[u8]> {
         key.into()
+    }
+}
+
+/// The hasher for keys that are hashes already: the key is its own hash.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Prehashed(u64);
+
+impl Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is expected; anything else still hashes, just not well.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, key: u64) {
+        self.0 = key;
     }
 }
 
@@ -76,8 +105,8 @@ struct Slot<V> {
 
 /// A table of per-key statistics holding at most about `2 × keep` keys.
 #[derive(Debug, Clone)]
-pub(crate) struct Bounded<K, V> {
-    map: HashMap<K, Slot<V>, RandomState>,
+pub(crate) struct Bounded<K: Key, V> {
+    map: HashMap<K, Slot<V>, K::Hasher>,
     keep: usize,
     limit: usize,
     /// Total weight subtracted by pruning: the most any key's weight can be low by.
