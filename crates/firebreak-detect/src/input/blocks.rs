@@ -13,8 +13,10 @@ use flate2::bufread::MultiGzDecoder;
 use super::splitter::{Splitter, Until};
 use super::{Block, Options};
 
-/// Blocks read ahead of the consumer.
-const AHEAD: usize = 4;
+/// Bytes of blocks read ahead of the consumer. Triage workers take runs of several blocks at
+/// once; with less than a run ready they waited on the reader while the other worker waited
+/// for them.
+const AHEAD_BYTES: usize = 12 << 20;
 
 /// Compressed bytes buffered in front of the gzip decoder.
 const GZIP_BUFFER: usize = 256 * 1024;
@@ -81,8 +83,9 @@ impl fmt::Debug for Message {
 impl Blocks {
     pub(super) fn start(source: Box<dyn Read + Send>, gzip: bool, options: Options) -> Blocks {
         let options = options.sane();
-        let (blocks_tx, blocks_rx) = sync_channel(AHEAD);
-        let (spare_tx, spare_rx) = sync_channel(AHEAD + 2);
+        let ahead = (AHEAD_BYTES / options.block_size).clamp(2, 64);
+        let (blocks_tx, blocks_rx) = sync_channel(ahead);
+        let (spare_tx, spare_rx) = sync_channel(ahead + 2);
         let reader = Reader {
             options,
             gzip,

@@ -20,7 +20,7 @@ use super::worker::{RunDone, Worker};
 use super::{Progress, TriageError};
 
 /// Bytes of blocks all workers may hold at once (each worker holds its current run).
-const RUNS_IN_FLIGHT: usize = 32 << 20;
+const RUNS_IN_FLIGHT: usize = 24 << 20;
 
 /// Lines [`Format::detect`] looks at.
 const DETECT_LINES: usize = 64;

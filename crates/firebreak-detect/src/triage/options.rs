@@ -22,7 +22,7 @@ pub struct Options {
     pub threads: usize,
     /// Bytes of consecutive blocks a worker takes at a time: minutes inside a run are settled
     /// by the worker, minutes on a run's edges by the main thread. Default 16 MiB, lowered
-    /// when more than two workers run so that runs in flight stay within 32 MiB.
+    /// when more than one worker runs so that runs in flight stay within 24 MiB.
     pub run_bytes: usize,
     /// Rows in each top list. Default 10.
     pub top: usize,
