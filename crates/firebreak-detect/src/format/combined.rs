@@ -189,9 +189,13 @@ pub(crate) fn access(line: &[u8], with_agent: bool) -> Result<Access<'_>, Malfor
     let status = fields::status(&line[status_at..status_end])
         .map_err(|()| fail(status_at, "expected a three-digit status"))?;
     let bytes_at = status_end + 1;
-    let bytes_end = bytes_at + memchr(b' ', &line[bytes_at..]).unwrap_or(line.len() - bytes_at);
-    let bytes = fields::count(&line[bytes_at..bytes_end])
-        .map_err(|()| fail(bytes_at, "expected a byte count or `-`"))?;
+    const BYTES: &str = "expected a byte count or `-`";
+    let (bytes, bytes_len) = fields::leading_count(line.get(bytes_at..).unwrap_or_default())
+        .map_err(|()| fail(bytes_at, BYTES))?;
+    let bytes_end = bytes_at + bytes_len;
+    if !matches!(line.get(bytes_end), None | Some(b' ')) {
+        return Err(fail(bytes_at, BYTES));
+    }
     let (referer, agent) = if with_agent {
         quoted_tail(line, bytes_end)?
     } else {

@@ -75,23 +75,38 @@ pub(crate) fn status(text: &[u8]) -> Result<Option<u16>, ()> {
 /// A byte count: decimal digits, or `-` for none.
 #[inline]
 pub(crate) fn count(text: &[u8]) -> Result<Option<u64>, ()> {
-    if text == b"-" {
-        return Ok(None);
+    match leading_count(text)? {
+        (value, len) if len == text.len() => Ok(value),
+        _ => Err(()),
     }
-    if text.is_empty() || text.len() > 20 {
-        return Err(());
+}
+
+/// A byte count at the start of `text` (up to the first byte that is not part of it) and
+/// its length, for parsers that find the field's end this way rather than searching for the
+/// space after it. `Err` when `text` does not start with one, or its digits overflow.
+#[inline]
+pub(crate) fn leading_count(text: &[u8]) -> Result<(Option<u64>, usize), ()> {
+    if text.first() == Some(&b'-') {
+        return Ok((None, 1));
     }
     let mut value: u64 = 0;
-    for &b in text {
-        if !b.is_ascii_digit() {
-            return Err(());
+    let mut len = 0;
+    // Twenty digits hold any u64; a 21st is always too many.
+    for &b in text.iter().take(21) {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            break;
         }
         value = value
             .checked_mul(10)
-            .and_then(|v| v.checked_add(u64::from(b - b'0')))
+            .and_then(|v| v.checked_add(u64::from(digit)))
             .ok_or(())?;
+        len += 1;
     }
-    Ok(Some(value))
+    if len == 0 || len > 20 {
+        return Err(());
+    }
+    Ok((Some(value), len))
 }
 
 /// A duration in seconds (`0.123`): finite and not negative; `-` or anything else is `None`.
@@ -187,7 +202,8 @@ pub(crate) struct Request<'a> {
 /// `METHOD TARGET [HTTP/x.y]`. `None` when it is not one (`-`, TLS handshakes sent to a
 /// plain-HTTP port, other junk).
 pub(crate) fn request(text: &[u8]) -> Option<Request<'_>> {
-    let space = memchr::memchr(b' ', text)?;
+    // A method is short: a plain loop finds its end sooner than a vectorised search.
+    let space = text.iter().take(33).position(|&b| b == b' ')?;
     let method = text.get(..space)?;
     if method.is_empty()
         || method.len() > 32
@@ -263,6 +279,13 @@ mod tests {
         assert_eq!(status(b"20"), Err(()));
         assert_eq!(count(b"18446744073709551615"), Ok(Some(u64::MAX)));
         assert_eq!(count(b"18446744073709551616"), Err(()));
+        assert_eq!(count(b"000000000000000000000"), Err(()));
+        assert_eq!(count(b"-"), Ok(None));
+        assert_eq!(count(b"-1"), Err(()));
+        assert_eq!(count(b""), Err(()));
+        assert_eq!(leading_count(b"1234 \"-\""), Ok((Some(1234), 4)));
+        assert_eq!(leading_count(b"- \"-\""), Ok((None, 1)));
+        assert_eq!(leading_count(b"x"), Err(()));
         assert_eq!(first_seconds(b"0.012, 0.340 : 0.002"), Some(0.012));
         assert_eq!(seconds(b"-"), None);
         assert_eq!(seconds(b"1e400"), None);
