@@ -131,8 +131,8 @@ pub(crate) fn access(line: &[u8], with_agent: bool) -> Result<Access<'_>, Malfor
 
     let client_end = memchr(b' ', line)
         .ok_or_else(|| fail(line.len(), "expected a space after the client address"))?;
-    let client = fields::client(&line[..client_end])
-        .ok_or_else(|| fail(0, "expected a client address"))?;
+    let client =
+        fields::client(&line[..client_end]).ok_or_else(|| fail(0, "expected a client address"))?;
 
     // `ident user [`: the ident is one token, the user anything but `[`; nearly always `- - [`.
     let after_client = client_end + 1;

@@ -21,8 +21,8 @@ mod syslog;
 use std::fmt;
 
 pub(crate) use combined::Access;
-pub(crate) use fields::Client;
 pub use config::{FormatConfig, FormatError};
+pub(crate) use fields::Client;
 pub use jsonl::JsonFormat;
 pub use log_format::LogFormat;
 pub use syslog::SyslogFormat;

@@ -398,8 +398,7 @@ impl<'p> Worker<'p> {
                 }
             });
         }
-        if let (Some(path), Some(PathKey { key, bare, query })) =
-            (record.path.as_deref(), path_key)
+        if let (Some(path), Some(PathKey { key, bare, query })) = (record.path.as_deref(), path_key)
         {
             let bare = path.get(..bare).unwrap_or(path);
             let make = || PathStats {
@@ -594,7 +593,10 @@ mod tests {
             request("10.0.0.2", 62, "/b", 503, "Mozilla/5.0"),
         ];
         for (i, r) in records.iter().enumerate() {
-            worker.record(&Parsed::new(&plan, i as u64 + 1, r.clone().into()), &mut events);
+            worker.record(
+                &Parsed::new(&plan, i as u64 + 1, r.clone().into()),
+                &mut events,
+            );
         }
         let tally = &worker.tally;
         assert_eq!(tally.requests, 3);
