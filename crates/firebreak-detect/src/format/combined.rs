@@ -53,7 +53,9 @@ impl<'a> Quoted<'a> {
     /// The field's text, unescaped; `-` or empty is `None`.
     #[inline]
     pub fn text(self) -> Option<Text<'a>> {
-        fields::quoted_text_known(self.raw, self.escaped)
+        let mut text = None;
+        self.text_into(&mut text);
+        text
     }
 
     /// [`text`](Self::text), written into `slot`. On a hot path this keeps the borrowed case

@@ -177,17 +177,6 @@ pub(crate) fn quoted_text(text: &[u8]) -> Option<Text<'_>> {
     present(text).map(unquote)
 }
 
-/// [`quoted_text`] when the caller already knows whether the text has escapes.
-#[inline]
-pub(crate) fn quoted_text_known(text: &[u8], escaped: bool) -> Option<Text<'_>> {
-    let text = present(text)?;
-    Some(if escaped {
-        unescape(text)
-    } else {
-        Cow::Borrowed(text)
-    })
-}
-
 /// A request line split into its parts.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Request<'a> {
