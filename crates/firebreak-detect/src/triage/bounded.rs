@@ -39,7 +39,8 @@ impl Key for u128 {
 }
 
 /// `u64` keys are texts' keys ([`Plan::text_key`](super::options::Plan::text_key)): already
-/// well-mixed hashes, used as they are.
+/// well-mixed hashes with a seed chosen per run (so a log cannot be written to make them
+/// collide), used as they are.
 impl Key for u64 {
     type Ref = u64;
     type Hasher = BuildHasherDefault<Prehashed>;
