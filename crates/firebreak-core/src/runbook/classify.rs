@@ -1,23 +1,34 @@
-//! The one safety classifier: is a step read-only, mutating or destructive? `show`, `lint` and
-//! `run` all ask here, so a command is never judged two ways.
+//! The one safety classifier: is a step read-only, mutating or destructive, does it take over
+//! the terminal, and why. `show`, `lint` and `run` all ask here, so a command is never judged
+//! two ways.
 //!
-//! It reads the command the way a cautious responder would: each simple command's program
-//! (looking through `sudo`, `env`, `timeout`, `xargs`, `docker exec`, `sh -c '…'`…) and its
-//! arguments, output redirections, SQL and Redis verbs anywhere in the text, and the bodies of
-//! heredocs and `$(…)`. Anything it does not recognise is read-only; when two rules match, the
-//! more dangerous class wins.
+//! The rule is fail-safe: a command is read-only only when it is positively known to be. The
+//! knowledge is data ([`Commands`], from `commands.toml` and the team's config); this module
+//! reads shell text against it. For every simple command it looks past pasted prompts
+//! (`$ `, `user@host:~$ `), shell keywords and variable assignments to the program; reads the
+//! program's options (so `kubectl -n "$NS" delete pod` finds `delete`); follows the commands
+//! wrappers run (`sudo`, `timeout 30`, `xargs`, `ssh HOST '…'`, `sh -c '…'`,
+//! `kubectl exec P -- …`, `find -exec`), SQL given to database clients, and text fed on
+//! standard input by heredocs and pipes; and judges output redirections. A program with no
+//! entry, or a verb its entry does not list, is taken to change the system. When several parts
+//! match, the most dangerous class wins.
 
+use std::collections::BTreeSet;
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+use super::commands::{Commands, Entry, Pattern, Program, Rule, Runs, Stdin, Verb};
 use super::script::{self, Token};
 
 /// How much a step can change the system.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Safety {
     /// Only looks.
+    #[default]
     ReadOnly,
     /// Changes something that can be put back.
     Mutating,
@@ -52,636 +63,1203 @@ impl fmt::Display for Safety {
     }
 }
 
-/// How deep `sh -c '…'` and friends are followed.
+/// What the classifier concluded about a piece of shell text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Judgement {
+    /// The most dangerous class of anything it runs.
+    pub safety: Safety,
+    /// Whether something in it takes over the terminal or never ends by itself.
+    pub interactive: bool,
+    /// Why, in a sentence a responder can check.
+    pub reason: String,
+}
+
+/// How deep nested commands (`sudo ssh h 'sh -c …'`) are followed before giving up.
 const MAX_NESTING: usize = 8;
 
-/// Classifies shell text (and, for a `run=` fence, the block fed to it on `stdin`).
+/// How many parts a reason names at most.
+const REASON_PARTS: usize = 3;
+
+/// Judges shell text (and, for a `run=` fence, the block fed to it on standard input) with the
+/// shipped knowledge.
 pub fn classify(script: &str, stdin: Option<&str>) -> Safety {
-    let mut class = classify_shell(script, 0);
-    if let Some(body) = stdin {
-        class = class.max(classify_text(body));
+    judge(script, stdin, Commands::shipped()).safety
+}
+
+/// Judges shell text (and the block a `run=` fence feeds it on standard input).
+pub fn judge(script: &str, stdin: Option<&str>, commands: &Commands) -> Judgement {
+    let mut judge = Judge {
+        commands,
+        findings: Vec::new(),
+    };
+    let fed = stdin.map_or(Fed::Nothing, |body| Fed::Text(body.to_string()));
+    judge.shell(script, fed, 0);
+    judge.conclude()
+}
+
+/// One part's verdict.
+#[derive(Debug, Clone)]
+struct Finding {
+    safety: Safety,
+    interactive: bool,
+    /// What the part is, for a read-only summary (`kubectl get`).
+    label: String,
+    /// Why it has its class, for the others.
+    why: String,
+}
+
+impl Finding {
+    fn new(safety: Safety, label: impl Into<String>, why: impl Into<String>) -> Finding {
+        Finding {
+            safety,
+            interactive: false,
+            label: label.into(),
+            why: why.into(),
+        }
     }
-    class
 }
 
-/// Classifies shell text the caller has already read with [`script::lex`].
-pub(crate) fn classify_lexed(text: &str, lexed: &script::Lexed) -> Safety {
-    classify_read(text, lexed, 0)
+/// What a command's standard input carries.
+#[derive(Debug, Clone)]
+enum Fed {
+    /// Nothing firebreak arranged: the terminal, or whatever the step's input is.
+    Nothing,
+    /// Text we can read: a heredoc, a here-string, a `run=` block, `echo …|`.
+    Text(String),
+    /// Something we cannot see: a pipe from another program, or a file.
+    Unseen(&'static str),
 }
 
-fn classify_shell(text: &str, nesting: usize) -> Safety {
-    classify_read(text, &script::lex(text), nesting)
+struct Judge<'k> {
+    commands: &'k Commands,
+    findings: Vec<Finding>,
 }
 
-fn classify_read(text: &str, lexed: &script::Lexed, nesting: usize) -> Safety {
-    let mut class = classify_tokens(text, &lexed.tokens, nesting);
-    for sub in &lexed.substitutions {
-        class = class.max(classify_tokens(text, sub, nesting));
+/// One simple command's pieces.
+#[derive(Default)]
+struct Simple<'t> {
+    words: Vec<&'t str>,
+    /// Output and input redirections: (operator, target).
+    redirects: Vec<(&'static str, &'t str)>,
+    /// How many heredocs it opened (bodies follow later in the token stream).
+    heredocs: usize,
+    bodies: Vec<String>,
+    /// Fed by the previous command of a pipeline.
+    piped: bool,
+}
+
+impl<'k> Judge<'k> {
+    fn conclude(self) -> Judgement {
+        let safety = self
+            .findings
+            .iter()
+            .map(|f| f.safety)
+            .max()
+            .unwrap_or(Safety::ReadOnly);
+        let interactive = self.findings.iter().any(|f| f.interactive);
+        let reason = if self.findings.is_empty() {
+            "runs nothing".to_string()
+        } else if safety == Safety::ReadOnly {
+            let labels = distinct(self.findings.iter().map(|f| f.label.as_str()));
+            format!("only reads: {}", labels.join(", "))
+        } else {
+            distinct(
+                self.findings
+                    .iter()
+                    .filter(|f| f.safety == safety)
+                    .map(|f| f.why.as_str()),
+            )
+            .join("; ")
+        };
+        let reason = if interactive {
+            let which = distinct(
+                self.findings
+                    .iter()
+                    .filter(|f| f.interactive)
+                    .map(|f| f.label.as_str()),
+            );
+            format!(
+                "{reason}; takes over the terminal or runs until stopped: {}",
+                which.join(", ")
+            )
+        } else {
+            reason
+        };
+        Judgement {
+            safety,
+            interactive,
+            reason,
+        }
     }
-    class
-}
 
-fn classify_tokens(text: &str, tokens: &[Token], nesting: usize) -> Safety {
-    let mut class = Safety::ReadOnly;
-    for command in script::simple_commands(tokens) {
-        let mut words: Vec<&str> = Vec::new();
-        let mut redirect: Option<&str> = None;
-        for token in command {
+    /// Judges shell text, `fed` going to its first command.
+    fn shell(&mut self, text: &str, fed: Fed, depth: usize) {
+        if depth > MAX_NESTING {
+            self.findings.push(Finding::new(
+                Safety::Mutating,
+                "nested commands",
+                "commands nested too deeply to follow, so taken to change the system",
+            ));
+            return;
+        }
+        let lexed = script::lex(text);
+        self.read(text, &lexed, fed, depth);
+    }
+
+    fn read(&mut self, text: &str, lexed: &script::Lexed, fed: Fed, depth: usize) {
+        self.tokens(text, &lexed.tokens, fed, depth);
+        for sub in &lexed.substitutions {
+            self.tokens(text, sub, Fed::Nothing, depth);
+        }
+    }
+
+    fn tokens(&mut self, text: &str, tokens: &[Token], fed: Fed, depth: usize) {
+        let mut commands: Vec<Simple<'_>> = Vec::new();
+        let mut current = Simple::default();
+        let mut bodies: Vec<String> = Vec::new();
+        let mut redirect: Option<&'static str> = None;
+        for token in tokens {
             match token {
                 Token::Word { cooked, .. } => match redirect.take() {
-                    Some(op) => class = class.max(redirection(op, cooked)),
-                    None => words.push(cooked),
+                    Some(op) => current.redirects.push((op, cooked)),
+                    None => current.words.push(cooked),
                 },
+                Token::Redirect { op, .. } if matches!(*op, "<<" | "<<-") => current.heredocs += 1,
                 Token::Redirect { op, .. } => redirect = Some(op),
                 Token::Heredoc { body, .. } => {
-                    class = class.max(classify_text(text.get(body.clone()).unwrap_or("")));
+                    bodies.push(text.get(body.clone()).unwrap_or("").to_string());
                 }
-                _ => {}
+                Token::Op { text: op, .. } => {
+                    let piped = matches!(*op, "|" | "|&");
+                    commands.push(std::mem::take(&mut current));
+                    current.piped = piped;
+                }
+                Token::Newline { .. } => commands.push(std::mem::take(&mut current)),
+                Token::Comment { .. } => {}
             }
         }
-        class = class.max(program(&words, nesting));
+        commands.push(current);
+        // Heredoc bodies arrive in the order their `<<` were written.
+        let mut bodies = bodies.into_iter();
+        for command in &mut commands {
+            for _ in 0..command.heredocs {
+                if let Some(body) = bodies.next() {
+                    command.bodies.push(body);
+                }
+            }
+        }
+        let mut fed = Some(fed);
+        let mut pipe_text: Option<String> = None;
+        for command in &commands {
+            if command.words.is_empty() && command.redirects.is_empty() && command.heredocs == 0 {
+                continue;
+            }
+            let input = if let Some(body) = command.bodies.last() {
+                Fed::Text(body.clone())
+            } else if let Some((_, word)) = command.redirects.iter().find(|(op, _)| *op == "<<<")
+            {
+                Fed::Text((*word).to_string())
+            } else if command.redirects.iter().any(|(op, t)| *op == "<" && !harmless(t)) {
+                Fed::Unseen("a file")
+            } else if command.piped {
+                match pipe_text.take() {
+                    Some(text) => Fed::Text(text),
+                    None => Fed::Unseen("a pipe"),
+                }
+            } else {
+                fed.take().unwrap_or(Fed::Nothing)
+            };
+            pipe_text = text_source(&command.words, &input);
+            self.simple(command, input, depth);
+        }
     }
-    class
-}
 
-fn redirection(op: &str, target: &str) -> Safety {
-    let harmless = target.starts_with("/dev/") || target.starts_with('&') || target == "-";
-    // The evidence directory only ever receives new files.
-    let evidence = target.starts_with("$EVIDENCE_DIR") || target.starts_with("${EVIDENCE_DIR}");
-    match op {
-        ">" | ">|" | "&>" if evidence => Safety::Mutating,
-        ">" | ">|" | "&>" if !harmless => Safety::Destructive,
-        ">>" | "&>>" | "<>" if !harmless => Safety::Mutating,
-        _ => Safety::ReadOnly,
+    fn simple(&mut self, command: &Simple<'_>, fed: Fed, depth: usize) {
+        for (op, target) in &command.redirects {
+            if let Some(finding) = redirection(op, target, &command.words) {
+                self.findings.push(finding);
+            }
+        }
+        self.program(&command.words, fed, depth);
     }
-}
 
-/// SQL and Redis verbs found anywhere in free text (heredocs, `run=` bodies, quoted args).
-fn classify_text(text: &str) -> Safety {
-    let upper = text.to_ascii_uppercase();
-    let words: Vec<&str> = upper
-        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .filter(|w| !w.is_empty())
-        .collect();
-    let mut class = Safety::ReadOnly;
-    for (i, w) in words.iter().enumerate() {
-        let next = words.get(i + 1).copied().unwrap_or("");
-        class = class.max(match (*w, next) {
-            ("DELETE", "FROM") | ("DROP", _) | ("TRUNCATE", _) | ("VACUUM", _) => {
-                Safety::Destructive
-            }
-            ("FLUSHDB" | "FLUSHALL", _) => Safety::Destructive,
-            ("UPDATE", _) if words[i + 1..].contains(&"SET") => Safety::Mutating,
-            ("INSERT", "INTO")
-            | ("ALTER", "TABLE")
-            | ("CREATE", "TABLE" | "INDEX" | "USER" | "ROLE") => Safety::Mutating,
-            ("GRANT" | "REVOKE" | "REINDEX" | "REKEY", _) => Safety::Mutating,
-            _ => Safety::ReadOnly,
-        });
-    }
-    class
-}
-
-/// Classifies one simple command from its words (quotes already removed).
-fn program(words: &[&str], nesting: usize) -> Safety {
-    let keywords = words
-        .iter()
-        .take_while(|w| {
-            matches!(
-                **w,
-                "if" | "then"
-                    | "else"
-                    | "elif"
-                    | "do"
-                    | "while"
-                    | "until"
-                    | "!"
-                    | "{"
-                    | "}"
-                    | "time"
-                    | "("
-            )
-        })
-        .count();
-    let words = skip_assignments(&words[keywords..]);
-    let Some((&first, args)) = words.split_first() else {
-        return Safety::ReadOnly;
-    };
-    let name = first.rsplit('/').next().unwrap_or(first);
-    let text_class = args
-        .iter()
-        .map(|a| classify_text_arg(name, a))
-        .max()
-        .unwrap_or(Safety::ReadOnly);
-    let has = |flag: &str| args.contains(&flag);
-    let sub = args
-        .iter()
-        .find(|a| !a.starts_with('-'))
-        .copied()
-        .unwrap_or("");
-    let class =
-        match name {
-            // Wrappers: judge what they run.
-            "sudo" | "doas" | "env" | "nohup" | "time" | "nice" | "ionice" | "stdbuf"
-            | "timeout" | "watch" | "xargs" | "command" | "exec" | "chroot" | "setsid"
-            | "flock" | "unbuffer" => {
-                let rest = skip_options(name, args);
-                if nesting < MAX_NESTING {
-                    program(rest, nesting + 1)
-                } else {
-                    Safety::Mutating
-                }
-            }
-            "sh" | "bash" | "zsh" | "dash" | "ksh" => match args.iter().position(|a| *a == "-c") {
-                Some(p) if nesting < MAX_NESTING => args
-                    .get(p + 1)
-                    .map_or(Safety::ReadOnly, |s| classify_shell(s, nesting + 1)),
-                _ => Safety::ReadOnly,
-            },
-            "ssh" => {
-                let rest = args
-                    .iter()
-                    .skip_while(|a| a.starts_with('-'))
-                    .skip(1)
-                    .copied()
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                if nesting < MAX_NESTING {
-                    classify_shell(&rest, nesting + 1)
-                } else {
-                    Safety::Mutating
-                }
-            }
-            "rm" | "rmdir" | "shred" | "truncate" | "unlink" | "wipefs" | "fdisk" | "parted"
-            | "sfdisk" | "kill" | "pkill" | "killall" | "skill" | "reboot" | "shutdown"
-            | "halt" | "poweroff" | "userdel" | "groupdel" | "ifdown" => Safety::Destructive,
-            n if n.starts_with("mkfs") => Safety::Destructive,
-            "dd" if args.iter().any(|a| a.starts_with("of=")) => Safety::Destructive,
-            "find"
-                if has("-delete")
-                    || args.windows(2).any(|w| {
-                        w[0].starts_with("-exec") && matches!(w[1], "rm" | "shred" | "truncate")
-                    }) =>
-            {
-                Safety::Destructive
-            }
-            "systemctl" => match sub {
-                "stop" | "restart" | "kill" | "disable" | "mask" | "isolate" | "poweroff"
-                | "reboot" | "halt" | "try-restart" | "reload-or-restart" => Safety::Destructive,
-                "start" | "enable" | "reload" | "edit" | "daemon-reload" | "set-property"
-                | "unmask" | "reset-failed" | "revert" | "link" => Safety::Mutating,
-                _ => Safety::ReadOnly,
-            },
-            "service" => match args.get(1).copied().unwrap_or("") {
-                "stop" | "restart" | "force-reload" => Safety::Destructive,
-                "start" | "reload" => Safety::Mutating,
-                _ => Safety::ReadOnly,
-            },
-            "docker" | "podman" | "nerdctl" => container(args, nesting),
-            "docker-compose" => compose(args),
-            "kubectl" | "oc" => match sub {
-                "delete" | "drain" | "replace" => Safety::Destructive,
-                "rollout" if has("restart") => Safety::Destructive,
-                "apply" | "create" | "patch" | "scale" | "cordon" | "uncordon" | "edit"
-                | "label" | "annotate" | "set" | "rollout" | "expose" | "autoscale" | "taint"
-                | "cp" => Safety::Mutating,
-                "exec" => match args.iter().position(|a| *a == "--") {
-                    Some(p) if nesting < MAX_NESTING => program(&args[p + 1..], nesting + 1),
-                    _ => Safety::Mutating,
-                },
-                _ => Safety::ReadOnly,
-            },
-            "iptables" | "ip6tables" | "iptables-legacy" | "iptables-nft" => {
-                let changes = [
-                    "-A",
-                    "-I",
-                    "-D",
-                    "-R",
-                    "-F",
-                    "-X",
-                    "-P",
-                    "-N",
-                    "-Z",
-                    "--append",
-                    "--insert",
-                    "--delete",
-                    "--replace",
-                    "--flush",
-                    "--policy",
-                ];
-                if args.iter().any(|a| changes.contains(a)) {
-                    Safety::Destructive
-                } else {
-                    Safety::ReadOnly
-                }
-            }
-            "iptables-restore" | "ip6tables-restore" => Safety::Destructive,
-            "nft" => match args
-                .iter()
-                .find(|a| !a.starts_with('-'))
-                .copied()
-                .unwrap_or("")
-            {
-                "add" | "insert" | "delete" | "flush" | "replace" | "destroy" | "create"
-                | "reset" => Safety::Destructive,
-                _ if has("-f") => Safety::Destructive,
-                _ => Safety::ReadOnly,
-            },
-            "ufw" => match sub {
-                "deny" | "reject" | "delete" | "reset" | "disable" | "enable" | "limit"
-                | "insert" => Safety::Destructive,
-                "allow" | "reload" | "route" => Safety::Mutating,
-                _ => Safety::ReadOnly,
-            },
-            "firewall-cmd"
-                if args.iter().any(|a| {
-                    a.starts_with("--add")
-                        || a.starts_with("--remove")
-                        || a.starts_with("--reload")
-                        || a.starts_with("--panic")
-                }) =>
-            {
-                Safety::Destructive
-            }
-            "ip" => {
-                let verb_down = has("down") || has("del") || has("delete") || has("flush");
-                let changes =
-                    has("add") || has("set") || has("change") || has("replace") || has("up");
-                if verb_down {
-                    Safety::Destructive
-                } else if changes {
-                    Safety::Mutating
-                } else {
-                    Safety::ReadOnly
-                }
-            }
-            "nmcli" if has("down") || has("disconnect") || has("delete") => Safety::Destructive,
-            "nmcli" if has("up") || has("modify") || has("add") => Safety::Mutating,
-            "redis-cli" => redis(args),
-            "git" => match sub {
-                "reset" if has("--hard") => Safety::Destructive,
-                "clean" => Safety::Destructive,
-                "push" if args.iter().any(|a| a.starts_with("--force") || *a == "-f") => {
-                    Safety::Destructive
-                }
-                "push" | "commit" | "checkout" | "switch" | "merge" | "rebase" | "pull"
-                | "stash" | "tag" | "am" | "apply" | "revert" | "restore" => Safety::Mutating,
-                _ => Safety::ReadOnly,
-            },
-            "rsync"
-                if args
-                    .iter()
-                    .any(|a| a.starts_with("--delete") || *a == "--remove-source-files") =>
-            {
-                Safety::Destructive
-            }
-            "journalctl" if args.iter().any(|a| a.starts_with("--vacuum")) => Safety::Destructive,
-            "journalctl" if has("--rotate") || has("--flush") => Safety::Mutating,
-            "crontab" if has("-r") => Safety::Destructive,
-            "crontab" if has("-e") || args.iter().any(|a| !a.starts_with('-')) => Safety::Mutating,
-            "nginx" | "apachectl" | "apache2ctl" | "httpd" => {
-                match args.windows(2).find(|w| w[0] == "-s").map(|w| w[1]) {
-                    Some("stop" | "quit") => Safety::Destructive,
-                    Some(_) => Safety::Mutating,
-                    None if has("stop") || has("restart") || has("graceful-stop") => {
-                        Safety::Destructive
-                    }
-                    None if has("graceful") || has("start") => Safety::Mutating,
-                    None => Safety::ReadOnly,
-                }
-            }
-            "sed" | "perl" | "ruby"
-                if args
-                    .iter()
-                    .any(|a| a.starts_with("-i") || a.starts_with("--in-place")) =>
-            {
-                Safety::Mutating
-            }
-            "tee" => Safety::Mutating,
-            "chmod"
-            | "chown"
-            | "chgrp"
-            | "chattr"
-            | "setfacl"
-            | "mv"
-            | "cp"
-            | "ln"
-            | "mkdir"
-            | "touch"
-            | "install"
-            | "rsync"
-            | "useradd"
-            | "usermod"
-            | "passwd"
-            | "chpasswd"
-            | "groupadd"
-            | "gpasswd"
-            | "mount"
-            | "umount"
-            | "swapon"
-            | "swapoff"
-            | "resize2fs"
-            | "xfs_growfs"
-            | "lvextend"
-            | "lvresize"
-            | "growpart"
-            | "certbot"
-            | "update-ca-certificates"
-            | "logrotate"
-            | "tc"
-            | "ifup"
-            | "hostnamectl"
-            | "timedatectl"
-            | "ssh-keygen" => Safety::Mutating,
-            "tar"
-                if args.first().is_some_and(|a| {
-                    !a.starts_with("--") && (a.contains('x') || a.contains('c'))
-                }) =>
-            {
-                Safety::Mutating
-            }
-            "sysctl" if has("-w") || args.iter().any(|a| a.contains('=')) => Safety::Mutating,
-            "apt" | "apt-get" | "dnf" | "yum" | "apk" | "zypper" | "pacman" | "pip" | "pip3"
-            | "npm" | "yarn" | "pnpm" | "gem" | "cargo" | "go" | "snap" | "brew" => match sub {
-                "audit" if has("fix") => Safety::Mutating,
-                "install" | "upgrade" | "update" | "remove" | "uninstall" | "purge" | "add"
-                | "del" | "dist-upgrade" | "autoremove" | "get" => Safety::Mutating,
-                _ => Safety::ReadOnly,
-            },
-            "openssl" if has("-out") || has("-keyout") => Safety::Mutating,
-            "curl"
-                if args.iter().enumerate().any(|(i, a)| {
-                    let writes_file = matches!(*a, "-o" | "--output")
-                        && !matches!(args.get(i + 1).copied(), Some("/dev/null" | "-"));
-                    writes_file
-                        || matches!(
-                            *a,
-                            "-X" | "--request"
-                                | "-d"
-                                | "--data"
-                                | "-F"
-                                | "--form"
-                                | "-T"
-                                | "--upload-file"
-                                | "-O"
-                        )
-                        || a.starts_with("--data")
-                }) =>
-            {
-                if args.windows(2).any(|w| {
-                    matches!(w[0], "-X" | "--request") && w[1].eq_ignore_ascii_case("DELETE")
-                }) {
-                    Safety::Destructive
-                } else {
-                    Safety::Mutating
-                }
-            }
-            "wget" => Safety::Mutating,
-            "aws" | "gcloud" | "az" => {
-                let verbs = args.iter().map(|a| a.to_ascii_lowercase());
-                let mut class = Safety::ReadOnly;
-                for v in verbs {
-                    if v.starts_with("delete")
-                        || v.starts_with("terminate")
-                        || v.starts_with("revoke")
-                        || v.starts_with("stop")
-                        || v.starts_with("remove")
-                    {
-                        class = Safety::Destructive;
-                    } else if v.starts_with("modify")
-                        || v.starts_with("update")
-                        || v.starts_with("create")
-                        || v.starts_with("put")
-                        || v.starts_with("set")
-                        || v.starts_with("start")
-                        || v.starts_with("rotate")
-                    {
-                        class = class.max(Safety::Mutating);
-                    }
-                }
-                class
-            }
-            _ => Safety::ReadOnly,
+    /// Judges one command from its words (quotes removed).
+    fn program(&mut self, words: &[&str], fed: Fed, depth: usize) {
+        let words = strip_prefix_words(words);
+        let Some((&first, args)) = words.split_first() else {
+            return;
         };
-    class.max(text_class)
-}
+        if depth > MAX_NESTING {
+            self.findings.push(Finding::new(
+                Safety::Mutating,
+                first,
+                "commands nested too deeply to follow, so taken to change the system",
+            ));
+            return;
+        }
+        let name = program_name(first);
+        let chain = self.commands.lookup(name);
+        if chain.is_empty() {
+            self.findings.push(Finding::new(
+                Safety::Mutating,
+                name,
+                format!("`{name}` is not a command firebreak knows, so it is taken to change the system"),
+            ));
+            return;
+        }
+        let grammar = Grammar::new(&chain);
+        let finding = self.judge_program(name, &grammar, args, fed, depth);
+        self.findings.push(finding);
+    }
 
-/// SQL verbs inside the arguments of database clients and `-c`/`-e` strings.
-fn classify_text_arg(program: &str, arg: &str) -> Safety {
-    match program {
-        "sqlite3" | "psql" | "mysql" | "mariadb" | "redis-cli" | "cqlsh" | "clickhouse-client"
-        | "mongosh" | "mongo" => classify_text(arg),
-        _ => Safety::ReadOnly,
+    fn judge_program(
+        &mut self,
+        name: &str,
+        grammar: &Grammar<'_>,
+        args: &[&str],
+        fed: Fed,
+        depth: usize,
+    ) -> Finding {
+        // A wrapper's own options end where the command it runs begins.
+        let first_stop = match grammar.runs() {
+            Some(Runs::Command | Runs::Shell) => Some(grammar.skip()),
+            _ => None,
+        };
+        let parsed = parse(grammar, args, first_stop);
+        let verb = choose_verb(grammar, &parsed);
+        let grammar = match verb.and_then(|(v, _)| v.rule.entry.as_deref()) {
+            Some(entry) => grammar.with(entry),
+            None => grammar.clone(),
+        };
+        let label = match verb {
+            Some((v, _)) if v.is_option() => format!("{name} {}", v.key),
+            Some((_, n)) => format!("{name} {}", parsed.positionals.get(..n).unwrap_or(&[]).join(" ")),
+            None => name.to_string(),
+        };
+        let consumed = verb.map_or(0, |(_, n)| n);
+        if let Some((v, n)) = verb
+            && let Some(other) = v.rule.entry.as_ref().and_then(|e| e.program.as_deref())
+            && n > 0
+            && depth <= MAX_NESTING
+        {
+            // `docker compose …` is `docker-compose …`.
+            let after = parsed.positional_at.get(n - 1).map_or(args.len(), |at| at + 1);
+            let mut words = vec![other];
+            words.extend(args.get(after..).unwrap_or(&[]).iter().copied());
+            let before = self.findings.len();
+            self.program(&words, fed, depth + 1);
+            // The last finding is the program's own; those before it are what it runs.
+            let mut found: Vec<Finding> = self.findings.drain(before..).collect();
+            let own = found.pop();
+            self.findings.extend(found);
+            return own.unwrap_or_else(|| {
+                let why = format!("`{label}` has no command after it");
+                Finding::new(Safety::Mutating, label, why)
+            });
+        }
+        let skip = grammar.skip();
+        let parsed = match grammar.runs() {
+            Some(Runs::Command | Runs::Shell) => parse(&grammar, args, Some(consumed + skip)),
+            _ => parse(&grammar, args, None),
+        };
+        let origin = if grammar.from_config() {
+            " (your config)"
+        } else {
+            ""
+        };
+
+
+        // What it runs in turn.
+        let before = self.findings.len();
+        self.nested(&grammar, &parsed, args, consumed + skip, fed.clone(), depth);
+        let nested: Vec<Finding> = self.findings.drain(before..).collect();
+
+        let mut finding = if !nested.is_empty() {
+            let mut f = Finding::new(Safety::ReadOnly, label.clone(), String::new());
+            if let Some((v, _)) = verb
+                && let Some(class) = v.rule.class
+            {
+                f.safety = class;
+                f.why = format!("`{label}` is {class}{origin}");
+            }
+            f.interactive = verb.and_then(|(v, _)| v.rule.interactive) == Some(true)
+                || grammar.entry_interactive();
+            self.findings.extend(nested);
+            f
+        } else if let Some((v, _)) = verb {
+            let class = v.rule.class.or(grammar.class()).unwrap_or(Safety::Mutating);
+            let mut f = Finding::new(class, label.clone(), format!("`{label}` is {class}{origin}"));
+            f.interactive = v
+                .rule
+                .interactive
+                .unwrap_or_else(|| grammar.entry_interactive());
+            f
+        } else if let Some(bare) = grammar
+            .bare()
+            .filter(|_| parsed.positionals.len() <= skip.max(grammar.sql_from().unwrap_or(0)))
+        {
+            let class = bare.class.or(grammar.class()).unwrap_or(Safety::Mutating);
+            let mut f = Finding::new(
+                class,
+                label.clone(),
+                format!("`{name}` with nothing to act on is {class}{origin}"),
+            );
+            f.interactive = bare
+                .interactive
+                .unwrap_or_else(|| grammar.entry_interactive());
+            f
+        } else {
+            let class = grammar.class().unwrap_or(Safety::Mutating);
+            let why = match (grammar.has_path_verbs(), parsed.positionals.get(consumed)) {
+                (true, Some(word)) => format!(
+                    "`{name} {word}` is not a {name} verb firebreak knows, so it is taken to change the system"
+                ),
+                (true, None) => format!("`{name}` without a verb it knows is {class}{origin}"),
+                (false, _) => format!("`{name}` is {class}{origin}"),
+            };
+            let mut f = Finding::new(class, label.clone(), why);
+            f.interactive = grammar.entry_interactive();
+            f
+        };
+
+        // Options and words anywhere raise the class.
+        for (option, _) in &parsed.options {
+            for rule in grammar.flag_rules(option) {
+                apply(&mut finding, rule, &format!("`{name} {option}`"), origin);
+            }
+        }
+        for word in parsed.positionals.iter().skip(consumed) {
+            for rule in grammar.word_rules(word) {
+                apply(&mut finding, rule, &format!("`{name} … {word}`"), origin);
+            }
+        }
+        if let Some((class, why)) = by_value(&grammar, name, &parsed) {
+            if class > finding.safety {
+                finding.safety = class;
+                finding.why = why;
+            }
+        }
+        // A program given its input is not waiting for a person.
+        if grammar.reads_stdin().is_some() && !matches!(fed, Fed::Nothing) {
+            finding.interactive = false;
+        }
+        finding
+    }
+
+    /// Judges what a command runs: a nested command, shell or SQL in its options or positional
+    /// words, and text on its standard input.
+    fn nested(
+        &mut self,
+        grammar: &Grammar<'_>,
+        parsed: &Parsed<'_>,
+        args: &[&str],
+        before_command: usize,
+        fed: Fed,
+        depth: usize,
+    ) {
+        match grammar.runs() {
+            Some(Runs::Command) if !parsed.rest.is_empty() => {
+                self.program(&parsed.rest, fed.clone(), depth + 1);
+            }
+            Some(Runs::Shell) if !parsed.rest.is_empty() => {
+                self.shell(&parsed.rest.join(" "), fed.clone(), depth + 1);
+            }
+            Some(Runs::AfterDashdash) => {
+                let command: Vec<&str> = match parsed.dashdash {
+                    Some(at) => args.get(at..).unwrap_or(&[]).to_vec(),
+                    None => parsed
+                        .positionals
+                        .iter()
+                        .skip(before_command)
+                        .copied()
+                        .collect(),
+                };
+                if !command.is_empty() {
+                    self.program(&command, fed.clone(), depth + 1);
+                }
+            }
+            Some(Runs::ExecOption) => {
+                for command in exec_commands(args) {
+                    self.program(&command, Fed::Nothing, depth + 1);
+                }
+            }
+            _ => {}
+        }
+        for (option, value) in &parsed.options {
+            let Some(value) = value else { continue };
+            if grammar.is_shell_option(option) {
+                self.shell(value, Fed::Nothing, depth + 1);
+            }
+            if grammar.is_sql_option(option) {
+                self.sql(value);
+            }
+        }
+        if let Some(from) = grammar.sql_from()
+            && parsed.positionals.len() > from
+        {
+            for text in &parsed.positionals[from..] {
+                self.sql(text);
+            }
+        }
+        match (grammar.reads_stdin(), fed) {
+            (None, _) | (_, Fed::Nothing) => {}
+            (Some(Stdin::Sql), Fed::Text(text)) => self.sql(&text),
+            (Some(Stdin::Shell), Fed::Text(text)) => self.shell(&text, Fed::Nothing, depth + 1),
+            (Some(Stdin::Lines), Fed::Text(text)) => {
+                for line in text.lines().filter(|l| !l.trim().is_empty()) {
+                    let words: Vec<String> = line.split_whitespace().map(String::from).collect();
+                    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+                    let finding = self.judge_program(
+                        grammar.name(),
+                        grammar,
+                        &words,
+                        Fed::Nothing,
+                        depth + 1,
+                    );
+                    self.findings.push(finding);
+                }
+            }
+            (Some(kind), fed) => {
+                let what = match fed {
+                    Fed::Unseen(what) => what,
+                    _ => "text",
+                };
+                let language = match kind {
+                    Stdin::Sql => "SQL",
+                    Stdin::Shell => "shell commands",
+                    Stdin::Lines => "commands",
+                    Stdin::Script => "a script",
+                };
+                self.findings.push(Finding::new(
+                    Safety::Mutating,
+                    grammar.name(),
+                    format!(
+                        "`{}` runs {language} read from {what}, which firebreak cannot see, so it is taken to change the system",
+                        grammar.name()
+                    ),
+                ));
+            }
+        }
+    }
+
+    /// Judges SQL (and psql/sqlite meta-commands) statement by statement.
+    fn sql(&mut self, text: &str) {
+        let knowledge = self.commands.sql();
+        let default = knowledge.class.unwrap_or(Safety::Mutating);
+        let plain = strip_sql_literals(text);
+        for statement in sql_statements(&plain) {
+            let finding = if let Some(meta) = statement.strip_prefix(['\\', '.']) {
+                let prefix = &statement[..1];
+                let name = meta.split_whitespace().next().unwrap_or("");
+                let key = format!("{prefix}{name}");
+                let class = knowledge
+                    .meta
+                    .iter()
+                    .filter(|(p, _)| p.matches(&key, false))
+                    .map(|(_, c)| *c)
+                    .max()
+                    .unwrap_or(default);
+                Finding::new(class, key.clone(), format!("SQL client command `{key}` is {class}"))
+            } else {
+                sql_statement(knowledge, &statement, default)
+            };
+            self.findings.push(finding);
+        }
     }
 }
 
-fn skip_assignments<'a, 'b>(words: &'b [&'a str]) -> &'b [&'a str] {
-    let n = words
-        .iter()
-        .take_while(|w| {
-            w.split_once('=').is_some_and(|(n, _)| {
-                !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-            })
-        })
-        .count();
-    &words[n..]
+fn apply(finding: &mut Finding, rule: &Rule, what: &str, origin: &str) {
+    if let Some(class) = rule.class
+        && class > finding.safety
+    {
+        finding.safety = class;
+        finding.why = format!("{what} is {class}{origin}");
+    }
+    if let Some(interactive) = rule.interactive {
+        finding.interactive = interactive;
+    }
 }
 
-/// The command a wrapper runs: its arguments after the wrapper's own options (and, for
-/// `timeout`, the duration).
-fn skip_options<'a, 'b>(wrapper: &str, args: &'b [&'a str]) -> &'b [&'a str] {
-    let takes_value = |flag: &str| match wrapper {
-        "sudo" => matches!(
-            flag,
-            "-u" | "-g" | "-C" | "-D" | "-h" | "-p" | "-r" | "-t" | "-U"
-        ),
-        "nice" | "ionice" => matches!(flag, "-n" | "-c"),
-        "timeout" => matches!(flag, "-s" | "-k" | "--signal" | "--kill-after"),
-        "xargs" => matches!(flag, "-I" | "-n" | "-P" | "-d" | "-L" | "-s" | "-a" | "-E"),
-        "watch" => matches!(flag, "-n" | "-d"),
-        _ => false,
-    };
-    let mut i = 0;
-    while let Some(a) = args.get(i) {
-        if a.starts_with('-') && *a != "-" {
-            i += if takes_value(a) { 2 } else { 1 };
-        } else if wrapper == "env" && a.contains('=') {
-            i += 1;
+fn distinct<'a>(items: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut seen = BTreeSet::new();
+    items
+        .filter(|s| !s.is_empty() && seen.insert(*s))
+        .take(REASON_PARTS)
+        .collect()
+}
+
+/// The program a word names: the last part of an absolute path (`/usr/bin/kubectl`); a
+/// relative path (`./fix.sh`, `bin/tool`) stays as written, so it is never mistaken for a known
+/// program of the same name.
+fn program_name(word: &str) -> &str {
+    if word.starts_with('/') {
+        word.rsplit('/').next().unwrap_or(word)
+    } else {
+        word
+    }
+}
+
+/// Drops what stands before the program: a pasted prompt (`$`, `user@host:~$`, `[root@h ~]#`,
+/// `sh-5.1#`), shell keywords, and variable assignments.
+fn strip_prefix_words<'a, 'b>(words: &'b [&'a str]) -> &'b [&'a str] {
+    let mut rest = words;
+    let mut prompts = 0;
+    while let [first, tail @ ..] = rest {
+        let keyword = matches!(
+            *first,
+            "if" | "then"
+                | "else"
+                | "elif"
+                | "do"
+                | "while"
+                | "until"
+                | "!"
+                | "{"
+                | "}"
+                | "("
+                | ")"
+                | "fi"
+                | "done"
+                | "esac"
+        );
+        let assignment = first.split_once('=').is_some_and(|(n, _)| is_name(n));
+        let prompt = prompts < 3 && is_prompt(first);
+        if prompt {
+            prompts += 1;
+        }
+        if keyword || assignment || prompt {
+            rest = tail;
         } else {
             break;
         }
     }
-    let rest = args.get(i..).unwrap_or(&[]);
-    if wrapper == "timeout" {
-        rest.get(1..).unwrap_or(&[])
+    rest
+}
+
+fn is_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Whether a word is (part of) a pasted shell prompt.
+fn is_prompt(word: &str) -> bool {
+    if matches!(word, "$" | "#" | "%" | "❯" | "➜" | "λ" | ">>>") {
+        return true;
+    }
+    let ends = word.ends_with(['$', '#', '%', '>']);
+    let has_host = word.contains('@') || word.contains(':') || word.contains(']');
+    let shell_version = (word.starts_with("sh-") || word.starts_with("bash-"))
+        && word.len() > 4
+        && word[..word.len() - 1]
+            .split('-')
+            .nth(1)
+            .is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'));
+    let bracket_open = word.starts_with('[') && word.contains('@');
+    let venv = word.starts_with('(') && word.ends_with(')') && word.len() > 2;
+    (ends && (has_host || shell_version)) || bracket_open || venv
+}
+
+fn harmless(target: &str) -> bool {
+    matches!(
+        target,
+        "/dev/null" | "/dev/stdout" | "/dev/stderr" | "/dev/tty" | "-"
+    ) || target.starts_with('&')
+        || target.starts_with("/dev/fd/")
+}
+
+/// Judges an output redirection.
+fn redirection(op: &str, target: &str, words: &[&str]) -> Option<Finding> {
+    let duplicate = op.ends_with('&') && (target == "-" || target.bytes().all(|b| b.is_ascii_digit()));
+    if matches!(op, "<" | "<<" | "<<-" | "<<<" | "<&") || harmless(target) || duplicate {
+        return None;
+    }
+    let evidence = target.starts_with("$EVIDENCE_DIR") || target.starts_with("${EVIDENCE_DIR}");
+    let system = ["/etc/", "/boot/", "/usr/", "/var/lib/", "/var/log/", "/lib/", "/bin/", "/sbin/"]
+        .iter()
+        .any(|p| target.starts_with(p));
+    let kernel = target.starts_with("/proc/") || target.starts_with("/sys/");
+    let device = target.starts_with("/dev/");
+    let label = format!("{op} {target}");
+    let overwrite = matches!(op, ">" | ">|" | "&>");
+    // `> FILE` alone (or `: > FILE`, `cat /dev/null > FILE`) empties the file.
+    let empties = overwrite
+        && match words {
+            [] | [":"] | ["true"] => true,
+            ["cat", "/dev/null"] => true,
+            ["echo", "-n"] => true,
+            _ => false,
+        };
+    let (safety, why) = if target == "/proc/sysrq-trigger" {
+        (Safety::Destructive, format!("`{label}` triggers a kernel action (reboot, crash, kill)"))
+    } else if empties {
+        (Safety::Destructive, format!("`{label}` empties {target}"))
+    } else if evidence && overwrite {
+        (Safety::Mutating, format!("`{label}` writes a new file into the evidence directory"))
+    } else if kernel {
+        (Safety::Mutating, format!("`{label}` changes a kernel setting"))
+    } else if device || (system && overwrite) {
+        (Safety::Destructive, format!("`{label}` overwrites {target}"))
+    } else if overwrite {
+        (Safety::Mutating, format!("`{label}` writes a file (replacing it if it exists)"))
     } else {
-        rest
+        (Safety::Mutating, format!("`{label}` adds to a file"))
+    };
+    Some(Finding::new(safety, label, why))
+}
+
+/// The text a command writes to a pipe, when it is plain to see (`echo …`, `cat <<EOF`).
+fn text_source(words: &[&str], fed: &Fed) -> Option<String> {
+    match words {
+        ["echo" | "printf", rest @ ..] => Some(
+            rest.iter()
+                .filter(|w| !w.starts_with('-'))
+                .copied()
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+        ["cat"] => match fed {
+            Fed::Text(text) => Some(text.clone()),
+            _ => None,
+        },
+        _ => None,
     }
 }
 
-fn container(args: &[&str], nesting: usize) -> Safety {
-    let positional: Vec<&str> = args
-        .iter()
-        .copied()
-        .filter(|a| !a.starts_with('-'))
-        .collect();
-    match positional.as_slice() {
-        ["compose", rest @ ..] => compose(rest),
-        ["exec", ..] => {
-            // docker exec [options] CONTAINER COMMAND…
-            let mut i = args.iter().position(|a| *a == "exec").map_or(0, |p| p + 1);
-            while let Some(a) = args.get(i) {
-                if !a.starts_with('-') {
-                    break;
-                }
-                i += if matches!(
-                    *a,
-                    "-e" | "--env" | "-u" | "--user" | "-w" | "--workdir" | "--env-file"
-                ) {
-                    2
-                } else {
-                    1
-                };
+/// The commands `find … -exec CMD … ;` runs.
+fn exec_commands<'a>(args: &[&'a str]) -> Vec<Vec<&'a str>> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        if matches!(args[i], "-exec" | "-execdir" | "-ok" | "-okdir") {
+            let start = i + 1;
+            let end = args[start..]
+                .iter()
+                .position(|a| matches!(*a, ";" | "+" | "\\;"))
+                .map_or(args.len(), |p| start + p);
+            out.push(args[start..end].to_vec());
+            i = end + 1;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// A program's grammar: its entry, then the entries it is `same-as`; a matched verb with more
+/// grammar of its own goes in front.
+#[derive(Clone)]
+struct Grammar<'a> {
+    name: &'a str,
+    entries: Vec<&'a Entry>,
+    config: bool,
+}
+
+impl<'a> Grammar<'a> {
+    fn new(chain: &[(&'a str, &'a Program)]) -> Grammar<'a> {
+        Grammar {
+            name: chain.first().map_or("", |(n, _)| n),
+            entries: chain.iter().map(|(_, p)| &p.entry).collect(),
+            config: chain
+                .first()
+                .is_some_and(|(_, p)| p.origin == super::commands::Origin::Config),
+        }
+    }
+
+    fn with(&self, verb: &'a Entry) -> Grammar<'a> {
+        let mut entries = vec![verb];
+        entries.extend(self.entries.iter().copied());
+        Grammar {
+            name: self.name,
+            entries,
+            config: self.config,
+        }
+    }
+
+    fn name(&self) -> &'a str {
+        self.name
+    }
+
+    fn from_config(&self) -> bool {
+        self.config
+    }
+
+    fn first<T: Copy>(&self, get: impl Fn(&Entry) -> Option<T>) -> Option<T> {
+        self.entries.iter().find_map(|e| get(e))
+    }
+
+    fn class(&self) -> Option<Safety> {
+        self.first(|e| e.class)
+    }
+
+    fn entry_interactive(&self) -> bool {
+        self.first(|e| e.interactive).unwrap_or(false)
+    }
+
+    fn clusters(&self) -> bool {
+        self.first(|e| e.clusters).unwrap_or(false)
+    }
+
+    fn runs(&self) -> Option<Runs> {
+        self.first(|e| e.runs)
+    }
+
+    fn skip(&self) -> usize {
+        self.first(|e| e.skip).unwrap_or(0)
+    }
+
+    fn sql_from(&self) -> Option<usize> {
+        self.first(|e| e.sql_from)
+    }
+
+    fn ignore_case(&self) -> bool {
+        self.first(|e| e.ignore_case).unwrap_or(false)
+    }
+
+    fn reads_stdin(&self) -> Option<Stdin> {
+        self.first(|e| e.reads_stdin)
+    }
+
+    fn bare(&self) -> Option<&'a Rule> {
+        self.entries.iter().find_map(|e| e.bare.as_ref())
+    }
+
+    fn takes_value(&self, option: &str) -> bool {
+        self.entries.iter().any(|e| {
+            e.options.contains(option)
+                || e.shell_options.contains(option)
+                || e.sql_options.contains(option)
+        })
+    }
+
+    fn is_shell_option(&self, option: &str) -> bool {
+        self.entries.iter().any(|e| e.shell_options.contains(option))
+    }
+
+    fn is_sql_option(&self, option: &str) -> bool {
+        self.entries.iter().any(|e| e.sql_options.contains(option))
+    }
+
+    fn verbs(&self) -> impl Iterator<Item = &'a Verb> + '_ {
+        self.entries.iter().flat_map(|e| e.verbs.iter())
+    }
+
+    fn has_path_verbs(&self) -> bool {
+        self.verbs().any(|v| !v.is_option())
+    }
+
+    fn flag_rules(&self, option: &str) -> Vec<&'a Rule> {
+        self.entries
+            .iter()
+            .flat_map(|e| e.flags.iter())
+            .filter(|(p, _)| p.matches(option, false))
+            .map(|(_, r)| r)
+            .collect()
+    }
+
+    fn word_rules(&self, word: &str) -> Vec<&'a Rule> {
+        self.entries
+            .iter()
+            .filter_map(|e| e.words.get(word))
+            .collect()
+    }
+}
+
+/// A command line split by its grammar.
+struct Parsed<'w> {
+    positionals: Vec<&'w str>,
+    /// Where each positional word is in the arguments.
+    positional_at: Vec<usize>,
+    /// Options with their values (attached or the next word).
+    options: Vec<(String, Option<&'w str>)>,
+    /// Index in the arguments of the first word after `--`.
+    dashdash: Option<usize>,
+    /// With a stop: the words from the first one past the stop on.
+    rest: Vec<&'w str>,
+}
+
+/// Splits arguments into options and positional words. With `stop`, reading ends at the
+/// positional word after the first `stop` ones: that word and the rest belong to the command
+/// the program runs.
+fn parse<'w>(grammar: &Grammar<'_>, args: &[&'w str], stop: Option<usize>) -> Parsed<'w> {
+    let mut parsed = Parsed {
+        positionals: Vec::new(),
+        positional_at: Vec::new(),
+        options: Vec::new(),
+        dashdash: None,
+        rest: Vec::new(),
+    };
+    let clusters = grammar.clusters();
+    let mut i = 0;
+    while i < args.len() {
+        let word = args[i];
+        i += 1;
+        let positional = parsed.dashdash.is_some() || word == "-" || !word.starts_with('-');
+        if positional {
+            if stop.is_some_and(|n| parsed.positionals.len() >= n) {
+                parsed.rest = args[i - 1..].to_vec();
+                break;
             }
-            let command = args.get(i + 1..).unwrap_or(&[]);
-            if nesting < MAX_NESTING {
-                program(command, nesting + 1)
-            } else {
-                Safety::Mutating
+            parsed.positionals.push(word);
+            parsed.positional_at.push(i - 1);
+            continue;
+        }
+        if word == "--" {
+            parsed.dashdash = Some(i);
+            if stop.is_some() && parsed.positionals.len() >= stop.unwrap_or(0) {
+                parsed.rest = args[i..].to_vec();
+                break;
+            }
+            continue;
+        }
+        if let Some((name, value)) = word.split_once('=')
+            && name.starts_with('-')
+        {
+            parsed.options.push((name.to_string(), Some(value)));
+            continue;
+        }
+        if grammar.takes_value(word) {
+            parsed.options.push((word.to_string(), args.get(i).copied()));
+            i += 1;
+            continue;
+        }
+        let single = !word.starts_with("--") && word.len() > 2;
+        if clusters && single {
+            let head = &word[..word.char_indices().nth(2).map_or(word.len(), |(p, _)| p)];
+            if grammar.takes_value(head) {
+                parsed.options.push((head.to_string(), Some(&word[head.len()..])));
+                continue;
+            }
+            if word[1..].chars().all(|c| c.is_ascii_alphanumeric()) {
+                let letters = &word[1..];
+                let mut consumed_next = false;
+                for (at, c) in letters.char_indices() {
+                    let option = format!("-{c}");
+                    if grammar.takes_value(&option) {
+                        let attached = &letters[at + c.len_utf8()..];
+                        let value = if attached.is_empty() {
+                            consumed_next = true;
+                            args.get(i).copied()
+                        } else {
+                            Some(attached)
+                        };
+                        parsed.options.push((option, value));
+                        break;
+                    }
+                    parsed.options.push((option, None));
+                }
+                if consumed_next {
+                    i += 1;
+                }
+                continue;
             }
         }
-        [
-            "stop" | "kill" | "rm" | "rmi" | "restart" | "pause" | "prune" | "down",
-            ..,
-        ] => Safety::Destructive,
-        [_, "prune" | "rm" | "disconnect", ..] => Safety::Destructive,
-        [
-            "run" | "start" | "build" | "commit" | "pull" | "push" | "create" | "cp" | "update"
-            | "tag" | "unpause" | "load" | "import",
-            ..,
-        ] => Safety::Mutating,
-        ["network" | "volume", "create" | "connect", ..] => Safety::Mutating,
-        _ => Safety::ReadOnly,
+        parsed.options.push((word.to_string(), None));
+    }
+    parsed
+}
+
+/// The verb a command line names: the most specific matching path of positional words, or an
+/// option that names an action; of the two, the more dangerous.
+fn choose_verb<'a>(grammar: &Grammar<'a>, parsed: &Parsed<'_>) -> Option<(&'a Verb, usize)> {
+    let ignore_case = grammar.ignore_case();
+    let mut best_path: Option<(&Verb, usize)> = None;
+    let mut best_option: Option<&Verb> = None;
+    for verb in grammar.verbs() {
+        if verb.is_option() {
+            let hit = parsed
+                .options
+                .iter()
+                .any(|(o, _)| verb.path.first().is_some_and(|p| p.matches(o, false)));
+            let better = best_option.is_none_or(|b| rule_class(verb) > rule_class(b));
+            if hit && better {
+                best_option = Some(verb);
+            }
+            continue;
+        }
+        let Some(consumed) = match_path(&verb.path, &parsed.positionals, ignore_case) else {
+            continue;
+        };
+        if verb.group && consumed < parsed.positionals.len() {
+            // `rollout` alone is known, `rollout frobnicate` is not.
+            continue;
+        }
+        let key = (verb.literals(), consumed, rule_class(verb));
+        let better = best_path.is_none_or(|(b, n)| key > (b.literals(), n, rule_class(b)));
+        if better {
+            best_path = Some((verb, consumed));
+        }
+    }
+    match (best_path, best_option) {
+        (Some((p, n)), Some(o)) if rule_class(o) > rule_class(p) => Some((o, n)),
+        (Some(path), _) => Some(path),
+        (None, Some(o)) => Some((o, 0)),
+        (None, None) => None,
     }
 }
 
-fn compose(args: &[&str]) -> Safety {
-    let verb = args
-        .iter()
-        .find(|a| !a.starts_with('-') && !a.ends_with(".yml") && !a.ends_with(".yaml"))
-        .copied()
-        .unwrap_or("");
-    match verb {
-        "down" | "rm" | "stop" | "kill" | "restart" => Safety::Destructive,
-        "up" | "build" | "pull" | "start" | "create" | "run" | "exec" => Safety::Mutating,
-        _ => Safety::ReadOnly,
+fn rule_class(verb: &Verb) -> Safety {
+    verb.rule.class.unwrap_or(Safety::Mutating)
+}
+
+/// How many words a path matches at the start of `words`, if it does.
+fn match_path(path: &[Pattern], words: &[&str], ignore_case: bool) -> Option<usize> {
+    match path.split_first() {
+        None => Some(0),
+        Some((Pattern::Skip, rest)) => (0..words.len())
+            .find_map(|start| match_path(rest, &words[start..], ignore_case).map(|n| start + n)),
+        Some((pattern, rest)) => {
+            let (word, tail) = words.split_first()?;
+            if pattern.matches(word, ignore_case) {
+                match_path(rest, tail, ignore_case).map(|n| n + 1)
+            } else {
+                None
+            }
+        }
     }
 }
 
-fn redis(args: &[&str]) -> Safety {
-    let mut class = Safety::ReadOnly;
-    for a in args {
-        class = class.max(match a.to_ascii_uppercase().as_str() {
-            "FLUSHDB" | "FLUSHALL" | "DEL" | "UNLINK" | "SHUTDOWN" | "DEBUG" => Safety::Destructive,
-            "SET" | "HSET" | "EXPIRE" | "CONFIG" | "RENAME" | "LPUSH" | "RPUSH" | "SADD"
-            | "ZADD" | "INCR" | "PERSIST" => Safety::Mutating,
-            _ => Safety::ReadOnly,
-        });
+/// Classes decided by an option's value rather than its presence: HTTP methods and output files
+/// of `curl`, `wget -O`, `nginx -s`, `sysctl NAME=VALUE`, `dd of=`, `ansible -m`.
+fn by_value(grammar: &Grammar<'_>, name: &str, parsed: &Parsed<'_>) -> Option<(Safety, String)> {
+    let value = |names: &[&str]| {
+        parsed
+            .options
+            .iter()
+            .filter(|(o, _)| names.contains(&o.as_str()))
+            .filter_map(|(_, v)| *v)
+            .next_back()
+    };
+    let writes = |target: &str| !harmless(target);
+    match grammar.name() {
+        "curl" => {
+            if let Some(method) = value(&["-X", "--request"]) {
+                let class = match method.to_ascii_uppercase().as_str() {
+                    "GET" | "HEAD" | "OPTIONS" => Safety::ReadOnly,
+                    "DELETE" => Safety::Destructive,
+                    _ => Safety::Mutating,
+                };
+                if class > Safety::ReadOnly {
+                    return Some((class, format!("`{name} -X {method}` is {class}")));
+                }
+            }
+            let output = value(&["-o", "--output", "-c", "--cookie-jar", "-D", "--dump-header"]);
+            match output {
+                Some(target) if writes(target) => Some((
+                    Safety::Mutating,
+                    format!("`{name}` writes the file {target}"),
+                )),
+                _ => None,
+            }
+        }
+        "wget" => match value(&["-O", "--output-document"]) {
+            Some(target) if !writes(target) => None,
+            _ if parsed.options.iter().any(|(o, _)| o == "--spider") => None,
+            _ => Some((
+                Safety::Mutating,
+                format!("`{name}` saves what it downloads to a file"),
+            )),
+        },
+        "nginx" => match value(&["-s"]) {
+            Some("stop" | "quit") => Some((
+                Safety::Destructive,
+                format!("`{name} -s` stop or quit ends the server"),
+            )),
+            Some(signal) => Some((
+                Safety::Mutating,
+                format!("`{name} -s {signal}` signals the server"),
+            )),
+            None => None,
+        },
+        "sysctl" => parsed
+            .positionals
+            .iter()
+            .any(|p| p.contains('='))
+            .then(|| (Safety::Mutating, format!("`{name} NAME=VALUE` sets a kernel setting"))),
+        "dd" => parsed
+            .positionals
+            .iter()
+            .find_map(|p| p.strip_prefix("of="))
+            .filter(|t| writes(t))
+            .map(|t| (Safety::Destructive, format!("`{name} of={t}` overwrites {t}"))),
+        "ansible" => {
+            let module = value(&["-m", "--module-name"]).unwrap_or("command");
+            match module {
+                "ping" | "setup" | "debug" | "gather_facts" | "ansible.builtin.ping"
+                | "ansible.builtin.setup" => None,
+                "shell" | "command" | "raw" | "ansible.builtin.shell"
+                | "ansible.builtin.command" => None,
+                other => Some((
+                    Safety::Mutating,
+                    format!("ansible module `{other}` is taken to change the system"),
+                )),
+            }
+        }
+        _ => None,
     }
-    class
+}
+
+/// SQL with string literals and comments blanked, so their contents are never read as SQL.
+fn strip_sql_literals(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                out.push_str("''");
+                for d in chars.by_ref() {
+                    if d == '\'' {
+                        break;
+                    }
+                }
+            }
+            '-' if chars.peek() == Some(&'-') => {
+                for d in chars.by_ref() {
+                    if d == '\n' {
+                        out.push('\n');
+                        break;
+                    }
+                }
+            }
+            '/' if chars.peek() == Some(&'*') => {
+                chars.next();
+                let mut last = ' ';
+                for d in chars.by_ref() {
+                    if last == '*' && d == '/' {
+                        break;
+                    }
+                    last = d;
+                }
+                out.push(' ');
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Statements: split on `;`, and client commands (`\dt`, `.tables`) each on their own line.
+fn sql_statements(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for line in text.lines() {
+        let trimmed = line.trim();
+        if current.trim().is_empty() && (trimmed.starts_with('\\') || trimmed.starts_with('.')) {
+            out.push(trimmed.to_string());
+            continue;
+        }
+        for (i, part) in line.split(';').enumerate() {
+            if i > 0 {
+                out.push(std::mem::take(&mut current));
+            }
+            current.push_str(part);
+        }
+        current.push('\n');
+    }
+    out.push(current);
+    out.into_iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn sql_statement(knowledge: &super::commands::Sql, statement: &str, default: Safety) -> Finding {
+    let lower = statement.to_ascii_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let Some(&first) = words.first() else {
+        return Finding::new(Safety::ReadOnly, "SQL", "empty SQL");
+    };
+    let label = format!("SQL {}", first.to_ascii_uppercase());
+    let mut class = knowledge.statements.get(first).copied().unwrap_or(default);
+    let mut why = format!("`{label}` is {class}");
+    let raise = |class: &mut Safety, why: &mut String, c: Safety, what: String| {
+        if c > *class {
+            *class = c;
+            *why = what;
+        }
+    };
+    match first {
+        "pragma" if lower.contains('=') => raise(
+            &mut class,
+            &mut why,
+            Safety::Mutating,
+            "`PRAGMA … = …` changes a setting".to_string(),
+        ),
+        "explain" if words.get(1) == Some(&"analyze") || words.get(1) == Some(&"analyse") => {
+            // EXPLAIN ANALYZE runs the statement.
+            if let Some(at) = lower.find("analy") {
+                let rest = &statement[(at + 7).min(statement.len())..];
+                let inner = sql_statement(knowledge, rest, default);
+                raise(&mut class, &mut why, inner.safety, inner.why);
+            }
+        }
+        _ => {}
+    }
+    if class == Safety::ReadOnly {
+        // A read-only start can still hide a change (`WITH x AS (DELETE …)`, `SELECT … INTO`).
+        for (i, w) in words.iter().enumerate().skip(1) {
+            let c = match *w {
+                "delete" | "drop" | "truncate" => Safety::Destructive,
+                "insert" | "into" | "alter" | "create" | "grant" | "revoke" => Safety::Mutating,
+                "update" if words[i..].contains(&"set") => Safety::Mutating,
+                _ => continue,
+            };
+            raise(
+                &mut class,
+                &mut why,
+                c,
+                format!("`{}` inside {label} is {c}", w.to_ascii_uppercase()),
+            );
+        }
+    }
+    // Functions that act: `SELECT pg_terminate_backend(…)`.
+    for w in &words {
+        if let Some(&c) = knowledge.functions.get(*w) {
+            let called = lower
+                .match_indices(*w)
+                .any(|(at, _)| lower[at + w.len()..].trim_start().starts_with('('));
+            if called {
+                raise(&mut class, &mut why, c, format!("SQL function `{w}()` is {c}"));
+            }
+        }
+    }
+    Finding::new(class, label, why)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
+mod tests;
 
-    #[track_caller]
-    fn check(class: Safety, commands: &[&str]) {
-        for c in commands {
-            assert_eq!(classify(c, None), class, "{c}");
-        }
-    }
-
-    #[test]
-    fn looking_is_read_only() {
-        check(
-            Safety::ReadOnly,
-            &[
-                "journalctl -u app --since \"10 min ago\" --no-pager",
-                "docker compose logs --tail=50 server",
-                "ls -la data/cert.der",
-                "systemctl status app",
-                "top -bn1 | grep app",
-                "dmesg | grep -i oom | tail -5",
-                "docker exec api ps aux",
-                "redis-cli -h \"$HOST\" KEYS 'session:*'",
-                "ss -tlnp | grep 7000",
-                "iptables -L -n",
-                "curl -s http://localhost:9090/metrics | grep rate_limit",
-                "echo $TOKEN | wc -c >/dev/null 2>&1",
-                "curl -sS -m 5 -o /dev/null -w '%{http_code}' \"$URL\"",
-                "sqlite3 db \"PRAGMA integrity_check;\"",
-                "openssl x509 -in cert.pem -noout -enddate",
-            ],
-        );
-    }
-
-    #[test]
-    fn changing_is_mutating() {
-        check(
-            Safety::Mutating,
-            &[
-                "systemctl start app",
-                "systemctl edit app --force",
-                "docker commit api evidence-1",
-                "echo 'deny 10.0.0.1;' >> /etc/nginx/conf.d/block.conf",
-                "nginx -s reload",
-                "pip install --upgrade requests",
-                "mkdir -p /evidence/x",
-                "sed -i 's/a/b/' f",
-                "cmd | tee out.txt",
-                "df -h > \"$EVIDENCE_DIR/df.txt\"",
-                "docker build -t api:patched .",
-                "curl -sS -o page.html http://x/",
-            ],
-        );
-    }
-
-    #[test]
-    fn destroying_is_destructive() {
-        check(
-            Safety::Destructive,
-            &[
-                "systemctl restart app",
-                "sudo systemctl stop app",
-                "rm -rf /tmp/x",
-                "kill -9 1234",
-                "docker network disconnect prod api",
-                "iptables -A INPUT -s \"$IP\" -j DROP",
-                "nft add rule inet filter input ip saddr 1.2.3.4 drop",
-                "redis-cli -h h FLUSHDB",
-                "sqlite3 db \"DELETE FROM q WHERE x < 1;\"",
-                "sqlite3 db <<'EOF'\nPRAGMA key='k';\nDELETE FROM q;\nVACUUM;\nEOF",
-                "docker logs api > api-logs.txt 2>&1",
-                "find /tmp -name '*.tmp' -delete",
-                "timeout 5 sudo -u root rm x",
-                "sh -c 'kill 1'",
-                "echo $(rm -f x)",
-                "docker compose -f prod.yml down",
-                "truncate -s 0 /var/log/big.log",
-                "ip link set eth0 down",
-                "for n in $(docker network ls -q); do docker network disconnect \"$n\" c; done",
-                "if true; then rm -f x; fi",
-            ],
-        );
-    }
-
-    #[test]
-    fn stdin_of_run_fences_counts() {
-        assert_eq!(classify("psql -X", Some("SELECT 1;")), Safety::ReadOnly);
-        assert_eq!(
-            classify("psql -X", Some("DROP TABLE users;")),
-            Safety::Destructive
-        );
+/// Judges every step of the procedures read from one file: the classifier's class unless the
+/// runbook sets one, whether it is interactive, and why.
+pub(crate) fn judge_steps(procedures: &mut [super::Procedure], commands: &Commands) {
+    for step in procedures.iter_mut().flat_map(|p| p.steps.iter_mut()) {
+        let judgement = match &step.kind {
+            super::StepKind::Command { script, .. } => judge(script, None, commands),
+            super::StepKind::Piped { script, body, .. } => judge(script, Some(body), commands),
+            _ => Judgement {
+                safety: Safety::ReadOnly,
+                interactive: false,
+                reason: "nothing runs".to_string(),
+            },
+        };
+        step.interactive = judgement.interactive;
+        (step.safety, step.reason) = match step.attrs.class {
+            Some(class) if class == judgement.safety => {
+                (class, format!("{class} as the runbook says; {}", judgement.reason))
+            }
+            Some(class) => (
+                class,
+                format!(
+                    "{class} because the runbook says so; firebreak alone would say {} ({})",
+                    judgement.safety, judgement.reason
+                ),
+            ),
+            None => (judgement.safety, judgement.reason),
+        };
     }
 }

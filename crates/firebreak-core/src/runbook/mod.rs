@@ -9,6 +9,7 @@
 mod attrs;
 mod blocks;
 mod classify;
+mod commands;
 mod diagnostic;
 mod frontmatter;
 mod lint;
@@ -24,7 +25,8 @@ use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
 pub use attrs::Attrs;
-pub use classify::{Safety, classify};
+pub use classify::{Judgement, Safety, classify, judge};
+pub use commands::{Commands, CommandsError, Spec as CommandSpec};
 pub use diagnostic::{Diagnostic, Level};
 pub use frontmatter::ParamSpec;
 pub use lint::{PROVIDED, lint};
@@ -103,6 +105,11 @@ pub struct Step {
     pub kind: StepKind,
     /// Safety class: the annotation's if it has one, else the classifier's.
     pub safety: Safety,
+    /// Whether it takes over the terminal or runs until stopped (`ssh HOST`, `tail -f`), so a
+    /// run cannot capture it unattended.
+    pub interactive: bool,
+    /// Why it has its class, in a sentence (`kubectl delete` is destructive, …).
+    pub reason: String,
     /// Annotations.
     pub attrs: Attrs,
     /// Parameters it uses, by environment variable name.
@@ -226,9 +233,15 @@ impl Runbook {
     }
 }
 
-/// Parses a runbook file. `name` is the runbook's name (normally the file stem). Never fails:
-/// problems come back as diagnostics, and what could be understood as the runbook.
+/// Parses a runbook file, judging its steps with the shipped command knowledge. `name` is the
+/// runbook's name (normally the file stem). Never fails: problems come back as diagnostics,
+/// and what could be understood as the runbook.
 pub fn parse(name: &str, bytes: &[u8]) -> (Runbook, Vec<Diagnostic>) {
+    parse_with(name, bytes, Commands::shipped())
+}
+
+/// [`parse`], judging steps with `commands` (the shipped knowledge and the team's additions).
+pub fn parse_with(name: &str, bytes: &[u8], commands: &Commands) -> (Runbook, Vec<Diagnostic>) {
     let digest = hex::encode(Sha256::digest(bytes));
     let mut diagnostics = Vec::new();
     let decoded = text::decode(bytes, &mut diagnostics);
@@ -236,6 +249,7 @@ pub fn parse(name: &str, bytes: &[u8]) -> (Runbook, Vec<Diagnostic>) {
     let (front, body) = frontmatter::split(&decoded.text, &mut later);
     let blocks = blocks::read(&body, &mut later);
     let mut procedures = structure::procedures(&blocks, &mut later);
+    classify::judge_steps(&mut procedures, commands);
     // Positions so far are in the decoded text; report them in the file's own lines.
     for d in &mut later {
         d.line = decoded.file_line(d.line);

@@ -4,7 +4,6 @@
 
 use super::attrs::Attrs;
 use super::blocks::Block;
-use super::classify;
 use super::diagnostic::{Diagnostic, to_u32};
 use super::phase::{Phase, strip_numbering};
 use super::script::{self, Context};
@@ -512,14 +511,11 @@ impl Builder<'_> {
         }
         let params = script::parameters(&lexed);
         let script_text = script::rewrite(source, &lexed);
-        let safety = attrs
-            .class
-            .unwrap_or_else(|| classify::classify_lexed(source, &lexed));
         let kind = StepKind::Command {
             source: source.to_string(),
             script: script_text,
         };
-        self.push_classified(title, kind, safety, attrs, params, line, col);
+        self.push(title, kind, attrs, params, line, col);
     }
 
     fn other_fence(&mut self, lang: &str, body: &str, line: u32, attrs: Attrs) {
@@ -562,32 +558,17 @@ impl Builder<'_> {
         line: u32,
         col: u32,
     ) {
-        let safety = attrs.class.unwrap_or_else(|| match &kind {
-            StepKind::Command { source, .. } => classify::classify(source, None),
-            StepKind::Piped { body, script, .. } => classify::classify(script, Some(body)),
-            _ => super::Safety::ReadOnly,
-        });
-        self.push_classified(title, kind, safety, attrs, params, line, col);
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn push_classified(
-        &mut self,
-        title: String,
-        kind: StepKind,
-        safety: super::Safety,
-        attrs: Attrs,
-        params: Vec<String>,
-        line: u32,
-        col: u32,
-    ) {
         self.procedure.steps.push(Step {
             number: 0,
             phase: self.phase,
             section: self.section.clone(),
             title,
             kind,
-            safety,
+            // Judged by `classify::judge_steps` once the file is read; until then, the most
+            // cautious class.
+            safety: super::Safety::Destructive,
+            interactive: false,
+            reason: String::new(),
             attrs,
             params,
             line,
