@@ -13,6 +13,9 @@
 #[path = "support/seeds.rs"]
 mod seeds;
 
+#[path = "support/corpus.rs"]
+mod corpus;
+
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 

@@ -256,10 +256,13 @@ impl<'k> Judge<'k> {
             }
             let input = if let Some(body) = command.bodies.last() {
                 Fed::Text(body.clone())
-            } else if let Some((_, word)) = command.redirects.iter().find(|(op, _)| *op == "<<<")
-            {
+            } else if let Some((_, word)) = command.redirects.iter().find(|(op, _)| *op == "<<<") {
                 Fed::Text((*word).to_string())
-            } else if command.redirects.iter().any(|(op, t)| *op == "<" && !harmless(t)) {
+            } else if command
+                .redirects
+                .iter()
+                .any(|(op, t)| *op == "<" && !harmless(t))
+            {
                 Fed::Unseen("a file")
             } else if command.piped {
                 match pipe_text.take() {
@@ -303,7 +306,9 @@ impl<'k> Judge<'k> {
             self.findings.push(Finding::new(
                 Safety::Mutating,
                 name,
-                format!("`{name}` is not a command firebreak knows, so it is taken to change the system"),
+                format!(
+                    "`{name}` is not a command firebreak knows, so it is taken to change the system"
+                ),
             ));
             return;
         }
@@ -333,7 +338,10 @@ impl<'k> Judge<'k> {
         };
         let label = match verb {
             Some((v, _)) if v.is_option() => format!("{name} {}", v.key),
-            Some((_, n)) => format!("{name} {}", parsed.positionals.get(..n).unwrap_or(&[]).join(" ")),
+            Some((_, n)) => format!(
+                "{name} {}",
+                parsed.positionals.get(..n).unwrap_or(&[]).join(" ")
+            ),
             None => name.to_string(),
         };
         let consumed = verb.map_or(0, |(_, n)| n);
@@ -343,7 +351,10 @@ impl<'k> Judge<'k> {
             && depth <= MAX_NESTING
         {
             // `docker compose …` is `docker-compose …`.
-            let after = parsed.positional_at.get(n - 1).map_or(args.len(), |at| at + 1);
+            let after = parsed
+                .positional_at
+                .get(n - 1)
+                .map_or(args.len(), |at| at + 1);
             let mut words = vec![other];
             words.extend(args.get(after..).unwrap_or(&[]).iter().copied());
             let before = self.findings.len();
@@ -362,12 +373,11 @@ impl<'k> Judge<'k> {
             Some(Runs::Command | Runs::Shell) => parse(&grammar, args, Some(consumed + skip)),
             _ => parse(&grammar, args, None),
         };
-        let origin = if grammar.from_config() {
+        let origin = if grammar.is_config() {
             " (your config)"
         } else {
             ""
         };
-
 
         // What it runs in turn.
         let before = self.findings.len();
@@ -386,9 +396,26 @@ impl<'k> Judge<'k> {
                 || grammar.entry_interactive();
             self.findings.extend(nested);
             f
+        } else if let Some((v, _)) = verb
+            && let Some(bare) = v.rule.entry.as_ref().and_then(|e| e.bare.as_ref())
+            && parsed.positionals.len() <= consumed + skip
+        {
+            // `oc rsh POD` with no command opens a shell.
+            let class = bare.class.or(v.rule.class).unwrap_or(Safety::Mutating);
+            let mut f = Finding::new(
+                class,
+                label.clone(),
+                format!("`{label}` with nothing to run is {class}{origin}"),
+            );
+            f.interactive = bare.interactive.unwrap_or(false);
+            f
         } else if let Some((v, _)) = verb {
             let class = v.rule.class.or(grammar.class()).unwrap_or(Safety::Mutating);
-            let mut f = Finding::new(class, label.clone(), format!("`{label}` is {class}{origin}"));
+            let mut f = Finding::new(
+                class,
+                label.clone(),
+                format!("`{label}` is {class}{origin}"),
+            );
             f.interactive = v
                 .rule
                 .interactive
@@ -433,11 +460,11 @@ impl<'k> Judge<'k> {
                 apply(&mut finding, rule, &format!("`{name} … {word}`"), origin);
             }
         }
-        if let Some((class, why)) = by_value(&grammar, name, &parsed) {
-            if class > finding.safety {
-                finding.safety = class;
-                finding.why = why;
-            }
+        if let Some((class, why)) = by_value(&grammar, name, &parsed)
+            && class > finding.safety
+        {
+            finding.safety = class;
+            finding.why = why;
         }
         // A program given its input is not waiting for a person.
         if grammar.reads_stdin().is_some() && !matches!(fed, Fed::Nothing) {
@@ -493,6 +520,9 @@ impl<'k> Judge<'k> {
             if grammar.is_sql_option(option) {
                 self.sql(value);
             }
+            if grammar.is_call_option(option) {
+                self.calls(value);
+            }
         }
         if let Some(from) = grammar.sql_from()
             && parsed.positionals.len() > from
@@ -542,6 +572,50 @@ impl<'k> Judge<'k> {
         }
     }
 
+    /// Judges script text by the functions and methods it calls (`db.x.deleteMany(…)`).
+    fn calls(&mut self, text: &str) {
+        let knowledge = self.commands.calls();
+        let default = knowledge.class.unwrap_or(Safety::Mutating);
+        let bytes = text.as_bytes();
+        let mut found = false;
+        let mut i = 0;
+        while i < bytes.len() {
+            if !(bytes[i].is_ascii_alphabetic() || bytes[i] == b'_' || bytes[i] == b'$') {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < bytes.len()
+                && (bytes[i].is_ascii_alphanumeric() || matches!(bytes[i], b'_' | b'$'))
+            {
+                i += 1;
+            }
+            let name = &text[start..i];
+            let rest = text[i..].trim_start();
+            if !rest.starts_with('(') {
+                continue;
+            }
+            found = true;
+            let class = knowledge.names.get(name).copied().unwrap_or(default);
+            let why = if knowledge.names.contains_key(name) {
+                format!("the call `{name}()` is {class}")
+            } else {
+                format!(
+                    "`{name}()` is not a call firebreak knows, so it is taken to change the system"
+                )
+            };
+            self.findings
+                .push(Finding::new(class, format!("{name}()"), why));
+        }
+        if !found && !text.trim().is_empty() {
+            self.findings.push(Finding::new(
+                default,
+                "script",
+                "script text that calls nothing firebreak knows is taken to change the system",
+            ));
+        }
+    }
+
     /// Judges SQL (and psql/sqlite meta-commands) statement by statement.
     fn sql(&mut self, text: &str) {
         let knowledge = self.commands.sql();
@@ -559,7 +633,11 @@ impl<'k> Judge<'k> {
                     .map(|(_, c)| *c)
                     .max()
                     .unwrap_or(default);
-                Finding::new(class, key.clone(), format!("SQL client command `{key}` is {class}"))
+                Finding::new(
+                    class,
+                    key.clone(),
+                    format!("SQL client command `{key}` is {class}"),
+                )
             } else {
                 sql_statement(knowledge, &statement, default)
             };
@@ -672,38 +750,61 @@ fn harmless(target: &str) -> bool {
 
 /// Judges an output redirection.
 fn redirection(op: &str, target: &str, words: &[&str]) -> Option<Finding> {
-    let duplicate = op.ends_with('&') && (target == "-" || target.bytes().all(|b| b.is_ascii_digit()));
+    let duplicate =
+        op.ends_with('&') && (target == "-" || target.bytes().all(|b| b.is_ascii_digit()));
     if matches!(op, "<" | "<<" | "<<-" | "<<<" | "<&") || harmless(target) || duplicate {
         return None;
     }
     let evidence = target.starts_with("$EVIDENCE_DIR") || target.starts_with("${EVIDENCE_DIR}");
-    let system = ["/etc/", "/boot/", "/usr/", "/var/lib/", "/var/log/", "/lib/", "/bin/", "/sbin/"]
-        .iter()
-        .any(|p| target.starts_with(p));
+    let system = [
+        "/etc/",
+        "/boot/",
+        "/usr/",
+        "/var/lib/",
+        "/var/log/",
+        "/lib/",
+        "/bin/",
+        "/sbin/",
+    ]
+    .iter()
+    .any(|p| target.starts_with(p));
     let kernel = target.starts_with("/proc/") || target.starts_with("/sys/");
     let device = target.starts_with("/dev/");
     let label = format!("{op} {target}");
     let overwrite = matches!(op, ">" | ">|" | "&>");
     // `> FILE` alone (or `: > FILE`, `cat /dev/null > FILE`) empties the file.
     let empties = overwrite
-        && match words {
-            [] | [":"] | ["true"] => true,
-            ["cat", "/dev/null"] => true,
-            ["echo", "-n"] => true,
-            _ => false,
-        };
+        && matches!(
+            words,
+            [] | [":"] | ["true"] | ["cat", "/dev/null"] | ["echo", "-n"]
+        );
     let (safety, why) = if target == "/proc/sysrq-trigger" {
-        (Safety::Destructive, format!("`{label}` triggers a kernel action (reboot, crash, kill)"))
+        (
+            Safety::Destructive,
+            format!("`{label}` triggers a kernel action (reboot, crash, kill)"),
+        )
     } else if empties {
         (Safety::Destructive, format!("`{label}` empties {target}"))
     } else if evidence && overwrite {
-        (Safety::Mutating, format!("`{label}` writes a new file into the evidence directory"))
+        (
+            Safety::Mutating,
+            format!("`{label}` writes a new file into the evidence directory"),
+        )
     } else if kernel {
-        (Safety::Mutating, format!("`{label}` changes a kernel setting"))
+        (
+            Safety::Mutating,
+            format!("`{label}` changes a kernel setting"),
+        )
     } else if device || (system && overwrite) {
-        (Safety::Destructive, format!("`{label}` overwrites {target}"))
+        (
+            Safety::Destructive,
+            format!("`{label}` overwrites {target}"),
+        )
     } else if overwrite {
-        (Safety::Mutating, format!("`{label}` writes a file (replacing it if it exists)"))
+        (
+            Safety::Mutating,
+            format!("`{label}` writes a file (replacing it if it exists)"),
+        )
     } else {
         (Safety::Mutating, format!("`{label}` adds to a file"))
     };
@@ -782,7 +883,7 @@ impl<'a> Grammar<'a> {
         self.name
     }
 
-    fn from_config(&self) -> bool {
+    fn is_config(&self) -> bool {
         self.config
     }
 
@@ -831,11 +932,18 @@ impl<'a> Grammar<'a> {
             e.options.contains(option)
                 || e.shell_options.contains(option)
                 || e.sql_options.contains(option)
+                || e.call_options.contains(option)
         })
     }
 
     fn is_shell_option(&self, option: &str) -> bool {
-        self.entries.iter().any(|e| e.shell_options.contains(option))
+        self.entries
+            .iter()
+            .any(|e| e.shell_options.contains(option))
+    }
+
+    fn is_call_option(&self, option: &str) -> bool {
+        self.entries.iter().any(|e| e.call_options.contains(option))
     }
 
     fn is_sql_option(&self, option: &str) -> bool {
@@ -921,7 +1029,9 @@ fn parse<'w>(grammar: &Grammar<'_>, args: &[&'w str], stop: Option<usize>) -> Pa
             continue;
         }
         if grammar.takes_value(word) {
-            parsed.options.push((word.to_string(), args.get(i).copied()));
+            parsed
+                .options
+                .push((word.to_string(), args.get(i).copied()));
             i += 1;
             continue;
         }
@@ -929,7 +1039,9 @@ fn parse<'w>(grammar: &Grammar<'_>, args: &[&'w str], stop: Option<usize>) -> Pa
         if clusters && single {
             let head = &word[..word.char_indices().nth(2).map_or(word.len(), |(p, _)| p)];
             if grammar.takes_value(head) {
-                parsed.options.push((head.to_string(), Some(&word[head.len()..])));
+                parsed
+                    .options
+                    .push((head.to_string(), Some(&word[head.len()..])));
                 continue;
             }
             if word[1..].chars().all(|c| c.is_ascii_alphanumeric()) {
@@ -1045,7 +1157,14 @@ fn by_value(grammar: &Grammar<'_>, name: &str, parsed: &Parsed<'_>) -> Option<(S
                     return Some((class, format!("`{name} -X {method}` is {class}")));
                 }
             }
-            let output = value(&["-o", "--output", "-c", "--cookie-jar", "-D", "--dump-header"]);
+            let output = value(&[
+                "-o",
+                "--output",
+                "-c",
+                "--cookie-jar",
+                "-D",
+                "--dump-header",
+            ]);
             match output {
                 Some(target) if writes(target) => Some((
                     Safety::Mutating,
@@ -1073,23 +1192,46 @@ fn by_value(grammar: &Grammar<'_>, name: &str, parsed: &Parsed<'_>) -> Option<(S
             )),
             None => None,
         },
-        "sysctl" => parsed
-            .positionals
-            .iter()
-            .any(|p| p.contains('='))
-            .then(|| (Safety::Mutating, format!("`{name} NAME=VALUE` sets a kernel setting"))),
+        "sysctl" => parsed.positionals.iter().any(|p| p.contains('=')).then(|| {
+            (
+                Safety::Mutating,
+                format!("`{name} NAME=VALUE` sets a kernel setting"),
+            )
+        }),
         "dd" => parsed
             .positionals
             .iter()
             .find_map(|p| p.strip_prefix("of="))
             .filter(|t| writes(t))
-            .map(|t| (Safety::Destructive, format!("`{name} of={t}` overwrites {t}"))),
+            .map(|t| {
+                (
+                    Safety::Destructive,
+                    format!("`{name} of={t}` overwrites {t}"),
+                )
+            }),
+        "awk" | "gawk" | "mawk" | "nawk" => parsed
+            .positionals
+            .first()
+            .filter(|program| awk_acts(program))
+            .map(|_| {
+                (
+                    Safety::Mutating,
+                    format!("the `{name}` program writes files or runs commands"),
+                )
+            }),
         "ansible" => {
             let module = value(&["-m", "--module-name"]).unwrap_or("command");
             match module {
-                "ping" | "setup" | "debug" | "gather_facts" | "ansible.builtin.ping"
+                "ping"
+                | "setup"
+                | "debug"
+                | "gather_facts"
+                | "ansible.builtin.ping"
                 | "ansible.builtin.setup" => None,
-                "shell" | "command" | "raw" | "ansible.builtin.shell"
+                "shell"
+                | "command"
+                | "raw"
+                | "ansible.builtin.shell"
                 | "ansible.builtin.command" => None,
                 other => Some((
                     Safety::Mutating,
@@ -1099,6 +1241,19 @@ fn by_value(grammar: &Grammar<'_>, name: &str, parsed: &Parsed<'_>) -> Option<(S
         }
         _ => None,
     }
+}
+
+/// Whether an awk program writes a file or runs a command: `print > "f"`, `print | "cmd"`,
+/// `system(…)`. A `>` elsewhere is a comparison.
+fn awk_acts(program: &str) -> bool {
+    if program.contains("system(") || program.contains("|&") {
+        return true;
+    }
+    program
+        .split(['{', '}', ';', '\n'])
+        .map(str::trim_start)
+        .filter(|statement| statement.starts_with("print"))
+        .any(|statement| statement.contains('>') || statement.contains('|'))
 }
 
 /// SQL with string literals and comments blanked, so their contents are never read as SQL.
@@ -1183,7 +1338,26 @@ fn sql_statement(knowledge: &super::commands::Sql, statement: &str, default: Saf
             *why = what;
         }
     };
+    let second = words.get(1).copied().unwrap_or("");
     match first {
+        // `START TRANSACTION` only begins one; `START SLAVE|REPLICA` changes replication.
+        "start" if second != "transaction" => raise(
+            &mut class,
+            &mut why,
+            Safety::Mutating,
+            format!("`START {}` changes the server", second.to_ascii_uppercase()),
+        ),
+        "set"
+            if matches!(second, "global" | "persist" | "persist_only")
+                || lower.contains("@@global") =>
+        {
+            raise(
+                &mut class,
+                &mut why,
+                Safety::Mutating,
+                "`SET GLOBAL` changes the server for every session".to_string(),
+            )
+        }
         "pragma" if lower.contains('=') => raise(
             &mut class,
             &mut why,
@@ -1200,22 +1374,28 @@ fn sql_statement(knowledge: &super::commands::Sql, statement: &str, default: Saf
         }
         _ => {}
     }
-    if class == Safety::ReadOnly {
-        // A read-only start can still hide a change (`WITH x AS (DELETE …)`, `SELECT … INTO`).
-        for (i, w) in words.iter().enumerate().skip(1) {
-            let c = match *w {
-                "delete" | "drop" | "truncate" => Safety::Destructive,
-                "insert" | "into" | "alter" | "create" | "grant" | "revoke" => Safety::Mutating,
-                "update" if words[i..].contains(&"set") => Safety::Mutating,
-                _ => continue,
-            };
-            raise(
-                &mut class,
-                &mut why,
-                c,
-                format!("`{}` inside {label} is {c}", w.to_ascii_uppercase()),
-            );
-        }
+    if first == "copy" && lower.contains("to stdout") && !lower.contains(" from stdin") {
+        // `COPY (SELECT …) TO STDOUT` only reads.
+        class = Safety::ReadOnly;
+        why = format!("`{label} … TO STDOUT` only reads");
+    }
+    // A statement can hide more than its first word says: `WITH x AS (DELETE …)`,
+    // `SELECT … INTO t`, `ALTER TABLE t DROP PARTITION p` (ClickHouse).
+    let read_only = class == Safety::ReadOnly;
+    for (i, w) in words.iter().enumerate().skip(1) {
+        let c = match *w {
+            "delete" | "drop" | "truncate" => Safety::Destructive,
+            "insert" | "alter" | "create" | "grant" | "revoke" if read_only => Safety::Mutating,
+            "into" if read_only && first != "copy" => Safety::Mutating,
+            "update" if read_only && words[i..].contains(&"set") => Safety::Mutating,
+            _ => continue,
+        };
+        raise(
+            &mut class,
+            &mut why,
+            c,
+            format!("`{}` inside {label} is {c}", w.to_ascii_uppercase()),
+        );
     }
     // Functions that act: `SELECT pg_terminate_backend(…)`.
     for w in &words {
@@ -1224,7 +1404,12 @@ fn sql_statement(knowledge: &super::commands::Sql, statement: &str, default: Saf
                 .match_indices(*w)
                 .any(|(at, _)| lower[at + w.len()..].trim_start().starts_with('('));
             if called {
-                raise(&mut class, &mut why, c, format!("SQL function `{w}()` is {c}"));
+                raise(
+                    &mut class,
+                    &mut why,
+                    c,
+                    format!("SQL function `{w}()` is {c}"),
+                );
             }
         }
     }
@@ -1249,9 +1434,10 @@ pub(crate) fn judge_steps(procedures: &mut [super::Procedure], commands: &Comman
         };
         step.interactive = judgement.interactive;
         (step.safety, step.reason) = match step.attrs.class {
-            Some(class) if class == judgement.safety => {
-                (class, format!("{class} as the runbook says; {}", judgement.reason))
-            }
+            Some(class) if class == judgement.safety => (
+                class,
+                format!("{class} as the runbook says; {}", judgement.reason),
+            ),
             Some(class) => (
                 class,
                 format!(

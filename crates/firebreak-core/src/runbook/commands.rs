@@ -27,6 +27,8 @@ struct File {
     programs: BTreeMap<String, Spec>,
     #[serde(default)]
     sql: SqlSpec,
+    #[serde(default)]
+    calls: CallsSpec,
 }
 
 /// One `[programs.NAME]` entry as written, or a table rule of a verb, flag or word.
@@ -67,6 +69,9 @@ pub struct Spec {
     pub sql_options: Vec<String>,
     /// Positional words from this index on are SQL.
     pub sql_from: Option<usize>,
+    /// Options whose value is script text judged by the calls it makes.
+    #[serde(default)]
+    pub call_options: Vec<String>,
     /// Verbs match ignoring case.
     pub ignore_case: Option<bool>,
     /// What it does with text fed on standard input.
@@ -125,6 +130,22 @@ struct SqlSpec {
     functions: BTreeMap<String, Safety>,
     #[serde(default)]
     meta: BTreeMap<String, Safety>,
+}
+
+/// The `[calls]` table as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CallsSpec {
+    class: Option<Safety>,
+    #[serde(default)]
+    names: BTreeMap<String, Safety>,
+}
+
+/// The calls knowledge, built: a call not listed gets `class`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Calls {
+    pub class: Option<Safety>,
+    pub names: BTreeMap<String, Safety>,
 }
 
 /// One word of a verb path.
@@ -234,6 +255,7 @@ pub(crate) struct Entry {
     pub shell_options: BTreeSet<String>,
     pub sql_options: BTreeSet<String>,
     pub sql_from: Option<usize>,
+    pub call_options: BTreeSet<String>,
     pub ignore_case: Option<bool>,
     pub reads_stdin: Option<Stdin>,
     pub program: Option<String>,
@@ -261,6 +283,7 @@ pub(crate) struct Sql {
 pub struct Commands {
     programs: BTreeMap<String, Program>,
     sql: Sql,
+    calls: Calls,
 }
 
 /// A `[runbooks.commands]` entry that cannot be used.
@@ -286,6 +309,10 @@ impl Commands {
         let mut commands = Commands {
             programs: BTreeMap::new(),
             sql: build_sql(file.sql),
+            calls: Calls {
+                class: file.calls.class,
+                names: file.calls.names,
+            },
         };
         for (name, spec) in file.programs {
             commands.insert(&name, spec, Origin::Shipped)?;
@@ -315,7 +342,8 @@ impl Commands {
                 "commands.{name}: give a class (read-only, mutating or destructive) or same-as"
             )));
         }
-        let entry = build_entry(spec).map_err(|e| CommandsError(format!("commands.{name}: {e}")))?;
+        let entry =
+            build_entry(spec).map_err(|e| CommandsError(format!("commands.{name}: {e}")))?;
         self.programs.insert(
             name.to_string(),
             Program {
@@ -347,6 +375,10 @@ impl Commands {
 
     pub(crate) fn sql(&self) -> &Sql {
         &self.sql
+    }
+
+    pub(crate) fn calls(&self) -> &Calls {
+        &self.calls
     }
 
     /// Whether a program has an entry.
@@ -417,6 +449,7 @@ fn build_entry(spec: Spec) -> Result<Entry, String> {
         shell_options: spec.shell_options.into_iter().collect(),
         sql_options: spec.sql_options.into_iter().collect(),
         sql_from: spec.sql_from,
+        call_options: spec.call_options.into_iter().collect(),
         ignore_case: spec.ignore_case,
         reads_stdin: spec.reads_stdin,
         program: spec.program,

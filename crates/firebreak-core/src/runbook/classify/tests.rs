@@ -190,11 +190,19 @@ fn reasons_say_what_decided() {
     let j = judge("kubectl -n x delete pod y", None, Commands::shipped());
     assert!(j.reason.contains("kubectl delete"), "{}", j.reason);
     let j = judge("gitlab-ctlx stop", None, Commands::shipped());
-    assert!(j.reason.contains("not a command firebreak knows"), "{}", j.reason);
+    assert!(
+        j.reason.contains("not a command firebreak knows"),
+        "{}",
+        j.reason
+    );
     let j = judge("ls | grep x", None, Commands::shipped());
     assert_eq!(j.reason, "only reads: ls, grep");
     let j = judge("kubectl frob", None, Commands::shipped());
-    assert!(j.reason.contains("`kubectl frob` is not a kubectl verb"), "{}", j.reason);
+    assert!(
+        j.reason.contains("`kubectl frob` is not a kubectl verb"),
+        "{}",
+        j.reason
+    );
 }
 
 #[test]
@@ -204,7 +212,10 @@ fn stdin_of_run_fences_counts() {
         classify("psql -X", Some("DROP TABLE users;")),
         Safety::Destructive
     );
-    assert_eq!(classify("sqlite3 -batch db", Some(".tables")), Safety::ReadOnly);
+    assert_eq!(
+        classify("sqlite3 -batch db", Some(".tables")),
+        Safety::ReadOnly
+    );
     assert_eq!(classify("python3", Some("print(1)")), Safety::Mutating);
     assert_eq!(classify("cat", Some("anything")), Safety::ReadOnly);
 }
@@ -238,8 +249,14 @@ fn a_team_can_teach_it_a_tool() {
     .expect("spec");
     extra.insert("acmectl".to_string(), spec);
     let commands = Commands::with(&extra).expect("commands");
-    assert_eq!(judge("acmectl status", None, &commands).safety, Safety::ReadOnly);
-    assert_eq!(judge("acmectl purge", None, &commands).safety, Safety::Destructive);
+    assert_eq!(
+        judge("acmectl status", None, &commands).safety,
+        Safety::ReadOnly
+    );
+    assert_eq!(
+        judge("acmectl purge", None, &commands).safety,
+        Safety::Destructive
+    );
     let j = judge("acmectl status", None, &commands);
     assert_eq!(j.reason, "only reads: acmectl status");
     let j = judge("acmectl purge x", None, &commands);
