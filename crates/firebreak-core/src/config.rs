@@ -15,6 +15,10 @@
 //! items = ["Assess", "Name a commander"]
 //! severities = ["P1", "P2"] # optional; empty means every severity
 //!
+//! [runbooks.commands.acmectl]   # teach the safety classifier a tool (format: commands.toml)
+//! class = "mutating"
+//! verbs = { status = "read-only", purge = "destructive" }
+//!
 //! [alerts]                  # how alerts from Alertmanager and webhooks map (see AlertsConfig)
 //! severities = { critical = "P1", warning = "P3" }
 //! [[alerts.rules]]
@@ -28,12 +32,14 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::Deserialize;
 use toml::Spanned;
 
 use crate::checklist::{self, ChecklistTemplate};
 use crate::policy::{Policy, Severity};
+use crate::runbook::{CommandSpec, Commands};
 
 /// The config file as written.
 #[derive(Debug, Default, Deserialize)]
@@ -179,6 +185,11 @@ pub struct RunbooksConfig {
     pub dirs: Vec<PathBuf>,
     /// Default per-step timeout (`5m` when unset).
     pub timeout: Option<Spanned<String>>,
+    /// What the safety classifier should know about the team's own tools, in the format of
+    /// the shipped `commands.toml` (`[runbooks.commands.acmectl]`, `class = "mutating"`,
+    /// `verbs = { status = "read-only" }`). An entry replaces the shipped one of the same name.
+    #[serde(default)]
+    pub commands: BTreeMap<String, Spanned<CommandSpec>>,
 }
 
 /// The `[policy]` table.
@@ -204,6 +215,8 @@ pub struct Config {
     pub runbook_dirs: Vec<PathBuf>,
     /// Default per-step timeout.
     pub step_timeout: std::time::Duration,
+    /// What the safety classifier knows: the shipped knowledge and `[runbooks.commands]`.
+    pub commands: Arc<Commands>,
     /// How received alerts map to severities and runbooks.
     pub alerts: AlertMapping,
     /// User detection rule directories, absolute.
@@ -224,6 +237,7 @@ impl Default for Config {
             checklists: checklist::defaults(),
             runbook_dirs: Vec::new(),
             step_timeout: DEFAULT_STEP_TIMEOUT,
+            commands: Arc::new(Commands::shipped().clone()),
             rule_dirs: Vec::new(),
             agent_files: Vec::new(),
             source: None,
@@ -352,6 +366,8 @@ impl Config {
             }
             None => DEFAULT_STEP_TIMEOUT,
         };
+        let commands =
+            command_knowledge(&file.runbooks.commands).map_err(|(at, m)| invalid(at, m))?;
         let alerts = alert_mapping(file.alerts, &policy).map_err(|(at, m)| invalid(at, m))?;
         Ok(Config {
             database: file.database,
@@ -360,11 +376,31 @@ impl Config {
             checklists,
             runbook_dirs,
             step_timeout,
+            commands: Arc::new(commands),
             rule_dirs: file.detect.rules.iter().map(|d| base.join(d)).collect(),
             agent_files: file.detect.agents.iter().map(|d| base.join(d)).collect(),
             source: Some(path.to_path_buf()),
         })
     }
+}
+
+/// The classifier's knowledge with `[runbooks.commands]` laid over it; an error carries the
+/// byte offset of the entry it is about.
+fn command_knowledge(
+    entries: &BTreeMap<String, Spanned<CommandSpec>>,
+) -> Result<Commands, (usize, String)> {
+    if entries.is_empty() {
+        return Ok(Commands::shipped().clone());
+    }
+    for (name, spec) in entries {
+        let one = BTreeMap::from([(name.clone(), spec.get_ref().clone())]);
+        Commands::with(&one).map_err(|e| (spec.span().start, format!("runbooks.{e}")))?;
+    }
+    let all = entries
+        .iter()
+        .map(|(name, spec)| (name.clone(), spec.get_ref().clone()))
+        .collect();
+    Commands::with(&all).map_err(|e| (0, format!("runbooks.{e}")))
 }
 
 /// Builds `[alerts]` against `policy`; an error carries the byte offset it is about.
@@ -441,6 +477,29 @@ mod tests {
         assert_eq!(c.agent_files, vec![PathBuf::from("/srv/agents.txt")]);
         let err = parse("[detect]\nrule = [\"x\"]\n").expect_err("unknown key");
         assert!(err.to_string().starts_with("firebreak.toml:2:1"), "{err}");
+    }
+
+    #[test]
+    fn team_tools_teach_the_classifier() {
+        use crate::runbook::{Safety, judge};
+        let c = parse(
+            "[runbooks.commands.acmectl]\nclass = \"mutating\"\nverbs = { status = \"read-only\" }\n",
+        )
+        .expect("valid");
+        assert_eq!(
+            judge("acmectl status", None, &c.commands).safety,
+            Safety::ReadOnly
+        );
+        assert_eq!(
+            judge("acmectl wipe", None, &c.commands).safety,
+            Safety::Mutating
+        );
+        let err = parse("\n[runbooks.commands.acmectl]\nverbs = { status = \"read-only\" }\n")
+            .expect_err("no class");
+        assert!(err.to_string().starts_with("firebreak.toml:2:"), "{err}");
+        assert!(err.to_string().contains("give a class"), "{err}");
+        let err = parse("[runbooks.commands.x]\nclass = \"harmless\"\n").expect_err("bad class");
+        assert!(err.to_string().starts_with("firebreak.toml:"), "{err}");
     }
 
     #[test]
