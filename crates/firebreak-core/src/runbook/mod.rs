@@ -258,7 +258,7 @@ pub fn parse(name: &str, bytes: &[u8]) -> (Runbook, Vec<Diagnostic>) {
     let runbook = Runbook {
         name: name.to_string(),
         title,
-        summary: front.summary,
+        summary: front.summary(),
         tags: front.tags,
         evidence_first: front.evidence_first,
         params: front.params,
