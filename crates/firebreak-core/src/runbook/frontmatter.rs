@@ -221,11 +221,21 @@ fn deserialize<T: for<'de> Deserialize<'de>>(syntax: Syntax, inner: &str) -> Res
 /// Warns, once for the block and once per parameter, about keys firebreak does not read.
 fn unused_keys(syntax: Syntax, inner: &str, diagnostics: &mut Vec<Diagnostic>) {
     if let Ok(Some(top)) = deserialize::<Option<BTreeMap<String, IgnoredAny>>>(syntax, inner) {
-        let unused: Vec<&str> = top
-            .keys()
-            .map(String::as_str)
-            .filter(|k| !KEYS.contains(k))
-            .collect();
+        let mut unused: Vec<&str> = Vec::new();
+        for key in top.keys().map(String::as_str).filter(|k| !KEYS.contains(k)) {
+            match near_miss(key, KEYS) {
+                Some(meant) => {
+                    let (line, col) = key_line(inner, key, 0).unwrap_or((0, 0));
+                    diagnostics.push(Diagnostic::error(
+                        to_u32(line + 2),
+                        to_u32(col + 1),
+                        "front-matter",
+                        format!("front matter key {key:?} is not one firebreak reads; did you mean {meant:?}?"),
+                    ));
+                }
+                None => unused.push(key),
+            }
+        }
         if !unused.is_empty() {
             let noun = if unused.len() == 1 { "key" } else { "keys" };
             diagnostics.push(Diagnostic::warning(
@@ -257,6 +267,42 @@ fn unused_keys(syntax: Syntax, inner: &str, diagnostics: &mut Vec<Diagnostic>) {
             ));
         }
     }
+}
+
+/// The firebreak key `key` is probably a misspelling of: the same but for case or `_`, or one
+/// slip of the keyboard away. Such a key is an error, not a site's own key to ignore: a misspelt
+/// `evidence-first` would silently drop a safety rule.
+fn near_miss(key: &str, known: &[&'static str]) -> Option<&'static str> {
+    let norm = key.to_ascii_lowercase().replace('_', "-");
+    known
+        .iter()
+        .copied()
+        .find(|k| norm == *k || (k.len() >= 4 && one_edit_apart(&norm, k)))
+}
+
+/// Whether `a` becomes `b` by changing, adding or removing one character, or swapping two
+/// neighbours.
+fn one_edit_apart(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let (short, long) = if a.len() <= b.len() {
+        (&a, &b)
+    } else {
+        (&b, &a)
+    };
+    if long.len() - short.len() > 1 {
+        return false;
+    }
+    let prefix = short
+        .iter()
+        .zip(long.iter())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let skip = usize::from(short.len() == long.len());
+    let swapped = skip == 1
+        && short.get(prefix + 2..) == long.get(prefix + 2..)
+        && short.get(prefix) == long.get(prefix + 1)
+        && short.get(prefix + 1) == long.get(prefix);
+    swapped || short.get(prefix + skip..) == long.get(prefix + 1..)
 }
 
 /// The first line (from 0, at or after `from`) where `key` is written as a key (`key:`,
@@ -312,7 +358,31 @@ mod tests {
             "front matter keys firebreak does not use: aliases, draft, weight"
         );
         assert_eq!(front.title.as_deref(), Some("Pod crash loop"));
-        assert_eq!(front.summary().as_deref(), Some("Pods restart over and over."));
+        assert_eq!(
+            front.summary().as_deref(),
+            Some("Pods restart over and over.")
+        );
+    }
+
+    #[test]
+    fn a_near_miss_of_a_firebreak_key_is_an_error() {
+        for (key, meant) in [
+            ("tagz", "tags"),
+            ("evidence_first", "evidence-first"),
+            ("evidence-frist", "evidence-first"),
+            ("param", "params"),
+        ] {
+            let mut d = Vec::new();
+            split(&format!("---\ntitle: x\n{key}: 1\n---\n"), &mut d);
+            assert_eq!(d.len(), 1, "{d:?}");
+            assert_eq!((d[0].line, d[0].level), (3, super::super::Level::Error));
+            assert!(d[0].message.contains(meant), "{d:?}");
+        }
+        for site_key in [
+            "date", "slug", "hide", "weight", "aliases", "owner", "draft",
+        ] {
+            assert_eq!(near_miss(site_key, KEYS), None, "{site_key}");
+        }
     }
 
     #[test]
