@@ -46,7 +46,21 @@ impl Attrs {
     /// Applies the attributes written in `text` (white-space separated; values may be
     /// double-quoted). Returns one message per attribute it could not understand.
     pub fn apply(&mut self, text: &str) -> Vec<String> {
+        let (mut problems, unknown) = self.apply_info(text);
+        problems.extend(
+            unknown
+                .iter()
+                .map(|key| format!("unknown attribute {key:?}")),
+        );
+        problems
+    }
+
+    /// Applies the attributes on a fence's info line. Unknown keys come back apart from the
+    /// other problems: Markdown written for other tools puts its own there (`title="x.sh"`,
+    /// `{.copy}`, `linenums="1"`), which is worth a warning, not a refusal.
+    pub fn apply_info(&mut self, text: &str) -> (Vec<String>, Vec<String>) {
         let mut problems = Vec::new();
+        let mut unknown = Vec::new();
         for (key, value) in tokens(text) {
             match (key.as_str(), value) {
                 ("class", Some(v)) => match Safety::parse(&v) {
@@ -63,10 +77,10 @@ impl Attrs {
                 ("evidence", None) => self.evidence = true,
                 ("requires-evidence", None) => self.requires_evidence = true,
                 ("run", Some(v)) if !v.trim().is_empty() => self.run = Some(v),
-                (key, _) => problems.push(format!("unknown attribute {key:?}")),
+                (key, _) => unknown.push(key.to_string()),
             }
         }
-        problems
+        (problems, unknown)
     }
 
     /// Layers `other` (more specific) over `self`.
@@ -160,6 +174,17 @@ mod tests {
         assert_eq!(problems.len(), 2);
         assert!(problems[0].contains("scary"), "{problems:?}");
         assert!(problems[1].contains("timout"), "{problems:?}");
+    }
+
+    #[test]
+    fn other_tools_fence_text_is_set_apart_from_real_problems() {
+        let mut a = Attrs::default();
+        let (problems, unknown) =
+            a.apply_info(r#"title="check.sh" {.copy} linenums="1" timeout=soon class=read-only"#);
+        assert_eq!(unknown, ["title", ".copy", "linenums"]);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains("soon"), "{problems:?}");
+        assert_eq!(a.class, Some(Safety::ReadOnly));
     }
 
     #[test]

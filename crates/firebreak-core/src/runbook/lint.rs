@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::diagnostic::Diagnostic;
-use super::{Runbook, Safety};
+use super::{Procedure, Runbook, Safety, script};
 
 /// Parameters a run always provides, so they need no description.
 pub const PROVIDED: &[&str] = &["INCIDENT_ID", "INCIDENT_TITLE", "INCIDENT_SEVERITY"];
@@ -83,7 +83,60 @@ pub fn lint(runbook: &Runbook) -> Vec<Diagnostic> {
             }
             evidence_seen |= step.collects_evidence();
         }
+        carried(procedure, &mut out);
     }
     out.sort_by_key(|d| (d.line, d.col));
     out
+}
+
+/// Names each variable a step takes from an earlier step of its procedure: a run carries it,
+/// so the step only works after that one (it is not asked for, and not a parameter).
+fn carried(procedure: &Procedure, out: &mut Vec<Diagnostic>) {
+    let mut setters: BTreeMap<&str, usize> = BTreeMap::new();
+    for step in &procedure.steps {
+        if let Some(text) = step.script() {
+            let lexed = script::lex(text);
+            for name in script::parameters(&lexed) {
+                if let Some(number) = setters.get(name.as_str()) {
+                    out.push(Diagnostic::warning(
+                        step.line,
+                        step.col,
+                        "carried-variable",
+                        format!("${name} comes from step {number}, which sets it; a run carries it from there, so run step {number} before this one"),
+                    ));
+                }
+            }
+        }
+        for name in &step.sets {
+            setters.insert(name, step.number);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::parse;
+    use super::*;
+
+    #[test]
+    fn a_variable_from_an_earlier_step_is_carried_not_asked_for() {
+        let text = "# Node\n\n## Diagnosis\n\n```bash\n# Find the node\nNODE=$(kubectl get pod web-1 -o jsonpath='{.spec.nodeName}')\n\n# Look at it\nkubectl describe node \"$NODE\"\n```\n";
+        let (rb, parsed) = parse("t", text.as_bytes());
+        assert!(parsed.is_empty(), "{parsed:?}");
+        let steps = &rb.procedures[0].steps;
+        assert_eq!(steps[0].sets, ["NODE"]);
+        assert!(steps[1].params.is_empty(), "{:?}", steps[1].params);
+        let found: Vec<(u32, &str)> = lint(&rb).iter().map(|d| (d.line, d.code)).collect();
+        assert_eq!(found, [(10, "carried-variable")]);
+        assert!(lint(&rb)[0].message.contains("step 1"));
+    }
+
+    #[test]
+    fn a_variable_used_before_it_is_set_is_still_a_parameter() {
+        let text = "# Node\n\n## Diagnosis\n\n```bash\necho \"$NODE\"\nNODE=db1\n```\n";
+        let (rb, _) = parse("t", text.as_bytes());
+        assert_eq!(rb.procedures[0].steps[0].params, ["NODE"]);
+        let codes: Vec<&str> = lint(&rb).iter().map(|d| d.code).collect();
+        assert_eq!(codes, ["undescribed-parameter"]);
+    }
 }

@@ -112,8 +112,13 @@ pub struct Step {
     pub reason: String,
     /// Annotations.
     pub attrs: Attrs,
-    /// Parameters it uses, by environment variable name.
+    /// Parameters it uses, by environment variable name: the names a run asks for. A name an
+    /// earlier step of the procedure sets (see `sets`) is not one: the run carries its value.
     pub params: Vec<String>,
+    /// Names the step sets and leaves set for the steps after it (`NODE=$(…)`, `export X=…`,
+    /// `read X`), sorted; empty for steps that run nothing.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sets: Vec<String>,
     /// Where it starts in the file.
     pub line: u32,
     /// Column where it starts.
@@ -272,7 +277,7 @@ pub fn parse_with(name: &str, bytes: &[u8], commands: &Commands) -> (Runbook, Ve
     let runbook = Runbook {
         name: name.to_string(),
         title,
-        summary: front.summary,
+        summary: front.summary(),
         tags: front.tags,
         evidence_first: front.evidence_first,
         params: front.params,

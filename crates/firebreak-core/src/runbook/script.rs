@@ -17,6 +17,8 @@
 use std::collections::BTreeSet;
 use std::ops::Range;
 
+use super::diagnostic::Level;
+
 /// How deeply `$(…)` may nest before the rest is taken literally.
 const MAX_DEPTH: usize = 32;
 
@@ -70,6 +72,9 @@ pub(crate) struct Lexed {
     pub substitutions: Vec<Vec<Token>>,
     /// Where a quote, `$(` or heredoc was left open, if one was.
     pub unterminated: Option<(usize, &'static str)>,
+    /// Blanks between a line-ending backslash and the newline: read as a continuation (what
+    /// the author meant) and removed from the script the shell runs.
+    pub spaced_continuations: Vec<Range<usize>>,
 }
 
 /// Reads `text` as shell.
@@ -113,6 +118,7 @@ impl Lexer<'_> {
                 b' ' | b'\t' | b'\r' => self.i += 1,
                 b'\\' if self.peek(1) == Some(b'\n') => self.i += 2,
                 b'\\' if self.peek(1) == Some(b'\r') && self.peek(2) == Some(b'\n') => self.i += 3,
+                b'\\' if self.spaced_continuation() => {}
                 b'\n' => {
                     self.i += 1;
                     self.heredoc_bodies();
@@ -147,6 +153,30 @@ impl Lexer<'_> {
             .iter()
             .position(|&b| b == b'\n')
             .map_or(self.s.len(), |p| from + p)
+    }
+
+    /// At a backslash followed only by spaces or tabs up to the end of the line: records the
+    /// blanks, steps past the newline and returns true. Pasted text often keeps a blank after a
+    /// backslash; a shell would end the command there, which is never what was meant.
+    fn spaced_continuation(&mut self) -> bool {
+        let blanks = self.s[self.i + 1..]
+            .iter()
+            .take_while(|b| matches!(b, b' ' | b'\t'))
+            .count();
+        let after = self.i + 1 + blanks;
+        let newline = match (self.s.get(after), self.s.get(after + 1)) {
+            (Some(b'\n'), _) => 1,
+            (Some(b'\r'), Some(b'\n')) => 2,
+            _ => return false,
+        };
+        if blanks == 0 {
+            return false;
+        }
+        self.out
+            .spaced_continuations
+            .push(self.i + 1..self.i + 1 + blanks);
+        self.i = after + newline;
+        true
     }
 
     fn operator(&mut self) {
@@ -311,9 +341,16 @@ impl Lexer<'_> {
         let body = rest[1..]
             .iter()
             .take(64)
-            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
+            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b' '))
             .count();
-        (rest.get(1 + body) == Some(&b'>')).then_some(body + 2)
+        let text = &rest[1..1 + body];
+        // `<DB IP>` is a placeholder, `cat <in >out` is two redirections: a blank must be
+        // followed by a letter, and the placeholder must end with `>` right after its text.
+        let spaced_well = text
+            .windows(2)
+            .all(|w| w[0] != b' ' || w[1].is_ascii_alphabetic());
+        (rest.get(1 + body) == Some(&b'>') && spaced_well && text.last() != Some(&b' '))
+            .then_some(body + 2)
     }
 
     fn word(&mut self) {
@@ -332,6 +369,7 @@ impl Lexer<'_> {
                     }
                     None => break,
                 },
+                b'\\' if self.spaced_continuation() => {}
                 b'\\' => {
                     match self.peek(1) {
                         Some(b'\n') => {}
@@ -598,15 +636,12 @@ fn dollar_name(s: &[u8]) -> Option<(String, usize)> {
     Some((name, from + len))
 }
 
-/// `attacker-ip` → `ATTACKER_IP`.
+/// `attacker-ip` → `ATTACKER_IP`, `DB IP` → `DB_IP`, `pod.name` → `POD_NAME`.
 pub(crate) fn placeholder_name(text: &str) -> String {
     text.chars()
-        .map(|c| {
-            if c == '-' {
-                '_'
-            } else {
-                c.to_ascii_uppercase()
-            }
+        .map(|c| match c {
+            '-' | ' ' | '.' => '_',
+            c => c.to_ascii_uppercase(),
         })
         .collect()
 }
@@ -680,50 +715,70 @@ pub(crate) fn simple_commands(tokens: &[Token]) -> Vec<&[Token]> {
         .collect()
 }
 
-/// Names a command sets itself: assignments, `for NAME in`, `read NAME…`, `local NAME=…`.
+/// The words of a simple command, with quotes removed.
+fn words(command: &[Token]) -> Vec<&str> {
+    command
+        .iter()
+        .filter_map(|t| match t {
+            Token::Word { cooked, .. } => Some(cooked.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `NAME` of a `NAME=value` word.
+fn assignment_name(word: &str) -> Option<&str> {
+    word.split_once('=').map(|(n, _)| n).filter(|n| is_name(n))
+}
+
+/// Words that open or continue a compound command rather than name a program.
+fn is_keyword(word: &str) -> bool {
+    matches!(
+        word,
+        "if" | "then" | "else" | "elif" | "do" | "while" | "until" | "!" | "{" | "time"
+    )
+}
+
+/// Names a piece of shell text sets itself, in any of its simple commands.
 fn assigned(tokens: &[Token]) -> BTreeSet<String> {
-    let mut names = BTreeSet::new();
-    for command in simple_commands(tokens) {
-        let words: Vec<&str> = command
-            .iter()
-            .filter_map(|t| match t {
-                Token::Word { cooked, .. } => Some(cooked.as_str()),
-                _ => None,
-            })
-            .collect();
-        let mut rest = words.as_slice();
-        while let [first, tail @ ..] = rest {
-            if matches!(
-                *first,
-                "if" | "then" | "else" | "elif" | "do" | "while" | "until" | "!" | "{" | "time"
-            ) {
-                rest = tail;
-                continue;
-            }
-            if let Some((name, _)) = first.split_once('=').filter(|(n, _)| is_name(n)) {
-                names.insert(name.to_string());
-                rest = tail;
-                continue;
-            }
+    simple_commands(tokens)
+        .into_iter()
+        .flat_map(|command| assigned_by(command, false))
+        .collect()
+}
+
+/// Names one simple command sets: assignments, `for NAME in`, `read NAME…`, `local NAME=…`.
+/// With `lasting`, only those still set after it: `NAME=value program` sets NAME for the
+/// program alone.
+fn assigned_by(command: &[Token], lasting: bool) -> BTreeSet<String> {
+    let words = words(command);
+    let mut rest = words.as_slice();
+    let mut prefix = BTreeSet::new();
+    while let [first, tail @ ..] = rest {
+        if let Some(name) = assignment_name(first) {
+            prefix.insert(name.to_string());
+        } else if !is_keyword(first) {
             break;
         }
-        let (program, args) = match rest {
-            [program, args @ ..] => (*program, args),
-            [] => continue,
-        };
-        match program {
-            "for" | "select" => names.extend(args.first().map(|s| s.to_string())),
-            "read" | "local" | "export" | "declare" | "typeset" | "readonly" | "mapfile"
-            | "readarray" => {
-                for arg in args.iter().filter(|a| !a.starts_with('-')) {
-                    let name = arg.split_once('=').map_or(*arg, |(n, _)| n);
-                    if is_name(name) {
-                        names.insert(name.to_string());
-                    }
+        rest = tail;
+    }
+    let (program, args) = match rest {
+        [program, args @ ..] => (*program, args),
+        [] => return prefix,
+    };
+    let mut names = if lasting { BTreeSet::new() } else { prefix };
+    match program {
+        "for" | "select" => names.extend(args.first().map(|s| s.to_string())),
+        "read" | "local" | "export" | "declare" | "typeset" | "readonly" | "mapfile"
+        | "readarray" => {
+            for arg in args.iter().filter(|a| !a.starts_with('-')) {
+                let name = arg.split_once('=').map_or(*arg, |(n, _)| n);
+                if is_name(name) {
+                    names.insert(name.to_string());
                 }
             }
-            _ => {}
         }
+        _ => {}
     }
     names
 }
@@ -760,37 +815,147 @@ pub(crate) fn parameters(lexed: &Lexed) -> Vec<String> {
 }
 
 /// `text` with every expandable placeholder turned into a variable reference: `"${NAME}"`
-/// where it stands bare, `${NAME}` inside double quotes or an expanding heredoc. Values are
-/// never part of the result.
+/// where it stands bare, `${NAME}` inside double quotes or an expanding heredoc; and the blanks
+/// after a line-ending backslash removed, so the shell continues the line as the lexer did.
+/// Values are never part of the result.
 pub(crate) fn rewrite(text: &str, lexed: &Lexed) -> String {
-    if !lexed
-        .refs
-        .iter()
-        .any(|r| r.placeholder && r.context != Context::Literal)
-    {
-        return text.to_string();
-    }
-    let mut out = String::with_capacity(text.len() + 16);
-    let mut last = 0;
-    let mut placeholders: Vec<&Ref> = lexed
+    let mut edits: Vec<(Range<usize>, String)> = lexed
         .refs
         .iter()
         .filter(|r| r.placeholder && r.context != Context::Literal)
+        .map(|r| {
+            let with = match r.context {
+                Context::Bare => format!("\"${{{}}}\"", r.name),
+                _ => format!("${{{}}}", r.name),
+            };
+            (r.at.clone(), with)
+        })
+        .chain(
+            lexed
+                .spaced_continuations
+                .iter()
+                .map(|at| (at.clone(), String::new())),
+        )
         .collect();
-    placeholders.sort_by_key(|r| r.at.start);
-    for r in placeholders {
-        if r.at.start < last || r.at.end > text.len() {
+    if edits.is_empty() {
+        return text.to_string();
+    }
+    edits.sort_by_key(|(at, _)| at.start);
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut last = 0;
+    for (at, with) in edits {
+        if at.start < last || at.end > text.len() {
             continue;
         }
-        out.push_str(&text[last..r.at.start]);
-        match r.context {
-            Context::Bare => out.push_str(&format!("\"${{{}}}\"", r.name)),
-            _ => out.push_str(&format!("${{{}}}", r.name)),
-        }
-        last = r.at.end;
+        out.push_str(&text[last..at.start]);
+        out.push_str(&with);
+        last = at.end;
     }
     out.push_str(&text[last..]);
     out
+}
+
+/// Something in a command's text worth reporting, at a byte offset in that text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Finding {
+    pub at: usize,
+    pub level: Level,
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// What the lexer found in one command's text that the author should hear about. This is the
+/// one place that decides how bad each finding is.
+pub(crate) fn findings(text: &str, lexed: &Lexed) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if let Some((at, what)) = lexed.unterminated {
+        out.push(Finding {
+            at,
+            level: unterminated_level(text, at),
+            code: "unterminated",
+            message: format!("{what}: the step runs to the end of its block"),
+        });
+    }
+    for blanks in &lexed.spaced_continuations {
+        out.push(Finding {
+            at: blanks.start.saturating_sub(1),
+            level: Level::Warning,
+            code: "backslash-space",
+            message: "blanks after the line-ending backslash: read as a continuation (a shell would end the command here); remove them".to_string(),
+        });
+    }
+    out
+}
+
+/// An unclosed quote is an error where the line could be a command; on a line that cannot be
+/// one (pasted output, prose) the quote is an apostrophe or a fragment, so it is a warning.
+pub(crate) fn unterminated_level(text: &str, at: usize) -> Level {
+    let quote = matches!(text.as_bytes().get(at), Some(b'\'' | b'"'));
+    let line_start = text[..at.min(text.len())].rfind('\n').map_or(0, |p| p + 1);
+    let line_end = text[line_start..]
+        .find('\n')
+        .map_or(text.len(), |p| line_start + p);
+    let first_line = text.lines().next().unwrap_or("");
+    // A command whose first line is an output table's header is all pasted output.
+    if quote
+        && (cannot_be_command(&text[line_start..line_end], at - line_start)
+            || is_column_header(first_line))
+    {
+        Level::Warning
+    } else {
+        Level::Error
+    }
+}
+
+/// Whether a line cannot be a shell command, judged at the unclosed quote at byte `quote`:
+/// an apostrophe inside a word (`can't`), a first word that is a label (`Error:`), a number or
+/// a date (`2024-05-01T10:00:00Z …`), or an upper-case column header (`NAME   READY`).
+fn cannot_be_command(line: &str, quote: usize) -> bool {
+    let bytes = line.as_bytes();
+    let apostrophe = bytes.get(quote) == Some(&b'\'')
+        && quote > 0
+        && bytes[quote - 1].is_ascii_alphabetic()
+        && bytes.get(quote + 1).is_some_and(u8::is_ascii_alphabetic);
+    let first = line.split_whitespace().next().unwrap_or("");
+    let label = first.len() > 1
+        && first.ends_with(':')
+        && first[..first.len() - 1]
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    let number = first.starts_with(|c: char| c.is_ascii_digit()) && !first.contains(['<', '>']);
+    apostrophe || label || number || is_column_header(line)
+}
+
+/// `NAME     READY   STATUS`: an upper-case first word followed by column spacing.
+fn is_column_header(line: &str) -> bool {
+    let line = line.trim_start();
+    let first = line.split_whitespace().next().unwrap_or("");
+    first.len() > 1
+        && first.bytes().all(|b| b.is_ascii_uppercase() || b == b'_')
+        && line[first.len()..].starts_with("  ")
+}
+
+/// The names a step leaves set for the steps after it: plain assignments (`NODE=$(…)`),
+/// `export`/`declare`/`readonly`, `read` and `for` variables — not `NAME=value command`,
+/// which sets the name for that one command only, and not what `$(…)` sets in its subshell.
+/// Sorted, without duplicates.
+pub(crate) fn assigned_names(lexed: &Lexed) -> Vec<String> {
+    let names: BTreeSet<String> = simple_commands(&lexed.tokens)
+        .into_iter()
+        .flat_map(|command| assigned_by(command, true))
+        .collect();
+    names.into_iter().collect()
+}
+
+/// Takes out of each step's parameters the names an earlier step of the same procedure sets:
+/// a run carries them from that step, so nobody is asked for them. `runbook lint` names each
+/// one (`carried-variable`).
+pub(crate) fn carry(steps: &mut [super::Step]) {
+    let mut set: BTreeSet<String> = BTreeSet::new();
+    for step in steps {
+        step.params.retain(|p| !set.contains(p));
+        set.extend(step.sets.iter().cloned());
+    }
 }
 
 /// A command or manual step found in a shell block.
@@ -1113,6 +1278,120 @@ mod tests {
             })
             .collect();
         assert_eq!(ops, ["<", ">&", ">", "<<<"]);
+    }
+
+    #[test]
+    fn placeholders_may_hold_spaces() {
+        let text = "ssh admin@<DB IP> uptime; kubectl logs <pod name> -n \"<your namespace>\"; ping <db.host>";
+        let lexed = lex(text);
+        assert_eq!(
+            parameters(&lexed),
+            ["DB_HOST", "DB_IP", "POD_NAME", "YOUR_NAMESPACE"]
+        );
+        assert_eq!(
+            rewrite(text, &lexed),
+            "ssh admin@\"${DB_IP}\" uptime; kubectl logs \"${POD_NAME}\" -n \"${YOUR_NAMESPACE}\"; ping \"${DB_HOST}\""
+        );
+    }
+
+    #[test]
+    fn spaced_placeholders_leave_real_redirections_alone() {
+        for text in [
+            "sort <in >out",
+            "wc -l < access.log > counts",
+            "a < b",
+            "cat <in.txt >out.txt",
+            "cat <<EOF\nbody\nEOF",
+            "diff <(ls a) <(ls b)",
+            "grep x <input 2>err",
+            "echo <A B >",
+            "echo <A  B>",
+        ] {
+            let lexed = lex(text);
+            assert!(
+                lexed.refs.iter().all(|r| !r.placeholder),
+                "{text}: {:?}",
+                lexed.refs
+            );
+            assert!(
+                lexed
+                    .tokens
+                    .iter()
+                    .any(|t| matches!(t, Token::Redirect { .. }))
+                    || text.starts_with("diff"),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_backslash_with_blanks_after_it_continues_the_command() {
+        let body = "kubectl get pods \\  \n  -n kube-system \\\t\n  -o wide\nuptime\n";
+        assert_eq!(
+            commands(body),
+            [
+                "kubectl get pods \\  \n  -n kube-system \\\t\n  -o wide",
+                "uptime"
+            ]
+        );
+        let text = &commands(body)[0];
+        let lexed = lex(text);
+        assert_eq!(
+            rewrite(text, &lexed),
+            "kubectl get pods \\\n  -n kube-system \\\n  -o wide"
+        );
+        let found: Vec<(usize, &str, Level)> = findings(text, &lexed)
+            .iter()
+            .map(|f| (f.at, f.code, f.level))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (17, "backslash-space", Level::Warning),
+                (38, "backslash-space", Level::Warning)
+            ]
+        );
+        // An escaped blank inside a line is still an escaped blank.
+        assert!(lex("ls my\\ dir").spaced_continuations.is_empty());
+    }
+
+    #[test]
+    fn an_unclosed_quote_in_a_line_that_cannot_be_a_command_is_a_warning() {
+        for (text, level) in [
+            ("echo 'open", Level::Error),
+            ("kubectl exec pod -- sh -c \"ls", Level::Error),
+            ("Error: can't reach the API server", Level::Warning),
+            ("the pod's volume is full", Level::Warning),
+            (
+                "NAME     READY   STATUS\nweb-1    0/1     \"Error",
+                Level::Warning,
+            ),
+            (
+                "2024-05-01T10:00:00Z level=error msg=\"dial failed",
+                Level::Warning,
+            ),
+            ("STATUS  \"x", Level::Warning),
+        ] {
+            let lexed = lex(text);
+            let found = findings(text, &lexed);
+            assert_eq!(found.len(), 1, "{text}: {found:?}");
+            assert_eq!(found[0].level, level, "{text}");
+        }
+    }
+
+    #[test]
+    fn what_a_step_leaves_set_for_the_next() {
+        let names = |t: &str| assigned_names(&lex(t));
+        assert_eq!(
+            names("NODE=$(kubectl get pod x -o jsonpath='{.spec.nodeName}')"),
+            ["NODE"]
+        );
+        assert_eq!(
+            names("export NS=prod; read -r ANSWER; for f in a b; do echo $f; done"),
+            ["ANSWER", "NS", "f"]
+        );
+        assert!(names("PGPASSWORD=x psql -c 'select 1'").is_empty());
+        assert!(names("echo $(INNER=1; echo $INNER)").is_empty());
     }
 
     #[test]

@@ -253,6 +253,7 @@ fn build(
     for (i, step) in procedure.steps.iter_mut().enumerate() {
         step.number = i + 1;
     }
+    script::carry(&mut procedure.steps);
     procedure
 }
 
@@ -332,9 +333,18 @@ impl Builder<'_> {
                 line,
             } => {
                 let mut fence_attrs = std::mem::take(&mut self.pending);
-                for problem in fence_attrs.apply(attrs) {
+                let (problems, unknown) = fence_attrs.apply_info(attrs);
+                for problem in problems {
                     self.diagnostics
                         .push(Diagnostic::error(*line, 4, "annotation", problem));
+                }
+                if !unknown.is_empty() {
+                    self.diagnostics.push(Diagnostic::warning(
+                        *line,
+                        4,
+                        "fence-text",
+                        format!("fence text firebreak does not use: {}", unknown.join(", ")),
+                    ));
                 }
                 if SHELLS.contains(&lang.as_str()) {
                     self.shell(lang, body, *body_line, body_indents, &fence_attrs);
@@ -475,14 +485,15 @@ impl Builder<'_> {
     fn command(&mut self, title: String, source: &str, attrs: Attrs, at: Place<'_>) {
         let lexed = script::lex(source);
         let (line, col) = at.locate(0);
-        if let Some((offset, what)) = lexed.unterminated {
-            let (l, c) = at.locate(offset);
-            self.diagnostics.push(Diagnostic::error(
-                l,
-                c,
-                "unterminated",
-                format!("{what}: the step runs to the end of its block"),
-            ));
+        for finding in script::findings(source, &lexed) {
+            let (l, c) = at.locate(finding.at);
+            self.diagnostics.push(Diagnostic {
+                line: l,
+                col: c,
+                level: finding.level,
+                code: finding.code,
+                message: finding.message,
+            });
         }
         for r in lexed.refs.iter().filter(|r| r.context == Context::Literal) {
             let (l, c) = at.locate(r.at.start);
@@ -516,6 +527,9 @@ impl Builder<'_> {
             script: script_text,
         };
         self.push(title, kind, attrs, params, line, col);
+        if let Some(step) = self.procedure.steps.last_mut() {
+            step.sets = script::assigned_names(&lexed);
+        }
     }
 
     fn other_fence(&mut self, lang: &str, body: &str, line: u32, attrs: Attrs) {
@@ -571,6 +585,7 @@ impl Builder<'_> {
             reason: String::new(),
             attrs,
             params,
+            sets: Vec::new(),
             line,
             col,
         });

@@ -122,33 +122,65 @@ fn parse_clean(source: &Source) -> anyhow::Result<Runbook> {
     Ok(runbook)
 }
 
+/// One line telling what keeps a runbook from running: its first error and how to see all.
+fn broken_hint(source: &Source, diagnostics: &[Diagnostic]) -> Option<String> {
+    let mut errors = diagnostics.iter().filter(|d| d.level == Level::Error);
+    let first = errors.next()?;
+    let more = errors.count();
+    let more = if more > 0 {
+        format!(" (and {more} more)")
+    } else {
+        String::new()
+    };
+    let lint = match &source.origin {
+        crate::runner::library::Origin::File(path) => path.display().to_string(),
+        crate::runner::library::Origin::BuiltIn(_) => String::new(),
+    };
+    Some(format!(
+        "{}:{first}{more}; see all with `firebreak runbook lint {lint}`",
+        source.origin
+    ))
+}
+
 fn list(ctx: &mut Context) -> anyhow::Result<ExitCode> {
     let library = library(ctx)?;
     let mut rows = Vec::new();
     for source in library.iter() {
-        let (rb, _) = source.parse();
-        rows.push((source.origin.to_string(), rb));
+        let (rb, diagnostics) = source.parse();
+        let hint = broken_hint(source, &diagnostics);
+        rows.push((source.origin.to_string(), rb, hint));
     }
     if ctx.out.json {
         let items: Vec<_> = rows
             .iter()
-            .map(|(origin, rb)| json!({"name": rb.name, "title": rb.title, "summary": rb.summary, "tags": rb.tags, "origin": origin,
-                "procedures": rb.procedures.iter().map(|p| &p.slug).collect::<Vec<_>>()}))
+            .map(|(origin, rb, hint)| json!({"name": rb.name, "title": rb.title, "summary": rb.summary, "tags": rb.tags, "origin": origin,
+                "procedures": rb.procedures.iter().map(|p| &p.slug).collect::<Vec<_>>(), "error": hint}))
             .collect();
-        ctx.out.json(&json!({ "runbooks": items }))?;
+        ctx.out
+            .json(&json!({ "runbooks": items, "warnings": library.notes() }))?;
         return Ok(ExitCode::SUCCESS);
     }
     let mut table = Table::new(&["NAME", "STEPS", "ORIGIN", "TITLE"]);
-    for (origin, rb) in &rows {
+    for (origin, rb, hint) in &rows {
         let steps: usize = rb.procedures.iter().map(|p| p.steps.len()).sum();
+        let (steps, tone) = match hint {
+            Some(_) => ("error".to_string(), Tone::Alarm),
+            None => (steps.to_string(), Tone::Plain),
+        };
         table.row(vec![
             (rb.name.clone(), Tone::Plain),
-            (steps.to_string(), Tone::Plain),
+            (steps, tone),
             (origin.clone(), Tone::Dim),
             (rb.title.clone(), Tone::Plain),
         ]);
     }
     ctx.out.table(&table)?;
+    for hint in rows.iter().filter_map(|(_, _, hint)| hint.as_ref()) {
+        ctx.out.line(format!("error: {hint}"))?;
+    }
+    for note in library.notes() {
+        ctx.out.line(format!("warning: {note}"))?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 

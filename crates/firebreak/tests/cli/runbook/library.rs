@@ -433,3 +433,161 @@ fn suggest_ranks_the_runbook_that_fits_the_incident_first() {
         "{ranked:#}"
     );
 }
+
+/// Points the config's `[runbooks] dirs` at `dir`.
+fn use_dir(fb: &Fb, dir: &Path) {
+    let config = fb.data_dir().join("firebreak.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap_or_default();
+    text.push_str(&format!(
+        "\n[runbooks]\ndirs = [{:?}]\n",
+        dir.display().to_string()
+    ));
+    std::fs::write(&config, text).expect("config");
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(path, text).expect("write");
+}
+
+fn one_step(title: &str, output: &str) -> String {
+    format!("# {title}\n\n## Diagnosis\n\n```bash\necho {output}\n```\n")
+}
+
+#[test]
+fn nested_runbook_dirs_are_named_by_path_and_collisions_are_named() {
+    let (fb, id) = incident("Disk pressure on node-3");
+    let dir = fb.root().join("team-runbooks");
+    write(
+        &dir,
+        "alerts/disk-pressure.md",
+        &one_step("Disk pressure", "pressure-seen"),
+    );
+    write(
+        &dir,
+        "alerts/README.md",
+        &one_step("Alert index", "index-a"),
+    );
+    write(&dir, "alerts.md", &one_step("Alerts overview", "index-b"));
+    write(
+        &dir,
+        "db/_index.md",
+        &format!(
+            "---\ndescription: Where the database runbooks live.\nweight: 1\n---\n{}",
+            one_step("Databases", "db-seen")
+        ),
+    );
+    write(
+        &dir,
+        "db/replica/lag.markdown",
+        &one_step("Replica lag", "lag-seen"),
+    );
+    write(&dir, ".drafts/hidden.md", &one_step("Hidden", "hidden"));
+    write(
+        &dir,
+        "broken/half.md",
+        "# Half\n\n## Diagnosis\n\n```bash\necho never closed\n",
+    );
+    std::os::unix::fs::symlink(&dir, dir.join("db/loop")).expect("symlink back up");
+    use_dir(&fb, &dir);
+
+    let listing = fb.json(&["runbook", "ls"]);
+    let names: Vec<&str> = listing["runbooks"]
+        .as_array()
+        .expect("runbooks")
+        .iter()
+        .filter_map(|r| r["name"].as_str())
+        .collect();
+    for name in [
+        "alerts/disk-pressure",
+        "db",
+        "db/replica/lag",
+        "broken/half",
+        "storage-full",
+    ] {
+        assert_eq!(
+            names.iter().filter(|n| **n == name).count(),
+            1,
+            "{name} in {names:?}"
+        );
+    }
+    assert_eq!(
+        names.iter().filter(|n| **n == "alerts").count(),
+        2,
+        "{names:?}"
+    );
+    let db = listing["runbooks"]
+        .as_array()
+        .expect("runbooks")
+        .iter()
+        .find(|r| r["name"] == "db")
+        .expect("db listed");
+    assert_eq!(db["summary"], "Where the database runbooks live.");
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.contains("hidden") || n.contains("loop")),
+        "{names:?}"
+    );
+
+    let out = run_in(&fb, &["runbook", "ls"], "");
+    assert_code(&out, 0, "ls with a collision and a broken file");
+    let text = stdout(&out);
+    let readme = dir.join("alerts/README.md");
+    let flat = dir.join("alerts.md");
+    assert!(
+        text.contains("warning: 2 files are named \"alerts\"")
+            && text.contains(s(&readme))
+            && text.contains(s(&flat)),
+        "{text}"
+    );
+    let half = dir.join("broken/half.md");
+    assert!(
+        text.contains(&format!(
+            "error: {}:5:1: error[unterminated-fence]",
+            half.display()
+        )) && text.contains(&format!("firebreak runbook lint {}", half.display())),
+        "{text}"
+    );
+
+    // The ambiguous name is refused, naming both files.
+    let out = run_in(&fb, &["runbook", "show", "alerts"], "");
+    assert_code(&out, 1, "show of an ambiguous name");
+    assert!(
+        stderr(&out).contains("ambiguous")
+            && stderr(&out).contains(s(&readme))
+            && stderr(&out).contains(s(&flat)),
+        "{}",
+        stderr(&out)
+    );
+
+    // A name with `/` works in show (with #procedure) and in a recorded run.
+    let out = run_in(&fb, &["runbook", "show", "db/replica/lag#replica-lag"], "");
+    assert_code(&out, 0, "show NAME#procedure with a slash");
+    assert!(
+        stdout(&out).contains("db/replica/lag#replica-lag"),
+        "{}",
+        stdout(&out)
+    );
+    let out = run_in(
+        &fb,
+        &[
+            "runbook",
+            "run",
+            "alerts/disk-pressure",
+            "--incident",
+            &id,
+            "--yes",
+        ],
+        "",
+    );
+    assert_code(&out, 0, "run by nested name");
+    assert_eq!(stdout(&out), "pressure-seen\n");
+    let events = events(&fb, &id);
+    assert_eq!(
+        payloads(&events, "run_started")[0]["runbook"],
+        "alerts/disk-pressure"
+    );
+    assert_verifies(&fb);
+}
