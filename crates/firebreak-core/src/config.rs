@@ -9,6 +9,11 @@
 //! # [[policy.levels]]       # or spell out every level; this replaces the preset
 //! # name = "P1"; label = "Critical"; ack_within = "15m"; update_every = "30m"
 //!
+//! [runbooks]
+//! dirs = ["runbooks"]       # user runbooks, relative to this file
+//! timeout = "10m"           # per-step timeout when the runbook sets none
+//! snapshot_before_destructive = false  # default true: see RunbooksConfig
+//!
 //! [[checklists]]            # replaces the default lists when present
 //! name = "initial"
 //! title = "First 15 minutes"
@@ -179,6 +184,11 @@ pub struct RunbooksConfig {
     pub dirs: Vec<PathBuf>,
     /// Default per-step timeout (`5m` when unset).
     pub timeout: Option<Spanned<String>>,
+    /// Whether `runbook run` in an incident takes a volatile-state snapshot (the same as
+    /// `firebreak evidence snapshot`) before the first destructive step, unless evidence was
+    /// already collected in the run. Default true; `false` turns it off for every runbook (a
+    /// runbook's own `snapshot-first: false` turns it off for that runbook alone).
+    pub snapshot_before_destructive: Option<bool>,
 }
 
 /// The `[policy]` table.
@@ -204,6 +214,9 @@ pub struct Config {
     pub runbook_dirs: Vec<PathBuf>,
     /// Default per-step timeout.
     pub step_timeout: std::time::Duration,
+    /// Snapshot before the first destructive step of an incident run
+    /// (`[runbooks] snapshot_before_destructive`, default true).
+    pub snapshot_before_destructive: bool,
     /// How received alerts map to severities and runbooks.
     pub alerts: AlertMapping,
     /// User detection rule directories, absolute.
@@ -224,6 +237,7 @@ impl Default for Config {
             checklists: checklist::defaults(),
             runbook_dirs: Vec::new(),
             step_timeout: DEFAULT_STEP_TIMEOUT,
+            snapshot_before_destructive: true,
             rule_dirs: Vec::new(),
             agent_files: Vec::new(),
             source: None,
@@ -360,6 +374,7 @@ impl Config {
             checklists,
             runbook_dirs,
             step_timeout,
+            snapshot_before_destructive: file.runbooks.snapshot_before_destructive.unwrap_or(true),
             rule_dirs: file.detect.rules.iter().map(|d| base.join(d)).collect(),
             agent_files: file.detect.agents.iter().map(|d| base.join(d)).collect(),
             source: Some(path.to_path_buf()),
@@ -441,6 +456,14 @@ mod tests {
         assert_eq!(c.agent_files, vec![PathBuf::from("/srv/agents.txt")]);
         let err = parse("[detect]\nrule = [\"x\"]\n").expect_err("unknown key");
         assert!(err.to_string().starts_with("firebreak.toml:2:1"), "{err}");
+    }
+
+    #[test]
+    fn the_snapshot_before_destructive_steps_is_on_unless_turned_off() {
+        assert!(parse("").expect("valid").snapshot_before_destructive);
+        let off = parse("[runbooks]\nsnapshot_before_destructive = false\n").expect("valid");
+        assert!(!off.snapshot_before_destructive);
+        assert!(parse("[runbooks]\nsnapshot_before_destructive = \"no\"\n").is_err());
     }
 
     #[test]

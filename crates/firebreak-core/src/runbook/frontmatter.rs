@@ -36,6 +36,8 @@ pub(crate) struct Front {
     #[serde(default)]
     pub evidence_first: bool,
     #[serde(default)]
+    pub snapshot_first: Option<bool>,
+    #[serde(default)]
     pub params: BTreeMap<String, ParamSpec>,
 }
 

@@ -43,8 +43,12 @@ pub struct Runbook {
     pub summary: Option<String>,
     /// Keywords for `runbook suggest`.
     pub tags: Vec<String>,
-    /// Whether destructive steps need an evidence step before them.
+    /// Whether destructive steps need an evidence step before them (a lint rule).
     pub evidence_first: bool,
+    /// `snapshot-first` from the front matter: `Some(false)` turns off the snapshot a run tied
+    /// to an incident takes before its first destructive step; unset means on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snapshot_first: Option<bool>,
     /// Parameters described in the front matter.
     pub params: BTreeMap<String, ParamSpec>,
     /// The procedures, in file order.
@@ -107,6 +111,13 @@ pub struct Step {
     pub attrs: Attrs,
     /// Parameters it uses, by environment variable name.
     pub params: Vec<String>,
+    /// Variables it assigns (`NODE=$(…)`, `export X=…`, `read -r NAME`, `for f in …`): a run
+    /// carries their values to the later steps of the procedure.
+    pub sets: Vec<String>,
+    /// It takes over a terminal or never ends on its own (`ssh host`, `kubectl exec -it`,
+    /// `tail -f`, `vim`): a run always asks before it and runs it attached to the terminal,
+    /// and skips it when no one can be asked.
+    pub interactive: bool,
     /// Where it starts in the file.
     pub line: u32,
     /// Column where it starts.
@@ -261,6 +272,7 @@ pub fn parse(name: &str, bytes: &[u8]) -> (Runbook, Vec<Diagnostic>) {
         summary: front.summary,
         tags: front.tags,
         evidence_first: front.evidence_first,
+        snapshot_first: front.snapshot_first,
         params: front.params,
         procedures,
         digest,

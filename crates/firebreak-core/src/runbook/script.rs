@@ -681,7 +681,7 @@ pub(crate) fn simple_commands(tokens: &[Token]) -> Vec<&[Token]> {
 }
 
 /// Names a command sets itself: assignments, `for NAME in`, `read NAME…`, `local NAME=…`.
-fn assigned(tokens: &[Token]) -> BTreeSet<String> {
+pub(crate) fn assigned(tokens: &[Token]) -> BTreeSet<String> {
     let mut names = BTreeSet::new();
     for command in simple_commands(tokens) {
         let words: Vec<&str> = command

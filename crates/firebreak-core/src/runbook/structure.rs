@@ -581,6 +581,13 @@ impl Builder<'_> {
         line: u32,
         col: u32,
     ) {
+        let sets = match &kind {
+            StepKind::Command { source, .. } => {
+                script::assigned(&script::lex(source).tokens).into_iter().collect()
+            }
+            _ => Vec::new(),
+        };
+        let interactive = attrs.interactive;
         self.procedure.steps.push(Step {
             number: 0,
             phase: self.phase,
@@ -590,6 +597,8 @@ impl Builder<'_> {
             safety,
             attrs,
             params,
+            sets,
+            interactive,
             line,
             col,
         });
