@@ -12,6 +12,7 @@ mod resume;
 mod seeds;
 mod session;
 mod timeout;
+mod unattended;
 
 #[path = "../../../../firebreak-core/tests/support/seeds.rs"]
 mod seed_dir;
