@@ -1,6 +1,6 @@
-//! Optional YAML front matter: title, summary, tags, `evidence-first` and parameter
-//! descriptions. Read with serde-saphyr (bounded, no unsafe YAML), errors positioned in the
-//! file, and the block blanked out so Markdown line numbers stay true.
+//! Optional YAML front matter: title, summary, tags, `evidence-first`, `snapshot-first` and
+//! parameter descriptions. Read with serde-saphyr (bounded, no unsafe YAML), errors positioned
+//! in the file, and the block blanked out so Markdown line numbers stay true.
 
 use std::collections::BTreeMap;
 

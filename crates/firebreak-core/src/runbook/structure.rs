@@ -582,9 +582,9 @@ impl Builder<'_> {
         col: u32,
     ) {
         let sets = match &kind {
-            StepKind::Command { source, .. } => {
-                script::assigned(&script::lex(source).tokens).into_iter().collect()
-            }
+            StepKind::Command { source, .. } => script::assigned(&script::lex(source).tokens)
+                .into_iter()
+                .collect(),
             _ => Vec::new(),
         };
         let interactive = attrs.interactive;

@@ -362,7 +362,12 @@ async fn run_procedure(ctx: &mut Context, args: RunArgs) -> anyhow::Result<ExitC
     // A carried variable is never asked for; a value given anyway (say for a secret a resumed
     // run cannot restore) is passed on, and a step that sets it wins.
     let carried_names: Vec<String> = carried.keys().cloned().collect();
-    let given = params::find(&carried_names, &runbook, &args.sets, incident_values.as_ref());
+    let given = params::find(
+        &carried_names,
+        &runbook,
+        &args.sets,
+        incident_values.as_ref(),
+    );
     plan.carried = carried;
     if args.dry_run {
         plan.values = found.values;

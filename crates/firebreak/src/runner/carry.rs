@@ -55,11 +55,7 @@ pub struct Carried {
 impl Handover {
     /// A hand-over for the names `step` assigns; `None` when there is nothing to carry.
     pub fn new(assigned: &[String]) -> io::Result<Option<Handover>> {
-        let names: Vec<String> = assigned
-            .iter()
-            .filter(|n| is_carried(n))
-            .cloned()
-            .collect();
+        let names: Vec<String> = assigned.iter().filter(|n| is_carried(n)).cloned().collect();
         if names.is_empty() {
             return Ok(None);
         }
@@ -188,12 +184,18 @@ mod tests {
     #[test]
     fn values_come_back_whatever_they_hold_and_the_exit_status_is_kept() {
         let tricky = "a b\n'\"$(touch /tmp/x)`id`\\ ;|&";
-        let script = format!("A=$(printf '%s' {}); export B=two; exit 3", sh_quote(tricky));
+        let script = format!(
+            "A=$(printf '%s' {}); export B=two; exit 3",
+            sh_quote(tricky)
+        );
         let (exit, carried) = handed(&["A", "B", "C"], &script);
         assert_eq!(exit, shell::Exit::Code(3));
         assert_eq!(carried.values.get("A").map(String::as_str), Some(tricky));
         assert_eq!(carried.values.get("B").map(String::as_str), Some("two"));
-        assert!(!carried.values.contains_key("C"), "unset names are not carried");
+        assert!(
+            !carried.values.contains_key("C"),
+            "unset names are not carried"
+        );
         assert!(carried.left.is_empty(), "{:?}", carried.left);
     }
 
@@ -215,7 +217,11 @@ mod tests {
     fn a_step_that_replaces_the_trap_is_reported_not_trusted() {
         let (_, carried) = handed(&["N"], "trap - EXIT; N=1");
         assert!(carried.values.is_empty());
-        assert!(carried.left[0].1.contains("EXIT trap"), "{:?}", carried.left);
+        assert!(
+            carried.left[0].1.contains("EXIT trap"),
+            "{:?}",
+            carried.left
+        );
     }
 
     #[test]

@@ -210,8 +210,12 @@ pub async fn execute(
         let timeout = plan
             .timeout
             .unwrap_or_else(|| step.timeout(plan.default_timeout));
-        let handover = Handover::new(&step.sets)
-            .with_context(|| format!("step {}: cannot make a place to carry its variables", step.number))?;
+        let handover = Handover::new(&step.sets).with_context(|| {
+            format!(
+                "step {}: cannot make a place to carry its variables",
+                step.number
+            )
+        })?;
         let script = match &handover {
             Some(h) => h.script(step.script().unwrap_or("")),
             None => step.script().unwrap_or("").to_string(),
@@ -259,7 +263,10 @@ pub async fn execute(
             let (carried, left) = session.carry(plan, handover.collect())?;
             base.carried = carried;
             for (name, why) in left {
-                writeln!(err, "   warning: ${name} is not carried to later steps: {why}")?;
+                writeln!(
+                    err,
+                    "   warning: ${name} is not carried to later steps: {why}"
+                )?;
                 notes.push(format!("${name} not carried: {why}"));
             }
         }
@@ -546,7 +553,11 @@ async fn before_destruction(
             return Ok((None, 0));
         }
         BeforeDestruction::Off(why) => {
-            writeln!(err, "   {} (before this first destructive step)", why.describe())?;
+            writeln!(
+                err,
+                "   {} (before this first destructive step)",
+                why.describe()
+            )?;
             return Ok((Some(why), 0));
         }
         BeforeDestruction::Snapshot => {}
@@ -556,7 +567,10 @@ async fn before_destruction(
         writeln!(err, "   snapshot declined")?;
         return Ok((Some(SnapshotBefore::Declined), 0));
     }
-    writeln!(err, "   taking a volatile-state snapshot before the first destructive step…")?;
+    writeln!(
+        err,
+        "   taking a volatile-state snapshot before the first destructive step…"
+    )?;
     let host = crate::collect::host();
     let taken = crate::collect::snapshot::take(&Default::default(), blobs, &host)?;
     let reason = format!(

@@ -141,10 +141,9 @@ pub fn dry_run(plan: &Plan<'_>, missing: &[String]) -> anyhow::Result<()> {
     for step in plan.procedure.steps.iter().filter(|s| plan.in_scope(s)) {
         let how = match (&step.kind, step.safety) {
             (StepKind::Display { .. }, _) => "shown only",
-            _ if step.interactive => match plan.interactive_skip() {
-                Some(note) => note,
-                None => "interactive: asks, then runs attached to the terminal (output not captured)",
-            },
+            _ if step.interactive => plan.interactive_skip().unwrap_or(
+                "interactive: asks, then runs attached to the terminal (output not captured)",
+            ),
             (StepKind::Manual { .. } | StepKind::Check { .. }, _) => "asks for confirmation",
             (_, Safety::ReadOnly) if plan.yes => "runs unattended (--yes)",
             (_, Safety::Mutating) if plan.yes && step.collects_evidence() => {

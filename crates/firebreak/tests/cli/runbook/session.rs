@@ -13,7 +13,7 @@ fn evidence_items(fb: &Fb, id: &str) -> Vec<Value> {
 }
 
 /// The last record of step `n`.
-fn step_record<'a>(events: &'a [Value], n: u64) -> &'a Value {
+fn step_record(events: &[Value], n: u64) -> &Value {
     steps_by_number(events)
         .get(&n)
         .and_then(|records| records.last().copied())
@@ -189,7 +189,11 @@ fn a_person_can_decline_the_snapshot() {
         "n\n1\n",
     );
     assert_code(&out, 0, "declined, then ran");
-    assert!(stderr(&out).contains("snapshot first? [Y/n]"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("snapshot first? [Y/n]"),
+        "{}",
+        stderr(&out)
+    );
     assert!(evidence_items(&fb, &id).is_empty());
     assert_eq!(step_record(&events(&fb, &id), 1)["snapshot"], "declined");
 }
@@ -205,7 +209,10 @@ fn the_runbook_or_the_config_can_turn_the_snapshot_off() {
     let out = run_yes(&fb, &off, &id, &["--allow-destructive"]);
     assert_code(&out, 0, "off by runbook");
     assert!(evidence_items(&fb, &id).is_empty());
-    assert_eq!(step_record(&events(&fb, &id), 1)["snapshot"], "off-by-runbook");
+    assert_eq!(
+        step_record(&events(&fb, &id), 1)["snapshot"],
+        "off-by-runbook"
+    );
 
     let (fb, id) = incident("snapshot off by config");
     let path = runbook(&fb, "wipe.md", WIPE);
@@ -230,7 +237,10 @@ fn the_runbook_or_the_config_can_turn_the_snapshot_off() {
         .expect("run");
     assert_code(&out, 0, "off by config");
     assert!(evidence_items(&fb, &id).is_empty());
-    assert_eq!(step_record(&events(&fb, &id), 1)["snapshot"], "off-by-config");
+    assert_eq!(
+        step_record(&events(&fb, &id), 1)["snapshot"],
+        "off-by-config"
+    );
 }
 
 #[test]

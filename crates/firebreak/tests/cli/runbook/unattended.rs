@@ -90,8 +90,15 @@ enum Line {
 enum Segment {
     Heading(usize, String),
     Prose(String, Option<usize>),
-    Item { ordered: bool, text: String, command: Option<usize> },
-    Fence { lang: &'static str, lines: Vec<Line> },
+    Item {
+        ordered: bool,
+        text: String,
+        command: Option<usize>,
+    },
+    Fence {
+        lang: &'static str,
+        lines: Vec<Line>,
+    },
     HtmlComment(String),
 }
 
@@ -212,7 +219,10 @@ fn unasked_changes(markdown: &str) -> Vec<String> {
         stubs.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let show = fb.cmd(&["--json", "runbook", "show", s(&path)]).output().expect("show");
+    let show = fb
+        .cmd(&["--json", "runbook", "show", s(&path)])
+        .output()
+        .expect("show");
     let slugs: Vec<String> = serde_json::from_slice::<Value>(&show.stdout)
         .ok()
         .and_then(|v| {
