@@ -295,8 +295,30 @@ impl Change {
                     .as_ref()
                     .map(|o| format!(", output sha256 {}", &o.sha256[..o.sha256.len().min(12)]))
                     .unwrap_or_default();
+                let snapshot = s
+                    .snapshot
+                    .map(|b| format!(" ({})", b.describe()))
+                    .unwrap_or_default();
+                let note = s
+                    .note
+                    .as_ref()
+                    .map(|n| format!("; {n}"))
+                    .unwrap_or_default();
+                let carried = if s.carried.is_empty() {
+                    String::new()
+                } else {
+                    let pairs: Vec<String> = s
+                        .carried
+                        .iter()
+                        .map(|(k, v)| match v.char_indices().nth(60) {
+                            Some((cut, _)) => format!("{k}={}…", &v[..cut]),
+                            None => format!("{k}={v}"),
+                        })
+                        .collect();
+                    format!("; carries {}", pairs.join(" "))
+                };
                 format!(
-                    "step {} “{}” [{}] {outcome}{output}",
+                    "step {} “{}” [{}]{snapshot} {outcome}{output}{note}{carried}",
                     s.step, s.title, s.safety
                 )
             }

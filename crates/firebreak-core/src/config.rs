@@ -9,6 +9,11 @@
 //! # [[policy.levels]]       # or spell out every level; this replaces the preset
 //! # name = "P1"; label = "Critical"; ack_within = "15m"; update_every = "30m"
 //!
+//! [runbooks]
+//! dirs = ["runbooks"]       # user runbooks, relative to this file
+//! timeout = "10m"           # per-step timeout when the runbook sets none
+//! snapshot_before_destructive = false  # default true: see RunbooksConfig
+//!
 //! [[checklists]]            # replaces the default lists when present
 //! name = "initial"
 //! title = "First 15 minutes"
@@ -190,6 +195,11 @@ pub struct RunbooksConfig {
     /// `verbs = { status = "read-only" }`). An entry replaces the shipped one of the same name.
     #[serde(default)]
     pub commands: BTreeMap<String, Spanned<CommandSpec>>,
+    /// Whether `runbook run` in an incident takes a volatile-state snapshot (the same as
+    /// `firebreak evidence snapshot`) before the first destructive step, unless evidence was
+    /// already collected in the run. Default true; `false` turns it off for every runbook (a
+    /// runbook's own `snapshot-first: false` turns it off for that runbook alone).
+    pub snapshot_before_destructive: Option<bool>,
 }
 
 /// The `[policy]` table.
@@ -217,6 +227,9 @@ pub struct Config {
     pub step_timeout: std::time::Duration,
     /// What the safety classifier knows: the shipped knowledge and `[runbooks.commands]`.
     pub commands: Arc<Commands>,
+    /// Snapshot before the first destructive step of an incident run
+    /// (`[runbooks] snapshot_before_destructive`, default true).
+    pub snapshot_before_destructive: bool,
     /// How received alerts map to severities and runbooks.
     pub alerts: AlertMapping,
     /// User detection rule directories, absolute.
@@ -238,6 +251,7 @@ impl Default for Config {
             runbook_dirs: Vec::new(),
             step_timeout: DEFAULT_STEP_TIMEOUT,
             commands: Arc::new(Commands::shipped().clone()),
+            snapshot_before_destructive: true,
             rule_dirs: Vec::new(),
             agent_files: Vec::new(),
             source: None,
@@ -377,6 +391,7 @@ impl Config {
             runbook_dirs,
             step_timeout,
             commands: Arc::new(commands),
+            snapshot_before_destructive: file.runbooks.snapshot_before_destructive.unwrap_or(true),
             rule_dirs: file.detect.rules.iter().map(|d| base.join(d)).collect(),
             agent_files: file.detect.agents.iter().map(|d| base.join(d)).collect(),
             source: Some(path.to_path_buf()),
@@ -500,6 +515,14 @@ mod tests {
         assert!(err.to_string().contains("give a class"), "{err}");
         let err = parse("[runbooks.commands.x]\nclass = \"harmless\"\n").expect_err("bad class");
         assert!(err.to_string().starts_with("firebreak.toml:"), "{err}");
+    }
+
+    #[test]
+    fn the_snapshot_before_destructive_steps_is_on_unless_turned_off() {
+        assert!(parse("").expect("valid").snapshot_before_destructive);
+        let off = parse("[runbooks]\nsnapshot_before_destructive = false\n").expect("valid");
+        assert!(!off.snapshot_before_destructive);
+        assert!(parse("[runbooks]\nsnapshot_before_destructive = \"no\"\n").is_err());
     }
 
     #[test]

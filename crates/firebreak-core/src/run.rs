@@ -106,6 +106,44 @@ pub struct StepRecorded {
     /// The step collects evidence.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub evidence: bool,
+    /// Variables the step set, carried to the later steps of the run: name → value, secret
+    /// values recorded as the mask (so `--resume` cannot restore them).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub carried: BTreeMap<String, String>,
+    /// What happened about a volatile-state snapshot just before this (destructive) step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<SnapshotBefore>,
+    /// Something the responder should know about how the step ran or why it did not
+    /// ("ran attached to the terminal; output not captured").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// The volatile-state snapshot firebreak takes before the first destructive step of a run
+/// tied to an incident, and what became of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SnapshotBefore {
+    /// Taken; its parts are the incident's evidence items added just before this record.
+    Taken,
+    /// The responder declined it.
+    Declined,
+    /// The runbook turns it off (`snapshot-first: false`).
+    OffByRunbook,
+    /// The config turns it off (`[runbooks] snapshot_before_destructive = false`).
+    OffByConfig,
+}
+
+impl SnapshotBefore {
+    /// How the timeline says it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            SnapshotBefore::Taken => "snapshot taken first",
+            SnapshotBefore::Declined => "snapshot declined",
+            SnapshotBefore::OffByRunbook => "no snapshot: off by the runbook",
+            SnapshotBefore::OffByConfig => "no snapshot: off by the config",
+        }
+    }
 }
 
 /// A run ended.
@@ -137,6 +175,8 @@ pub struct Progress {
     pub done: BTreeSet<usize>,
     /// How it ended, if it did.
     pub finished: Option<String>,
+    /// Every step record of the run, in order (a step answered twice appears twice).
+    pub steps: Vec<StepRecorded>,
 }
 
 impl Progress {
@@ -155,6 +195,7 @@ pub fn runs<'a>(entries: impl IntoIterator<Item = RunEntry<'a>>) -> Vec<Progress
                 started: s.clone(),
                 done: BTreeSet::new(),
                 finished: None,
+                steps: Vec::new(),
             }),
             RunEntry::Step(s) => {
                 if let Some(p) = runs.iter_mut().rev().find(|p| p.started.run == s.run) {
@@ -163,6 +204,7 @@ pub fn runs<'a>(entries: impl IntoIterator<Item = RunEntry<'a>>) -> Vec<Progress
                     } else {
                         p.done.remove(&s.step);
                     }
+                    p.steps.push(s.clone());
                 }
             }
             RunEntry::Finished(f) => {
@@ -221,6 +263,9 @@ mod tests {
             stdout: None,
             stderr: None,
             evidence: false,
+            carried: BTreeMap::new(),
+            snapshot: None,
+            note: None,
         }
     }
 

@@ -1,5 +1,5 @@
 //! Step annotations: `class=`, `timeout=`, `continue-on-error`, `evidence`,
-//! `requires-evidence` and `run=`, written after a fence's language, in a `# firebreak:` comment
+//! `requires-evidence`, `interactive` and `run=`, written after a fence's language, in a `# firebreak:` comment
 //! above a command, or in an `<!-- firebreak: … -->` comment before a block.
 
 use std::time::Duration;
@@ -29,6 +29,10 @@ pub struct Attrs {
     /// For non-shell fences: the command that reads the block on standard input.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub run: Option<String>,
+    /// The author says the step takes over a terminal or never ends on its own (a shell on
+    /// another host, a pager, `tail -f`): a run asks before it and runs it attached.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub interactive: bool,
 }
 
 mod secs {
@@ -76,6 +80,7 @@ impl Attrs {
                 ("continue-on-error", None) => self.continue_on_error = true,
                 ("evidence", None) => self.evidence = true,
                 ("requires-evidence", None) => self.requires_evidence = true,
+                ("interactive", None) => self.interactive = true,
                 ("run", Some(v)) if !v.trim().is_empty() => self.run = Some(v),
                 (key, _) => unknown.push(key.to_string()),
             }
@@ -92,6 +97,7 @@ impl Attrs {
             evidence: self.evidence || other.evidence,
             requires_evidence: self.requires_evidence || other.requires_evidence,
             run: other.run.clone().or_else(|| self.run.clone()),
+            interactive: self.interactive || other.interactive,
         }
     }
 }
@@ -159,11 +165,11 @@ mod tests {
     #[test]
     fn attributes_parse_in_every_spelling() {
         let mut a = Attrs::default();
-        let problems = a.apply(r#"{class=destructive, timeout=2m} continue-on-error run="sqlite3 -batch \"$DB\"" evidence"#);
+        let problems = a.apply(r#"{class=destructive, timeout=2m} continue-on-error run="sqlite3 -batch \"$DB\"" evidence interactive"#);
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(a.class, Some(Safety::Destructive));
         assert_eq!(a.timeout, Some(Duration::from_secs(120)));
-        assert!(a.continue_on_error && a.evidence && !a.requires_evidence);
+        assert!(a.continue_on_error && a.evidence && !a.requires_evidence && a.interactive);
         assert_eq!(a.run.as_deref(), Some("sqlite3 -batch \"$DB\""));
     }
 

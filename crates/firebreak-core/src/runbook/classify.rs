@@ -1432,7 +1432,7 @@ pub(crate) fn judge_steps(procedures: &mut [super::Procedure], commands: &Comman
                 reason: "nothing runs".to_string(),
             },
         };
-        step.interactive = judgement.interactive;
+        step.interactive = judgement.interactive || step.attrs.interactive;
         (step.safety, step.reason) = match step.attrs.class {
             Some(class) if class == judgement.safety => (
                 class,

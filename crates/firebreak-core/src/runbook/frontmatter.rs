@@ -1,7 +1,8 @@
-//! Optional front matter: title, summary, tags, `evidence-first` and parameter descriptions,
-//! as YAML between `---` lines or as TOML between `+++` lines (the form Hugo sites use). YAML
-//! is read with serde-saphyr (bounded, no unsafe YAML), TOML with the `toml` crate; errors are
-//! positioned in the file, and the block is blanked out so Markdown line numbers stay true.
+//! Optional front matter: title, summary, tags, `evidence-first`, `snapshot-first` and parameter
+//! descriptions, as YAML between `---` lines or as TOML between `+++` lines (the form Hugo sites
+//! use). YAML is read with serde-saphyr (bounded, no unsafe YAML), TOML with the `toml` crate;
+//! errors are positioned in the file, and the block is blanked out so Markdown line numbers
+//! stay true.
 //!
 //! Runbooks written for a documentation site carry keys of their own (`weight`, `aliases`,
 //! `sidebar_position`, …). They are kept out of the way rather than refused: one warning names
@@ -38,6 +39,7 @@ const KEYS: &[&str] = &[
     "description",
     "tags",
     "evidence-first",
+    "snapshot-first",
     "params",
 ];
 
@@ -56,6 +58,8 @@ pub(crate) struct Front {
     pub tags: Vec<String>,
     #[serde(default)]
     pub evidence_first: bool,
+    #[serde(default)]
+    pub snapshot_first: Option<bool>,
     #[serde(default)]
     pub params: BTreeMap<String, ParamSpec>,
 }

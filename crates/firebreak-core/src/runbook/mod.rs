@@ -45,8 +45,12 @@ pub struct Runbook {
     pub summary: Option<String>,
     /// Keywords for `runbook suggest`.
     pub tags: Vec<String>,
-    /// Whether destructive steps need an evidence step before them.
+    /// Whether destructive steps need an evidence step before them (a lint rule).
     pub evidence_first: bool,
+    /// `snapshot-first` from the front matter: `Some(false)` turns off the snapshot a run tied
+    /// to an incident takes before its first destructive step; unset means on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snapshot_first: Option<bool>,
     /// Parameters described in the front matter.
     pub params: BTreeMap<String, ParamSpec>,
     /// The procedures, in file order.
@@ -280,6 +284,7 @@ pub fn parse_with(name: &str, bytes: &[u8], commands: &Commands) -> (Runbook, Ve
         summary: front.summary(),
         tags: front.tags,
         evidence_first: front.evidence_first,
+        snapshot_first: front.snapshot_first,
         params: front.params,
         procedures,
         digest,

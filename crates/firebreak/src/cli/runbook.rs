@@ -1,5 +1,6 @@
 //! `firebreak runbook …`: list, show, lint, suggest and run Markdown runbooks.
 
+use std::io::IsTerminal as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -16,7 +17,7 @@ use crate::runner::ask::Answers;
 use crate::runner::execute::{self, Ending};
 use crate::runner::library::{Library, Source, split_target};
 use crate::runner::params;
-use crate::runner::plan::{self, Plan};
+use crate::runner::plan::{self, BeforeDestruction, Plan};
 use crate::runner::practice::PracticeLog;
 use crate::runner::record::Journal;
 
@@ -380,22 +381,35 @@ async fn run_procedure(ctx: &mut Context, args: RunArgs) -> anyhow::Result<ExitC
         allow_destructive: args.allow_destructive,
         timeout: args.timeout,
         default_timeout: ctx.settings.config.step_timeout,
+        terminal: std::io::stdin().is_terminal(),
+        before_destruction: BeforeDestruction::new(
+            &runbook,
+            args.incident.is_some(),
+            ctx.settings.config.snapshot_before_destructive,
+        ),
+        carried: Default::default(),
     };
-    let mut needed: Vec<String> = procedure
-        .steps
-        .iter()
-        .filter(|s| plan.in_scope(s))
-        .flat_map(|s| s.params.iter().cloned())
-        .collect();
-    needed.sort();
-    needed.dedup();
+    let (needed, carried) = params::needs(procedure.steps.iter().filter(|s| plan.in_scope(s)));
     let found = params::find(&needed, &runbook, &args.sets, incident_values.as_ref());
+    // A carried variable is never asked for; a value given anyway (say for a secret a resumed
+    // run cannot restore) is passed on, and a step that sets it wins.
+    let carried_names: Vec<String> = carried.keys().cloned().collect();
+    let given = params::find(
+        &carried_names,
+        &runbook,
+        &args.sets,
+        incident_values.as_ref(),
+    );
+    plan.carried = carried;
     if args.dry_run {
         plan.values = found.values;
         plan::dry_run(&plan, &found.missing)?;
         return Ok(ExitCode::SUCCESS);
     }
     plan.values = found.complete(&runbook)?;
+    for (k, v) in given.values {
+        plan.values.entry(k).or_insert(v);
+    }
     if let Some(values) = &incident_values {
         for (k, v) in values {
             plan.values.entry(k.clone()).or_insert_with(|| v.clone());

@@ -51,9 +51,11 @@ pub enum Decision {
 
 /// How much asking a step needs: read-only steps run with `--yes` (as do evidence steps that
 /// only write into the evidence directory), other mutating steps are always asked, destructive
-/// steps need their number typed unless `--allow-destructive`.
+/// steps need their number typed unless `--allow-destructive`. An interactive step is always
+/// asked, whatever its class: no flag runs it unattended.
 pub fn confirm(plan: &Plan<'_>, answers: &mut Answers, step: &Step) -> Decision {
     match step.safety {
+        _ if step.interactive => {}
         Safety::ReadOnly if plan.yes => return Decision::Run,
         Safety::Mutating if plan.yes && step.collects_evidence() => return Decision::Run,
         Safety::Destructive if plan.allow_destructive => return Decision::Run,
@@ -64,6 +66,12 @@ pub fn confirm(plan: &Plan<'_>, answers: &mut Answers, step: &Step) -> Decision 
         Safety::Destructive => (
             format!("   step {n} is DESTRUCTIVE. Type {n} to run it, s to skip, q to quit: "),
             &[n.as_str()],
+        ),
+        other if step.interactive => (
+            format!(
+                "   run this {other} step attached to your terminal (end it yourself)? [y]es / [s]kip / [q]uit: "
+            ),
+            &["y", "yes"],
         ),
         other => (
             format!("   run this {other} step? [y]es / [s]kip / [q]uit: "),
@@ -80,6 +88,22 @@ pub fn confirm(plan: &Plan<'_>, answers: &mut Answers, step: &Step) -> Decision 
         step.safety
     );
     choose(answers, step.number, &question, yes, unanswered)
+}
+
+/// Asks whether to take a snapshot before a destructive step. Yes is the default (an empty
+/// answer), and so is no answer at all: keeping evidence is the safe side.
+pub fn snapshot_first(answers: &mut Answers) -> bool {
+    for _ in 0..ATTEMPTS {
+        let Some(answer) = answers.ask("   take a volatile-state snapshot first? [Y/n]: ") else {
+            return true;
+        };
+        match answer.as_str() {
+            "" | "y" | "yes" => return true,
+            "n" | "no" => return false,
+            _ => {}
+        }
+    }
+    true
 }
 
 /// Asks whether a manual step or checklist item is done.

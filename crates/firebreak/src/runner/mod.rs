@@ -1,10 +1,12 @@
 //! Running runbooks. At the bottom, [`shell`] runs one shell step (its own process group,
 //! parameters in the environment, a timeout that kills the whole group, output streamed and
 //! captured) and [`mask`] masks secrets in what it prints, including secrets split across output
-//! chunks; neither knows about runbooks. The other modules decide which steps run, with what
+//! chunks; neither knows about runbooks. [`carry`] hands variables from one step's shell to the
+//! next. The other modules decide which steps run, with what
 //! parameters, and where their results are recorded.
 
 pub mod ask;
+pub mod carry;
 pub mod execute;
 pub mod interrupt;
 pub mod library;

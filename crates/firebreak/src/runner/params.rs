@@ -1,12 +1,13 @@
 //! Parameter values for a run, from (first to last) `--set`, the incident, the environment,
-//! the runbook's default, and a prompt. Values only ever become environment variables of a
-//! step; nothing here builds shell text.
+//! the runbook's default, and a prompt — for every name a step uses that no earlier step sets
+//! (those are carried, see [`super::carry`]). Values only ever become environment variables of
+//! a step; nothing here builds shell text.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
 
 use firebreak_core::Incident;
-use firebreak_core::runbook::Runbook;
+use firebreak_core::runbook::{Runbook, Step};
 
 /// Parses `NAME=VALUE` from `--set`.
 pub fn parse_set(text: &str) -> Result<(String, String), String> {
@@ -33,6 +34,33 @@ pub fn from_incident(incident: &Incident) -> BTreeMap<String, String> {
         ("INCIDENT_TITLE".to_string(), incident.title.clone()),
         ("INCIDENT_SEVERITY".to_string(), incident.severity.clone()),
     ])
+}
+
+/// What `steps` (in order) need from outside the run, sorted: the names they use that no
+/// earlier step sets. Also the names that are carried instead: used by a step, set by an
+/// earlier one (→ the first step that sets it).
+pub fn needs<'a>(
+    steps: impl IntoIterator<Item = &'a Step>,
+) -> (Vec<String>, BTreeMap<String, usize>) {
+    let mut set_by: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut needed = std::collections::BTreeSet::new();
+    let mut carried = BTreeMap::new();
+    for step in steps {
+        for name in &step.params {
+            match set_by.get(name.as_str()) {
+                Some(&setter) => {
+                    carried.insert(name.clone(), setter);
+                }
+                None => {
+                    needed.insert(name.clone());
+                }
+            }
+        }
+        for name in &step.sets {
+            set_by.entry(name).or_insert(step.number);
+        }
+    }
+    (needed.into_iter().collect(), carried)
 }
 
 /// Values found for a run, and the names none was found for.

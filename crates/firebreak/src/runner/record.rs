@@ -2,6 +2,7 @@
 //! hash-chained, sealed event) or, without an incident, the practice log. Both are read back
 //! the same way for `--resume`.
 
+use firebreak_core::evidence::Collected;
 use firebreak_core::run::{self, Progress, RunEntry};
 use firebreak_core::{Change, IncidentId, decide};
 
@@ -55,6 +56,34 @@ impl Journal<'_> {
             Change::RunFinished(f) => Some(RunEntry::Finished(f)),
             _ => None,
         })))
+    }
+
+    /// Records collected items as the incident's evidence and returns their ids (`E3`, …).
+    /// Practice has no incident to hold evidence, so nothing is recorded there.
+    pub async fn add_evidence(
+        &self,
+        collected: &[Collected],
+        reason: &str,
+    ) -> anyhow::Result<Vec<String>> {
+        let Journal::Incident { service, id } = self else {
+            return Ok(Vec::new());
+        };
+        if collected.is_empty() {
+            return Ok(Vec::new());
+        }
+        let recorded = service
+            .change(id, |incident| {
+                decide::add_evidence(incident, collected, Some(reason))
+            })
+            .await?;
+        Ok(recorded
+            .events
+            .iter()
+            .filter_map(|e| match e.change() {
+                Ok(Change::EvidenceAdded(item)) => Some(item.id),
+                _ => None,
+            })
+            .collect())
     }
 
     /// How much evidence the incident holds (none for practice).

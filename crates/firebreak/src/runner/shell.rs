@@ -4,7 +4,12 @@
 //! arrive and captured up to [`CAPTURE_LIMIT`]. Masking secrets is [`super::mask`]'s job, and
 //! choosing what to run is the caller's.
 //!
-//! Every way a step can misbehave ends in bounded time. A step that outlives its timeout is
+//! [`attached`] runs a step the other way, for commands that take over a terminal (`ssh host`,
+//! `vim`, `tail -f`): in firebreak's own process group, with the terminal as its stdin, stdout
+//! and stderr, nothing captured and no timeout — the person at the terminal ends it, and the
+//! terminal's Ctrl-C reaches it directly.
+//!
+//! Every way a captured step can misbehave ends in bounded time. A step that outlives its timeout is
 //! killed with its whole process group, so its children die too. Background processes that keep
 //! the output pipes open after the shell has exited get [`PIPE_GRACE`] to close them, then the
 //! group is killed; ones that closed or redirected their output are left running, as a shell
@@ -139,6 +144,10 @@ fn run_capped(
     limit: usize,
 ) -> io::Result<Outcome> {
     let mut command = command(step)?;
+    command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
     let started = Instant::now();
     let mut child = command.spawn()?;
     let group = GroupKiller(Pid::from_child(&child));
@@ -243,6 +252,8 @@ fn run_capped(
     })
 }
 
+/// The shell for `step`: script, arguments, environment, working directory and stdin. Where
+/// its output goes and which process group it joins are the caller's choice.
 fn command(step: &Step<'_>) -> io::Result<Command> {
     let shell = shell();
     let mut command = Command::new(&shell.path);
@@ -272,12 +283,45 @@ fn command(step: &Step<'_>) -> io::Result<Command> {
     } else {
         Stdio::null()
     };
-    command
-        .stdin(stdin)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
+    command.stdin(stdin);
     Ok(command)
+}
+
+/// How an attached step ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attached {
+    /// How the shell ended ([`Exit::Interrupted`] when `cancel` was set while it ran, which
+    /// is how a responder usually ends `tail -f`).
+    pub exit: Exit,
+    /// Wall-clock time from spawning the shell to its end.
+    pub duration: Duration,
+}
+
+/// Runs `step` attached to firebreak's terminal and waits for it to end, however long that
+/// takes: `step.timeout` does not apply. Its stdin is the terminal unless `step.stdin` gives
+/// bytes. `step.cancel` is only read after it ended: the terminal's Ctrl-C reaches the step
+/// itself, and a SIGTERM sent to firebreak alone waits for the step to end.
+pub fn attached(step: &Step<'_>) -> io::Result<Attached> {
+    let mut command = command(step)?;
+    if step.stdin.is_none() {
+        command.stdin(Stdio::inherit());
+    }
+    let started = Instant::now();
+    let mut child = command.spawn()?;
+    if let (Some(pipe), Some(input)) = (child.stdin.take(), step.stdin) {
+        let input = input.to_vec();
+        spawn_thread("firebreak-step-stdin", move || feed(pipe, &input))?;
+    }
+    let status = child.wait()?;
+    let exit = if step.cancel.is_some_and(|c| c.load(Ordering::SeqCst)) {
+        Exit::Interrupted
+    } else {
+        exit_of(status)
+    };
+    Ok(Attached {
+        exit,
+        duration: started.elapsed(),
+    })
 }
 
 /// The shell steps run under, found once.

@@ -100,32 +100,10 @@ pub(super) async fn snapshot(
         options.paths = args.paths.clone();
     }
     let host = collect::host();
-    let mut collected = Vec::new();
-    let mut problems = Vec::new();
-    // Part by part, most volatile first, each stamped with the moment its capture began.
-    for (_, collector) in firebreak_core::snapshot::COLLECTORS {
-        let captured_at = jiff::Timestamp::now();
-        let part = collector(&options);
-        let bytes = serde_json::to_vec_pretty(&json!({
-            "part": part.name, "host": host, "captured_at": captured_at,
-            "value": part.value, "problems": part.problems,
-        }))?;
-        let size = bytes.len() as u64;
-        let sha256 = store.put(&bytes).context("cannot store the snapshot")?;
-        let origin = firebreak_core::evidence::Origin {
-            host: host.clone(),
-            part: Some(part.name.to_string()),
-            ..Default::default()
-        };
-        collected.push(Collected {
-            kind: firebreak_core::evidence::ItemKind::Snapshot,
-            sha256,
-            size,
-            origin,
-            changed_while_reading: false,
-        });
-        problems.extend(part.problems.iter().map(|p| format!("{}: {p}", part.name)));
-    }
+    let collect::snapshot::Snapshot {
+        items: collected,
+        problems,
+    } = collect::snapshot::take(&options, store, &host)?;
     let items = record(ctx, service, &args.id, &collected, args.reason.as_deref()).await?;
     if ctx.out.json {
         ctx.out

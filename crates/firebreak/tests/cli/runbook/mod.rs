@@ -10,7 +10,9 @@ mod params;
 mod record;
 mod resume;
 mod seeds;
+mod session;
 mod timeout;
+mod unattended;
 
 #[path = "../../../../firebreak-core/tests/support/seeds.rs"]
 mod seed_dir;
