@@ -48,39 +48,36 @@ pub(crate) fn procedures(blocks: &[Block], diagnostics: &mut Vec<Diagnostic>) ->
 }
 
 /// Gives procedures that share a slug (every alert with its own `## Diagnosis`) distinct ones:
-/// the enclosing heading's slug in front (`disk-full-diagnosis`), then a number if that is
-/// still taken. Each renamed procedure gets a warning naming its new slug.
+/// the enclosing heading's slug in front (`disk-full-diagnosis`), with a warning naming it.
+/// Procedures that the enclosing heading cannot tell apart (the same heading twice under one
+/// parent) keep their slug, and lint reports them as duplicates: that is an authoring error.
 fn qualify(procedures: &mut [Procedure], diagnostics: &mut Vec<Diagnostic>) {
-    let count =
-        |procedures: &[Procedure], slug: &str| procedures.iter().filter(|p| p.slug == slug).count();
-    let clashing: Vec<usize> = (0..procedures.len())
-        .filter(|&i| count(procedures, &procedures[i].slug) > 1)
+    let candidates: Vec<Option<String>> = procedures
+        .iter()
+        .map(|p| {
+            let clashes = procedures.iter().filter(|q| q.slug == p.slug).count() > 1;
+            let group = p.group.as_deref().map(slug).filter(|g| !g.is_empty());
+            group.filter(|_| clashes).map(|g| format!("{g}-{}", p.slug))
+        })
         .collect();
-    for i in clashing {
-        let plain = procedures[i].slug.clone();
-        let base = match &procedures[i].group {
-            Some(group) if !slug(group).is_empty() => format!("{}-{plain}", slug(group)),
-            _ => plain.clone(),
+    for i in 0..procedures.len() {
+        let Some(candidate) = &candidates[i] else {
+            continue;
         };
-        let mut candidate = base.clone();
-        let mut n = 2;
-        while procedures
-            .iter()
-            .enumerate()
-            .any(|(j, p)| j != i && p.slug == candidate)
-        {
-            candidate = format!("{base}-{n}");
-            n += 1;
+        let taken = procedures.iter().any(|p| &p.slug == candidate)
+            || candidates
+                .iter()
+                .enumerate()
+                .any(|(j, c)| j != i && c.as_ref() == Some(candidate));
+        if taken {
+            continue;
         }
-        procedures[i].slug = candidate;
+        let plain = std::mem::replace(&mut procedures[i].slug, candidate.clone());
         diagnostics.push(Diagnostic::warning(
             procedures[i].line,
             1,
             "qualified-name",
-            format!(
-                "several procedures are called {plain:?}; this one is named `{}`",
-                procedures[i].slug
-            ),
+            format!("several procedures are called {plain:?}; this one is named `{candidate}`"),
         ));
     }
 }
