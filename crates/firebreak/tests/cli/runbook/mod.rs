@@ -10,6 +10,7 @@ mod params;
 mod record;
 mod resume;
 mod seeds;
+mod show;
 mod timeout;
 
 #[path = "../../../../firebreak-core/tests/support/seeds.rs"]
