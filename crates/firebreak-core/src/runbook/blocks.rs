@@ -620,12 +620,8 @@ impl Link {
 /// Adds the blocks containers stand for: tab starts and ends, and a titled admonition whose
 /// content has no paragraph (only a fence, say), so its title is not lost.
 fn with_regions(blocks: Vec<Block>, regions: &[Region]) -> Vec<Block> {
-    let first_after = |line: u32| {
-        blocks
-            .iter()
-            .position(|b| block_line(b) > line)
-            .unwrap_or(blocks.len())
-    };
+    // Blocks are in document order, so their lines only grow.
+    let first_after = |line: u32| blocks.partition_point(|b| block_line(b) <= line);
     let mut inserts: Vec<(usize, u64, Block)> = Vec::new();
     for (index, region) in regions.iter().enumerate() {
         match &region.kind {
@@ -749,4 +745,99 @@ pub(crate) fn first_heading(blocks: &[Block]) -> Option<String> {
         Block::Heading { text, .. } if !text.is_empty() => Some(text.clone()),
         _ => None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blocks(text: &str) -> Vec<Block> {
+        read(text, &[], &mut Vec::new())
+    }
+
+    #[test]
+    fn links_keep_their_address_in_items_and_prose() {
+        let got = blocks(
+            "See [the runbook index](https://wiki.example/rb) first.\n\n- Page <https://pager.example>\n- [ ] [Status](https://status.example) updated\n",
+        );
+        let texts: Vec<&str> = got
+            .iter()
+            .filter_map(|b| match b {
+                Block::Prose { text, .. } | Block::Item { text, .. } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                "See the runbook index (https://wiki.example/rb) first.",
+                "Page https://pager.example",
+                "Status (https://status.example) updated",
+            ]
+        );
+    }
+
+    #[test]
+    fn bold_labels_stay_labels_and_bold_warnings_are_admonitions() {
+        let got = blocks(
+            "**Containment:**\n\n**Danger:** this wipes the disk.\n\n**Note**\n\nReplicas lag by a minute.\n\nPlain **bold** in prose.\n",
+        );
+        assert_eq!(
+            got,
+            [
+                Block::Label {
+                    text: "Containment:".to_string(),
+                    line: 1
+                },
+                Block::Admonition {
+                    warning: true,
+                    text: "this wipes the disk.".to_string(),
+                    line: 3,
+                    from: None
+                },
+                Block::Admonition {
+                    warning: false,
+                    text: "Replicas lag by a minute.".to_string(),
+                    line: 5,
+                    from: None
+                },
+                Block::Prose {
+                    text: "Plain bold in prose.".to_string(),
+                    line: 9
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_github_alert_is_one_admonition_and_a_plain_quote_is_prose() {
+        let got = blocks("> [!CAUTION]\n> Two lines\n> of warning.\n\n> Just a quote.\n");
+        assert_eq!(
+            got,
+            [
+                Block::Admonition {
+                    warning: true,
+                    text: "Two lines of warning.".to_string(),
+                    line: 2,
+                    from: Some(Container::Quote(0))
+                },
+                Block::Prose {
+                    text: "Just a quote.".to_string(),
+                    line: 5
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unlabelled_fence_is_labelled_only_when_it_starts_like_shell() {
+        let langs: Vec<(String, bool)> = blocks("```\nkubectl get nodes\n```\n\n```\nid: 7\n```\n")
+            .into_iter()
+            .filter_map(|b| match b {
+                Block::Fence { lang, guessed, .. } => Some((lang, guessed)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(langs, [("bash".to_string(), true), (String::new(), false)]);
+    }
 }

@@ -187,18 +187,18 @@ fn open_containers(text: &str) -> Opened {
         let removed = indent.min(4 * depth);
         let line = &content[removed..];
         out.shifts.push(to_u32(removed));
-        if !blank {
+        let marker = if fence.is_none() {
+            marker(line.trim_start())
+        } else {
+            None
+        };
+        if !blank && !matches!(marker, Some(Marker::Close)) {
             for open in &stack {
                 if let Some(region) = out.regions.get_mut(open.region) {
                     region.last = line_no;
                 }
             }
         }
-        let marker = if fence.is_none() {
-            marker(line.trim_start())
-        } else {
-            None
-        };
         match marker {
             Some(Marker::Open(kind, mkdocs)) => {
                 stack.push(Open {
@@ -438,6 +438,73 @@ mod tests {
         assert_eq!(decoded.text, "# A\n\ntext\nmore\n");
         assert_eq!(d[0].code, "gutter-lines");
         assert_eq!([1, 2, 3, 4].map(|l| decoded.file_line(l)), [1, 2, 6, 9]);
+    }
+
+    #[test]
+    fn mkdocs_tab_content_loses_its_indent_and_columns_map_back() {
+        let mut d = Vec::new();
+        let decoded = decode(
+            b"# A\n\n=== \"Linux\"\n\n    ```bash\n    ls\n    ```\n\nafter\n",
+            &mut d,
+        );
+        assert_eq!(decoded.text, "# A\n\n\n\n```bash\nls\n```\n\nafter\n");
+        assert_eq!(
+            decoded.regions,
+            [Region {
+                kind: RegionKind::Tab("Linux".to_string()),
+                line: 3,
+                last: 7
+            }]
+        );
+        assert_eq!(decoded.file_col(6, 1), 5);
+        assert_eq!(decoded.file_col(9, 1), 1);
+    }
+
+    #[test]
+    fn admonitions_of_both_sites_become_regions_and_markers_in_code_stay() {
+        let mut d = Vec::new();
+        let decoded = decode(
+            b"!!! danger \"Data loss\"\n    Deletes it.\n\n:::tip\nOne at a time.\n:::\n\n```\n!!! note\n```\n",
+            &mut d,
+        );
+        assert_eq!(
+            decoded.text,
+            "\nDeletes it.\n\n\nOne at a time.\n\n\n```\n!!! note\n```\n"
+        );
+        let kinds: Vec<(RegionKind, u32, u32)> = decoded
+            .regions
+            .into_iter()
+            .map(|r| (r.kind, r.line, r.last))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                (
+                    RegionKind::Admonition {
+                        warning: true,
+                        title: "Data loss".to_string()
+                    },
+                    1,
+                    2
+                ),
+                (
+                    RegionKind::Admonition {
+                        warning: false,
+                        title: String::new()
+                    },
+                    4,
+                    5
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_setext_underline_is_not_a_tab() {
+        let mut d = Vec::new();
+        let decoded = decode(b"Title\n===\n", &mut d);
+        assert_eq!(decoded.text, "Title\n===\n");
+        assert!(decoded.regions.is_empty());
     }
 
     fn decode_text(bytes: &[u8], d: &mut Vec<Diagnostic>) -> String {

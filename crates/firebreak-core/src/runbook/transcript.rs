@@ -333,11 +333,19 @@ fn plain(lines: &[&str], body: &str) -> Transcript {
     let mut table = false;
     let mut continued = false;
     let mut offset = 0;
+    // Ranges come in order: skip those that end before the line.
+    let mut next_range = 0;
     for (index, raw) in lines.iter().enumerate() {
         let line = strip_eol(raw);
         let start = offset;
         offset += raw.len();
-        let inside = protected.iter().any(|r| r.start < start && start < r.end);
+        while protected.get(next_range).is_some_and(|r| r.end <= start) {
+            next_range += 1;
+        }
+        let inside = protected[next_range.min(protected.len())..]
+            .iter()
+            .take_while(|r| r.start < start)
+            .any(|r| start < r.end);
         let role = if inside || continued {
             None
         } else if table && !line.trim().is_empty() && !looks_like_command(line) {
@@ -375,15 +383,19 @@ fn plain(lines: &[&str], body: &str) -> Transcript {
 /// Byte ranges of heredoc bodies and of words that span lines: lines starting inside them are
 /// data, never output to take out.
 fn protected_ranges(body: &str) -> Vec<std::ops::Range<usize>> {
-    script::lex(body)
+    let mut ranges: Vec<std::ops::Range<usize>> = script::lex(body)
         .tokens
         .into_iter()
         .filter_map(|t| match t {
             Token::Heredoc { body: range, .. } => Some(range.start.saturating_sub(1)..range.end),
-            Token::Word { raw, .. } if body[raw.clone()].contains('\n') => Some(raw),
+            Token::Word { raw, .. } if body.get(raw.clone()).is_some_and(|w| w.contains('\n')) => {
+                Some(raw)
+            }
             _ => None,
         })
-        .collect()
+        .collect();
+    ranges.sort_by_key(|r| r.start);
+    ranges
 }
 
 /// A prompt that marks a command in any shell fence: `$ `, `(venv) $ `, `user@host:~$ `,
