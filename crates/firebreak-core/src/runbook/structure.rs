@@ -544,13 +544,18 @@ impl Builder<'_> {
                         self.other_warning(other.what, line, 1 + removed);
                     }
                     match other.what {
-                        Role::Query if run => self.extend_display(&other.text),
-                        Role::Query => {
+                        Role::Query | Role::Data if run => self.extend_display(&other.text),
+                        Role::Query | Role::Data => {
+                            let (lang, name) = match other.what {
+                                Role::Query => ("promql", "Query"),
+                                _ if other.text.starts_with(['{', '[']) => ("json", "Data"),
+                                _ => ("yaml", "Data"),
+                            };
                             let kind = StepKind::Display {
-                                lang: "promql".to_string(),
+                                lang: lang.to_string(),
                                 body: other.text.clone(),
                             };
-                            let title = self.section.clone().unwrap_or_else(|| "Query".to_string());
+                            let title = self.section.clone().unwrap_or_else(|| name.to_string());
                             self.counted();
                             self.push(title, kind, Attrs::default(), Vec::new(), line, 1 + removed);
                             last = None;
@@ -594,6 +599,10 @@ impl Builder<'_> {
             Role::Query => (
                 "query-in-shell",
                 "this looks like a PromQL or LogQL query, not shell: it is shown, not run (put it in a `promql` fence)",
+            ),
+            Role::Data => (
+                "data-in-shell",
+                "this looks like YAML or JSON, not shell: it is shown, not run (put it in a `yaml` or `json` fence)",
             ),
         };
         self.diagnostics

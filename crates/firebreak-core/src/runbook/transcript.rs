@@ -11,8 +11,9 @@
 //!   which lines are commands, so output never runs.
 //! * A fence without a prompt is a script: every line is a command except lines that are
 //!   clearly not shell — a column-header row (`NAME   READY   STATUS`) and the rows under it,
-//!   a `kind/name verb-ed` result line (`deployment.apps/web restarted`), and PromQL or LogQL
-//!   queries. When in doubt a line is a command: it is classified and asked about.
+//!   a `kind/name verb-ed` result line (`deployment.apps/web restarted`), PromQL or LogQL
+//!   queries, and YAML or JSON (`apiVersion: v1` and the lines under it, `{"key": …}`). When in
+//!   doubt a line is a command: it is classified and asked about.
 //! * `# ` is a root prompt in console fences; in other fences only when the fence has other
 //!   prompts and the text after it starts like a command (otherwise it is a comment).
 
@@ -177,6 +178,8 @@ pub(crate) enum Role {
     Pasted,
     /// A PromQL or LogQL query in a shell fence: shown, not run (a warning names it).
     Query,
+    /// YAML or JSON in a shell fence: shown, not run (a warning names it).
+    Data,
 }
 
 /// Whether `lang` names a terminal-session fence (`console`, `shell-session`, `terminal`).
@@ -331,6 +334,7 @@ fn plain(lines: &[&str], body: &str) -> Transcript {
     let protected = protected_ranges(body);
     let mut out = Transcript::default();
     let mut table = false;
+    let mut data = false;
     let mut continued = false;
     let mut offset = 0;
     // Ranges come in order: skip those that end before the line.
@@ -355,12 +359,16 @@ fn plain(lines: &[&str], body: &str) -> Transcript {
             Some(Role::Pasted)
         } else if is_query(line) {
             Some(Role::Query)
+        } else if is_data(line) || data && (line.starts_with([' ', '\t']) || line.starts_with("- "))
+        {
+            Some(Role::Data)
         } else {
             None
         };
         if line.trim().is_empty() || role.is_none() {
             table = false;
         }
+        data = role == Some(Role::Data);
         match role {
             Some(what) => {
                 out.other.push(Other {
@@ -598,6 +606,25 @@ fn is_result_line(line: &str) -> bool {
     }
 }
 
+/// YAML or JSON: a mapping key followed by `: ` or ending the line (`apiVersion: v1`,
+/// `metadata:`), or an object opening with a quoted key (`{"retention": 14}`). No command ends
+/// its first word with a colon.
+fn is_data(line: &str) -> bool {
+    let line = line.trim_end();
+    if line.starts_with("{\"") || line.starts_with("[{") {
+        return true;
+    }
+    let key_len = line
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        .count();
+    key_len > 0
+        && line.starts_with(|c: char| c.is_ascii_alphabetic())
+        && line[key_len..]
+            .strip_prefix(':')
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(' '))
+}
+
 /// A PromQL or LogQL query: a metric or function name directly followed by `{` or `(`
 /// (`sum(rate(http_requests_total[5m]))`, `up{job="api"} == 0`), or a LogQL stream selector
 /// (`{app="web"} |= "error"`). No shell line starts like that: `name(` is a syntax error and
@@ -772,6 +799,20 @@ mod tests {
         let t = read("bash", body);
         assert!(t.other.is_empty());
         assert_eq!(t.script, body);
+    }
+
+    #[test]
+    fn yaml_and_json_in_a_script_are_data() {
+        let t = read(
+            "bash",
+            "kubectl apply -f pod.yaml\napiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n- item\n\n{\"a\": 1}\nls -la\n",
+        );
+        assert_eq!(commands(&t), ["kubectl apply -f pod.yaml", "ls -la"]);
+        assert!(t.other.iter().all(|o| o.what == Role::Data));
+        assert_eq!(t.other.len(), 6);
+        for shell in ["echo a: b", "http://x", "A=b: c", "ssh host: x"] {
+            assert!(!is_data(shell), "{shell}");
+        }
     }
 
     #[test]
