@@ -735,3 +735,317 @@ fn a_bad_annotation_line_is_located_on_its_own_line() {
     let d = find(&parse_str(text), "annotation");
     assert_eq!((d.line, d.col), (3, 1), "{d}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Runbooks as people write them: one fixture (in `fixtures/`, written for these tests) per
+// pattern, and the steps and notes a responder would see.
+
+use firebreak_core::runbook::{NoteKind, Safety};
+
+/// Parses and lints a fixture, checking the properties every input must satisfy.
+fn fixture(name: &str) -> (Runbook, Vec<Diagnostic>) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(format!("{name}.md"));
+    let bytes = std::fs::read(&path).expect("fixture exists");
+    check_columns(&bytes);
+    check(&bytes)
+}
+
+/// Each step as (kind, body): what `runbook show` lists.
+fn steps(book: &Runbook) -> Vec<(&'static str, String)> {
+    book.procedures
+        .iter()
+        .flat_map(|p| &p.steps)
+        .map(|s| {
+            let kind = match s.kind {
+                StepKind::Command { .. } => "command",
+                StepKind::Piped { .. } => "piped",
+                StepKind::Display { .. } => "shown",
+                StepKind::Manual { .. } => "manual",
+                StepKind::Check { .. } => "check",
+            };
+            (kind, s.body().trim().to_string())
+        })
+        .collect()
+}
+
+fn codes(diagnostics: &[Diagnostic]) -> Vec<&'static str> {
+    diagnostics.iter().map(|d| d.code).collect()
+}
+
+#[test]
+fn prompts_in_bash_fences_are_taken_off_and_output_is_expected_output() {
+    let (book, diagnostics) = fixture("prompts-in-bash");
+    assert!(
+        diagnostics.iter().all(|d| d.level == Level::Warning),
+        "{diagnostics:?}"
+    );
+    let got = steps(&book);
+    let commands: Vec<&str> = got
+        .iter()
+        .filter(|(k, _)| *k == "command")
+        .map(|(_, b)| b.as_str())
+        .collect();
+    assert_eq!(
+        commands,
+        [
+            "rabbitmqctl list_queues name messages",
+            "df -h /var/lib/rabbitmq",
+            "journalctl -u rabbitmq-server --since \"10 min ago\"",
+            "cat /etc/rabbitmq/rabbitmq.conf",
+            "for q in orders refunds; do\n  rabbitmqctl list_queue_bindings \"$q\"\n  done",
+        ]
+    );
+    assert_eq!(got.len(), commands.len(), "only commands: {got:?}");
+    let p = &book.procedures[0];
+    assert_eq!(p.steps[0].title, "How deep is the queue?");
+    assert_eq!(
+        p.steps[0].expected.as_deref(),
+        Some("Timeout: 60.0 seconds ...\norders  48210")
+    );
+    assert!(
+        p.steps[1]
+            .expected
+            .as_deref()
+            .is_some_and(|e| e.contains("97%"))
+    );
+    assert_eq!(p.steps[2].expected, None);
+    assert_eq!(
+        p.steps[3].expected.as_deref(),
+        Some("vm_memory_high_watermark.relative = 0.6")
+    );
+    // The command starts after the prompt, on the prompt's line.
+    assert_eq!((p.steps[2].line, p.steps[2].col), (18, 16));
+}
+
+#[test]
+fn output_pasted_into_a_script_is_kept_as_expected_output_with_a_warning() {
+    let (book, diagnostics) = fixture("pasted-output");
+    assert_eq!(
+        steps(&book),
+        [
+            ("command", "kubectl -n shop get pods".to_string()),
+            (
+                "command",
+                "kubectl -n shop logs web-6d9f7c5b8-2xkqp --previous".to_string()
+            ),
+            (
+                "command",
+                "kubectl -n shop rollout restart deployment/web".to_string()
+            ),
+        ]
+    );
+    let p = &book.procedures[0];
+    let table = p.steps[0].expected.as_deref().expect("table kept");
+    assert!(
+        table.starts_with("NAME ") && table.lines().count() == 3,
+        "{table}"
+    );
+    assert_eq!(
+        p.steps[2].expected.as_deref(),
+        Some("deployment.apps/web restarted")
+    );
+    let pasted: Vec<u32> = diagnostics
+        .iter()
+        .filter(|d| d.code == "pasted-output")
+        .map(|d| d.line)
+        .collect();
+    assert_eq!(pasted, [7, 18]);
+}
+
+#[test]
+fn a_console_block_without_a_prompt_is_shown_with_a_warning() {
+    let (book, diagnostics) = fixture("console-without-prompt");
+    let got = steps(&book);
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(got[0].0, "shown");
+    assert!(got[0].1.starts_with("notBefore="));
+    assert_eq!(got[1].0, "command");
+    let d = find(&diagnostics, "console-without-prompt");
+    assert_eq!((d.line, d.col), (7, 1));
+}
+
+#[test]
+fn prose_is_kept_as_notes_and_links_keep_their_urls() {
+    let (book, diagnostics) = fixture("prose-and-links");
+    assert!(
+        !codes(&diagnostics).contains(&"empty-phase"),
+        "{diagnostics:?}"
+    );
+    let p = &book.procedures[0];
+    let notes: Vec<(runbook::Phase, NoteKind, &str)> = p
+        .notes
+        .iter()
+        .map(|n| (n.phase, n.kind, n.text.as_str()))
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            (
+                runbook::Phase::Symptoms,
+                NoteKind::Text,
+                "Checkout takes more than five seconds for most customers. The latency dashboard (https://grafana.example/d/checkout) shows it first."
+            ),
+            (
+                runbook::Phase::Diagnosis,
+                NoteKind::Text,
+                "Look at the database before the application: most slow checkouts so far were lock waits."
+            ),
+            (
+                runbook::Phase::Prevention,
+                NoteKind::Text,
+                "Add an index review to the release checklist."
+            ),
+        ]
+    );
+    assert_eq!(
+        steps(&book),
+        [
+            (
+                "manual",
+                "Open the slow query log (https://logs.example/search?q=slow) and sort by duration"
+                    .to_string()
+            ),
+            (
+                "manual",
+                "Compare with the last deploy, listed at https://deploys.example/checkout"
+                    .to_string()
+            ),
+            (
+                "check",
+                "Confirmed the status page (https://status.example) is updated".to_string()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn every_admonition_style_is_a_note_and_warnings_guard_the_next_step() {
+    let (book, _) = fixture("admonitions");
+    let p = &book.procedures[0];
+    let notes: Vec<(NoteKind, &str, Option<usize>)> = p
+        .notes
+        .iter()
+        .map(|n| (n.kind, n.text.as_str(), n.before_step))
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            (
+                NoteKind::Warning,
+                "Flushing drops every session: customers are logged out.",
+                Some(1)
+            ),
+            (
+                NoteKind::Note,
+                "Sessions come back as customers log in again.",
+                None
+            ),
+            (
+                NoteKind::Warning,
+                "Data loss: The next command deletes the append-only file.",
+                Some(2)
+            ),
+            (NoteKind::Warning, "Restart one node at a time.", Some(3)),
+            (NoteKind::Warning, "only do this on a replica.", Some(4)),
+            (
+                NoteKind::Note,
+                "the replica answers reads while it syncs.",
+                None
+            ),
+        ]
+    );
+    assert_eq!(p.steps[1].body(), "rm /var/lib/redis/appendonly.aof");
+    assert_eq!(p.steps.len(), 4);
+}
+
+#[test]
+fn mkdocs_tabs_are_read_and_name_their_steps_section() {
+    let (book, diagnostics) = fixture("mkdocs-tabs");
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let p = &book.procedures[0];
+    let got: Vec<(Option<&str>, &str, u32, u32)> = p
+        .steps
+        .iter()
+        .map(|s| (s.section.as_deref(), s.body(), s.line, s.col))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                Some("Restart the service / systemd"),
+                "sudo systemctl restart api",
+                10,
+                5
+            ),
+            (
+                Some("Restart the service / Docker"),
+                "docker restart api",
+                16,
+                5
+            ),
+            (
+                Some("Restart the service"),
+                "curl -fsS http://localhost:8080/health",
+                22,
+                1
+            ),
+        ]
+    );
+    assert_eq!(p.notes[0].text, "Check the health endpoint afterwards.");
+}
+
+#[test]
+fn an_unlabelled_fence_that_starts_like_shell_is_read_as_shell_with_a_warning() {
+    let (book, diagnostics) = fixture("unlabelled-shell");
+    assert_eq!(
+        steps(&book),
+        [
+            ("command", "df -h /var".to_string()),
+            (
+                "command",
+                "du -sh /var/log/* | sort -h | tail -5".to_string()
+            ),
+            (
+                "shown",
+                "{\"retention_days\": 14, \"compress\": true}".to_string()
+            ),
+        ]
+    );
+    let d = find(&diagnostics, "unlabelled-shell");
+    assert_eq!(d.line, 5);
+    assert_eq!(codes(&diagnostics).len(), 1, "{diagnostics:?}");
+}
+
+#[test]
+fn promql_in_a_shell_fence_is_shown_not_run() {
+    let (book, diagnostics) = fixture("promql-in-shell");
+    let got = steps(&book);
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(got[0].0, "shown");
+    assert_eq!(got[0].1.lines().count(), 2);
+    assert_eq!(book.procedures[0].steps[0].safety, Safety::ReadOnly);
+    assert_eq!(got[1], ("command", "kubectl -n api get pods".to_string()));
+    assert_eq!(find(&diagnostics, "query-in-shell").line, 8);
+}
+
+#[test]
+fn repeated_headings_give_procedures_qualified_unique_names() {
+    let (book, diagnostics) = fixture("repeated-headings");
+    let slugs: Vec<&str> = book.procedures.iter().map(|p| p.slug.as_str()).collect();
+    assert_eq!(
+        slugs,
+        [
+            "diskalmostfull-diagnosis",
+            "diskalmostfull-dashboards",
+            "memoryhigh-diagnosis",
+            "memoryhigh-dashboards"
+        ]
+    );
+    assert!(
+        !codes(&diagnostics).contains(&"duplicate-procedure"),
+        "{diagnostics:?}"
+    );
+    assert!(book.procedure(Some("memoryhigh-diagnosis")).is_ok());
+}

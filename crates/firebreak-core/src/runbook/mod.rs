@@ -17,6 +17,7 @@ pub mod phase;
 mod script;
 mod structure;
 mod text;
+mod transcript;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -74,7 +75,8 @@ pub struct Procedure {
     pub severity: Option<String>,
     /// Line of its heading.
     pub line: u32,
-    /// Symptoms, impact and prevention notes: descriptive, not run.
+    /// What the procedure says besides its steps: symptom, impact and prevention items, prose
+    /// paragraphs and admonitions. Shown, never run.
     pub notes: Vec<Note>,
     /// The steps, numbered from 1 in order.
     pub steps: Vec<Step>,
@@ -83,13 +85,34 @@ pub struct Procedure {
     pub(crate) marks: Vec<structure::PhaseMark>,
 }
 
-/// A descriptive list item (a symptom, an impact, a prevention measure).
+/// Text a procedure holds that is not a step: a descriptive list item (a symptom, an impact, a
+/// prevention measure), a prose paragraph, or an admonition.
 #[derive(Debug, Clone, Serialize)]
 pub struct Note {
-    /// The phase it was listed under.
+    /// The phase it sits in.
     pub phase: Phase,
-    /// Its text.
+    /// Plain text, a warning or a note (an admonition or a bold `**Note:**` paragraph).
+    pub kind: NoteKind,
+    /// Its text; links are written `text (url)`.
     pub text: String,
+    /// Line where it starts.
+    pub line: u32,
+    /// For a warning: the number of the step right after it, which it guards. A run shows the
+    /// warning before that step.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub before_step: Option<usize>,
+}
+
+/// What kind of text a [`Note`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoteKind {
+    /// A paragraph or a descriptive list item.
+    Text,
+    /// A warning, caution, danger or important admonition, or a bold `**WARNING:**` paragraph.
+    Warning,
+    /// A note, tip or info admonition, or a bold `**Note:**` paragraph.
+    Note,
 }
 
 /// One step of a procedure.
@@ -123,6 +146,10 @@ pub struct Step {
     /// `read X`), sorted; empty for steps that run nothing.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sets: Vec<String>,
+    /// Output the runbook shows for a command (lines after a prompted command in a transcript,
+    /// or output pasted under it). Shown, never run or compared.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
     /// Where it starts in the file.
     pub line: u32,
     /// Column where it starts.
@@ -256,11 +283,12 @@ pub fn parse_with(name: &str, bytes: &[u8], commands: &Commands) -> (Runbook, Ve
     let decoded = text::decode(bytes, &mut diagnostics);
     let mut later = Vec::new();
     let (front, body) = frontmatter::split(&decoded.text, &mut later);
-    let blocks = blocks::read(&body, &mut later);
+    let blocks = blocks::read(&body, &decoded.regions, &mut later);
     let mut procedures = structure::procedures(&blocks, &mut later);
     classify::judge_steps(&mut procedures, commands);
     // Positions so far are in the decoded text; report them in the file's own lines.
     for d in &mut later {
+        d.col = decoded.file_col(d.line, d.col);
         d.line = decoded.file_line(d.line);
     }
     diagnostics.append(&mut later);
@@ -270,7 +298,11 @@ pub fn parse_with(name: &str, bytes: &[u8], commands: &Commands) -> (Runbook, Ve
             mark.line = decoded.file_line(mark.line);
         }
         for step in &mut procedure.steps {
+            step.col = decoded.file_col(step.line, step.col);
             step.line = decoded.file_line(step.line);
+        }
+        for note in &mut procedure.notes {
+            note.line = decoded.file_line(note.line);
         }
     }
     let title = front

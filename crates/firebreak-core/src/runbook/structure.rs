@@ -1,25 +1,23 @@
 //! From blocks to procedures: which headings are procedures, which are groups of procedures,
 //! which start phases, and which blocks become steps. The rules are the ones
-//! `docs/runbooks.md` states; this module is their only implementation.
+//! `docs/runbooks.md` states; this module is their only implementation. Which lines of a shell
+//! fence are commands is `transcript`'s job; this module turns what it finds into steps,
+//! expected output and notes.
 
 use super::attrs::Attrs;
 use super::blocks::Block;
 use super::diagnostic::{Diagnostic, to_u32};
 use super::phase::{Phase, strip_numbering};
 use super::script::{self, Context};
-use super::{Note, Procedure, Step, StepKind, slug};
+use super::transcript::{self, Role};
+use super::{Note, NoteKind, Procedure, Step, StepKind, slug};
 
-/// Fence languages run as shell.
-const SHELLS: &[&str] = &[
-    "bash",
-    "sh",
-    "shell",
-    "zsh",
-    "ksh",
-    "console",
-    "shell-session",
-    "shellsession",
-];
+/// Fence languages run as shell (with the terminal-session ones `transcript` knows).
+const SHELLS: &[&str] = &["bash", "sh", "shell", "zsh", "ksh"];
+
+fn is_shell(lang: &str) -> bool {
+    SHELLS.contains(&lang) || transcript::is_console(lang)
+}
 
 /// Where a phase heading or label sits, for the empty-phase lint.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,7 +42,43 @@ pub(crate) fn procedures(blocks: &[Block], diagnostics: &mut Vec<Diagnostic>) ->
     for child in &root.children {
         walk(child, None, &mut out, diagnostics);
     }
+    qualify(&mut out, diagnostics);
     out
+}
+
+/// Gives procedures that share a slug (every alert with its own `## Diagnosis`) distinct ones:
+/// the enclosing heading's slug in front (`disk-full-diagnosis`), with a warning naming it.
+/// Procedures that the enclosing heading cannot tell apart (the same heading twice under one
+/// parent) keep their slug, and lint reports them as duplicates: that is an authoring error.
+fn qualify(procedures: &mut [Procedure], diagnostics: &mut Vec<Diagnostic>) {
+    let candidates: Vec<Option<String>> = procedures
+        .iter()
+        .map(|p| {
+            let clashes = procedures.iter().filter(|q| q.slug == p.slug).count() > 1;
+            let group = p.group.as_deref().map(slug).filter(|g| !g.is_empty());
+            group.filter(|_| clashes).map(|g| format!("{g}-{}", p.slug))
+        })
+        .collect();
+    for i in 0..procedures.len() {
+        let Some(candidate) = &candidates[i] else {
+            continue;
+        };
+        let taken = procedures.iter().any(|p| &p.slug == candidate)
+            || candidates
+                .iter()
+                .enumerate()
+                .any(|(j, c)| j != i && c.as_ref() == Some(candidate));
+        if taken {
+            continue;
+        }
+        let plain = std::mem::replace(&mut procedures[i].slug, candidate.clone());
+        diagnostics.push(Diagnostic::warning(
+            procedures[i].line,
+            1,
+            "qualified-name",
+            format!("several procedures are called {plain:?}; this one is named `{candidate}`"),
+        ));
+    }
 }
 
 /// Nests sections under headings by level.
@@ -150,9 +184,7 @@ fn is_procedure(section: &Section<'_>) -> bool {
 /// only count inside a phase.
 fn is_step_block(block: &Block) -> bool {
     match block {
-        Block::Fence { lang, attrs, .. } => {
-            SHELLS.contains(&lang.as_str()) || attrs.contains("run=")
-        }
+        Block::Fence { lang, attrs, .. } => is_shell(lang) || attrs.contains("run="),
         Block::Item { task, code, .. } => {
             task.is_some() || code.iter().any(|c| looks_like_command(&c.text))
         }
@@ -202,6 +234,10 @@ struct Builder<'d> {
     procedure: Procedure,
     phase: Phase,
     section: Option<String>,
+    /// The section a heading or label set, which a MkDocs tab's name is added to.
+    base_section: Option<String>,
+    /// Warnings that guard the next step, by index in `procedure.notes`.
+    guards: Vec<usize>,
     pending: Attrs,
     marks: Vec<PhaseMark>,
     /// Marks of the phase headings enclosing the current block.
@@ -233,6 +269,8 @@ fn build(
         },
         phase,
         section: None,
+        base_section: None,
+        guards: Vec::new(),
         pending: Attrs::default(),
         marks: Vec::new(),
         active: Vec::new(),
@@ -275,6 +313,7 @@ impl Builder<'_> {
             self.section_body(child);
             self.phase = phase;
             self.section = None;
+            self.base_section = None;
             self.label = None;
             self.active.truncate(active);
         }
@@ -285,14 +324,42 @@ impl Builder<'_> {
             Some(phase) => {
                 self.phase = phase;
                 self.section = None;
+                self.base_section = None;
                 self.marks.push(PhaseMark {
                     phase,
                     line,
                     items: 0,
                 });
             }
-            None => self.section = Some(clean_name(text)),
+            None => {
+                self.section = Some(clean_name(text));
+                self.base_section = self.section.clone();
+            }
         }
+    }
+
+    /// A MkDocs tab starts (its name joins the section) or the tabs end.
+    fn tab(&mut self, name: Option<&str>) {
+        self.section = match (name, &self.base_section) {
+            (Some(name), Some(base)) => Some(format!("{base} / {name}")),
+            (Some(name), None) => Some(name.to_string()),
+            (None, base) => base.clone(),
+        };
+    }
+
+    /// Keeps text that is not a step; a warning guards the step that comes next.
+    fn note(&mut self, kind: NoteKind, text: &str, line: u32) {
+        self.counted();
+        if kind == NoteKind::Warning {
+            self.guards.push(self.procedure.notes.len());
+        }
+        self.procedure.notes.push(Note {
+            phase: self.phase,
+            kind,
+            text: text.to_string(),
+            line,
+            before_step: None,
+        });
     }
 
     fn counted(&mut self) {
@@ -326,6 +393,7 @@ impl Builder<'_> {
             }
             Block::Fence {
                 lang,
+                guessed,
                 attrs,
                 body,
                 body_line,
@@ -346,12 +414,42 @@ impl Builder<'_> {
                         format!("fence text firebreak does not use: {}", unknown.join(", ")),
                     ));
                 }
-                if SHELLS.contains(&lang.as_str()) {
-                    self.shell(lang, body, *body_line, body_indents, &fence_attrs);
+                if *guessed {
+                    self.diagnostics.push(Diagnostic::warning(
+                        *line,
+                        1,
+                        "unlabelled-shell",
+                        format!("this fence has no language; it starts like shell, so it is read as `{lang}` (label it to say so, or `text` to keep it from running)"),
+                    ));
+                }
+                if is_shell(lang) {
+                    let fence = Fence {
+                        lang,
+                        body,
+                        body_line: *body_line,
+                        body_indents,
+                        line: *line,
+                    };
+                    self.shell(&fence, fence_attrs);
                 } else {
                     self.other_fence(lang, body, *line, fence_attrs);
                 }
             }
+            Block::Prose { text, line } => self.note(NoteKind::Text, text, *line),
+            Block::Admonition {
+                warning,
+                text,
+                line,
+                ..
+            } => {
+                let kind = if *warning {
+                    NoteKind::Warning
+                } else {
+                    NoteKind::Note
+                };
+                self.note(kind, text, *line);
+            }
+            Block::Tab { name, .. } => self.tab(name.as_deref()),
             Block::Item {
                 task,
                 text,
@@ -374,7 +472,10 @@ impl Builder<'_> {
                 } else if self.phase.is_descriptive() {
                     self.procedure.notes.push(Note {
                         phase: self.phase,
+                        kind: NoteKind::Text,
                         text: text.clone(),
+                        line: *line,
+                        before_step: None,
                     });
                 } else if let Some(command) = code.iter().find(|c| looks_like_command(&c.text)) {
                     let at = Place::Inline {
@@ -398,88 +499,197 @@ impl Builder<'_> {
         }
     }
 
-    fn shell(
-        &mut self,
-        lang: &str,
-        body: &str,
-        body_line: u32,
-        body_indents: &[u32],
-        fence_attrs: &Attrs,
-    ) {
-        let body = if lang == "console" || lang.starts_with("shell") && lang != "shell" {
-            console(body)
-        } else {
-            body.to_string()
-        };
+    /// A shell-family fence: commands become steps, output lines the expected output of the
+    /// command above them, queries display steps. A terminal-session fence without a prompt is
+    /// shown, not run.
+    fn shell(&mut self, fence: &Fence<'_>, fence_attrs: Attrs) {
+        let reading = transcript::read(fence.lang, fence.body);
+        if transcript::is_console(fence.lang) && !reading.prompted {
+            self.diagnostics.push(Diagnostic::warning(
+                fence.line,
+                1,
+                "console-without-prompt",
+                format!("this `{}` block has no prompt (`$ `), so nothing in it is known to be a command: it is shown, not run", fence.lang),
+            ));
+            self.other_fence(fence.lang, fence.body, fence.line, fence_attrs);
+            return;
+        }
+        let body = reading.script.as_str();
+        let mut events: Vec<(usize, Event<'_>)> = Vec::new();
         // Pieces come in order, so lines are counted from the previous piece on: counting from
         // the top of the block each time is quadratic in a long pasted script.
         let (mut counted_to, mut lines_before) = (0, 0);
-        for piece in script::split(&body) {
+        for piece in script::split(body) {
             let start = piece.at.start.min(body.len()).max(counted_to);
             lines_before += body[counted_to..start].matches('\n').count();
             counted_to = start;
-            let line = body_line + to_u32(lines_before);
-            let removed = body_indents.get(lines_before).copied().unwrap_or(0);
-            let col = 1
-                + removed
-                + to_u32(
-                    body[..start]
-                        .rsplit('\n')
-                        .next()
-                        .map_or(0, |l| l.chars().count()),
-                );
-            let mut attrs = fence_attrs.clone();
-            for (offset, annotation) in &piece.annotations {
-                let mut own = Attrs::default();
-                for problem in own.apply(annotation) {
-                    let (l, c) = Place::Fence {
-                        text: &body,
-                        line: body_line,
-                        col: 1 + body_indents.first().copied().unwrap_or(0),
-                        index: 0,
-                        indents: body_indents,
-                    }
-                    .locate(*offset);
-                    self.diagnostics
-                        .push(Diagnostic::error(l, c, "annotation", problem));
+            let col = 1 + to_u32(
+                body[..start]
+                    .rsplit('\n')
+                    .next()
+                    .map_or(0, |l| l.chars().count()),
+            );
+            events.push((lines_before, Event::Piece(piece, col)));
+        }
+        for other in &reading.other {
+            events.push((other.index, Event::Other(other)));
+        }
+        events.sort_by_key(|(index, _)| *index);
+        let mut last: Option<usize> = None;
+        let mut previous: Option<(usize, Role)> = None;
+        for (index, event) in events {
+            let line = fence.body_line + to_u32(index);
+            let removed = fence.body_indents.get(index).copied().unwrap_or(0);
+            match event {
+                Event::Piece(piece, col) => {
+                    let at = (index, line, col + removed);
+                    self.piece(fence, body, &piece, at, &fence_attrs);
+                    last = self.procedure.steps.len().checked_sub(1);
+                    previous = None;
                 }
-                attrs = attrs.merged(&own);
-            }
-            let title = script::title(&piece.comments);
-            self.counted();
-            if piece.manual {
-                let text = piece.comments.join(" ");
-                let text = title.clone().map_or(text, |t| {
-                    let rest: Vec<&str> =
-                        piece.comments.iter().skip(1).map(String::as_str).collect();
-                    if rest.is_empty() {
-                        t
-                    } else {
-                        format!("{t} ({})", rest.join(" "))
+                Event::Other(other) => {
+                    let run = previous.is_some_and(|(i, r)| i + 1 == index && r == other.what);
+                    if !run {
+                        self.other_warning(other.what, line, 1 + removed);
                     }
-                });
-                let title = script::title(&piece.comments).unwrap_or_else(|| text.clone());
-                self.push(
-                    title,
-                    StepKind::Manual { text },
-                    attrs,
-                    Vec::new(),
-                    line,
-                    col,
-                );
-                continue;
+                    match other.what {
+                        Role::Query | Role::Data if run => self.extend_display(&other.text),
+                        Role::Query | Role::Data => {
+                            let (lang, name) = match other.what {
+                                Role::Query => ("promql", "Query"),
+                                _ if other.text.starts_with(['{', '[']) => ("json", "Data"),
+                                _ => ("yaml", "Data"),
+                            };
+                            let kind = StepKind::Display {
+                                lang: lang.to_string(),
+                                body: other.text.clone(),
+                            };
+                            let title = self.section.clone().unwrap_or_else(|| name.to_string());
+                            self.counted();
+                            self.push(title, kind, Attrs::default(), Vec::new(), line, 1 + removed);
+                            last = None;
+                        }
+                        Role::Output | Role::Pasted => match last {
+                            Some(i) => {
+                                append_line(&mut self.procedure.steps[i].expected, &other.text)
+                            }
+                            None if run => self.extend_display(&other.text),
+                            None => {
+                                let kind = StepKind::Display {
+                                    lang: "output".to_string(),
+                                    body: other.text.clone(),
+                                };
+                                self.counted();
+                                self.push(
+                                    "Output".to_string(),
+                                    kind,
+                                    Attrs::default(),
+                                    Vec::new(),
+                                    line,
+                                    1 + removed,
+                                );
+                            }
+                        },
+                    }
+                    previous = Some((index, other.what));
+                }
             }
-            let source = body[piece.at.clone()].to_string();
-            let title = title.unwrap_or_else(|| first_line(&source));
-            let at = Place::Fence {
-                text: &source,
+        }
+    }
+
+    /// Output or a query in a shell fence, named once per run of lines.
+    fn other_warning(&mut self, what: Role, line: u32, col: u32) {
+        let (code, message) = match what {
+            Role::Output => return,
+            Role::Pasted => (
+                "pasted-output",
+                "these lines look like a command's output pasted into the script: they are kept as the expected output of the command above them, not run",
+            ),
+            Role::Query => (
+                "query-in-shell",
+                "this looks like a PromQL or LogQL query, not shell: it is shown, not run (put it in a `promql` fence)",
+            ),
+            Role::Data => (
+                "data-in-shell",
+                "this looks like YAML or JSON, not shell: it is shown, not run (put it in a `yaml` or `json` fence)",
+            ),
+        };
+        self.diagnostics
+            .push(Diagnostic::warning(line, col, code, message));
+    }
+
+    /// Adds a line to the display step just pushed.
+    fn extend_display(&mut self, text: &str) {
+        if let Some(Step {
+            kind: StepKind::Display { body, .. },
+            ..
+        }) = self.procedure.steps.last_mut()
+        {
+            body.push('\n');
+            body.push_str(text);
+        }
+    }
+
+    /// One command (or numbered comment block) of a shell fence; `at` is its body line index,
+    /// file line and column.
+    fn piece(
+        &mut self,
+        fence: &Fence<'_>,
+        body: &str,
+        piece: &script::Piece,
+        (index, line, col): (usize, u32, u32),
+        fence_attrs: &Attrs,
+    ) {
+        let mut attrs = fence_attrs.clone();
+        for (offset, annotation) in &piece.annotations {
+            let mut own = Attrs::default();
+            for problem in own.apply(annotation) {
+                let (l, c) = Place::Fence {
+                    text: body,
+                    line: fence.body_line,
+                    col: 1 + fence.body_indents.first().copied().unwrap_or(0),
+                    index: 0,
+                    indents: fence.body_indents,
+                }
+                .locate(*offset);
+                self.diagnostics
+                    .push(Diagnostic::error(l, c, "annotation", problem));
+            }
+            attrs = attrs.merged(&own);
+        }
+        let title = script::title(&piece.comments);
+        self.counted();
+        if piece.manual {
+            let text = piece.comments.join(" ");
+            let text = title.clone().map_or(text, |t| {
+                let rest: Vec<&str> = piece.comments.iter().skip(1).map(String::as_str).collect();
+                if rest.is_empty() {
+                    t
+                } else {
+                    format!("{t} ({})", rest.join(" "))
+                }
+            });
+            let title = script::title(&piece.comments).unwrap_or_else(|| text.clone());
+            self.push(
+                title,
+                StepKind::Manual { text },
+                attrs,
+                Vec::new(),
                 line,
                 col,
-                index: lines_before,
-                indents: body_indents,
-            };
-            self.command(title, &source, attrs, at);
+            );
+            return;
         }
+        let source = body[piece.at.clone()].to_string();
+        let title = title.unwrap_or_else(|| first_line(&source));
+        let at = Place::Fence {
+            text: &source,
+            line,
+            col,
+            index,
+            indents: fence.body_indents,
+        };
+        self.command(title, &source, attrs, at);
     }
 
     fn command(&mut self, title: String, source: &str, attrs: Attrs, at: Place<'_>) {
@@ -586,9 +796,44 @@ impl Builder<'_> {
             attrs,
             params,
             sets: Vec::new(),
+            expected: None,
             line,
             col,
         });
+        let number = self.procedure.steps.len();
+        for i in std::mem::take(&mut self.guards) {
+            if let Some(note) = self.procedure.notes.get_mut(i) {
+                note.before_step = Some(number);
+            }
+        }
+    }
+}
+
+/// A shell-family fence, as `Builder::shell` reads it.
+struct Fence<'a> {
+    lang: &'a str,
+    body: &'a str,
+    body_line: u32,
+    body_indents: &'a [u32],
+    line: u32,
+}
+
+/// What a shell fence holds, in line order.
+enum Event<'a> {
+    /// A command or manual step, with its column in the fence body.
+    Piece(script::Piece, u32),
+    /// A line that is not a command.
+    Other(&'a transcript::Other),
+}
+
+/// Adds a line of expected output.
+fn append_line(expected: &mut Option<String>, line: &str) {
+    match expected {
+        Some(text) => {
+            text.push('\n');
+            text.push_str(line);
+        }
+        None => *expected = Some(line.to_string()),
     }
 }
 
@@ -661,15 +906,4 @@ fn first_line(source: &str) -> String {
         title.push('…');
     }
     title
-}
-
-/// A console transcript: `$ ` lines are commands; output lines are blanked (keeping lines).
-fn console(body: &str) -> String {
-    body.split_inclusive('\n')
-        .map(|line| match line.strip_prefix("$ ") {
-            Some(rest) => format!("  {rest}"),
-            None if line.trim_start().starts_with('#') => line.to_string(),
-            None => line.chars().filter(|&c| c == '\n').collect(),
-        })
-        .collect()
 }

@@ -223,11 +223,25 @@ fn show(ctx: &mut Context, args: ShowArgs) -> anyhow::Result<ExitCode> {
             "\n{}#{}  {}{group}{severity}",
             rb.name, p.slug, p.name
         ))?;
-        for note in &p.notes {
-            ctx.out.line(format!("  {}: {}", note.phase, note.text))?;
+        for note in p.notes.iter().filter(|n| n.before_step.is_none()) {
+            ctx.out.line(format!(
+                "  {}: {}{}",
+                note.phase,
+                note_label(note.kind),
+                note.text
+            ))?;
         }
         let mut table = Table::new(&["  #", "PHASE", "CLASS", "KIND", "STEP"]);
         for s in &p.steps {
+            for note in p.notes.iter().filter(|n| n.before_step == Some(s.number)) {
+                table.row(vec![
+                    (String::new(), Tone::Plain),
+                    (String::new(), Tone::Plain),
+                    (String::new(), Tone::Plain),
+                    ("warning".to_string(), Tone::Alarm),
+                    (note.text.clone(), Tone::Alarm),
+                ]);
+            }
             let kind = match &s.kind {
                 StepKind::Command { .. } => "command",
                 StepKind::Piped { .. } => "piped",
@@ -257,11 +271,50 @@ fn show(ctx: &mut Context, args: ShowArgs) -> anyhow::Result<ExitCode> {
                 (kind.to_string(), Tone::Plain),
                 (what, Tone::Plain),
             ]);
+            for line in expected_lines(s.expected.as_deref()) {
+                table.row(vec![
+                    (String::new(), Tone::Plain),
+                    (String::new(), Tone::Plain),
+                    (String::new(), Tone::Plain),
+                    (String::new(), Tone::Plain),
+                    (line, Tone::Dim),
+                ]);
+            }
         }
         ctx.out.table(&table)?;
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// How `show` marks a note of each kind.
+fn note_label(kind: runbook::NoteKind) -> &'static str {
+    match kind {
+        runbook::NoteKind::Text => "",
+        runbook::NoteKind::Warning => "WARNING: ",
+        runbook::NoteKind::Note => "Note: ",
+    }
+}
+
+/// Lines of a step's expected output as `show` prints them under the step: indented behind a
+/// bar, at most [`EXPECTED_LINES`] of them, then how many more there are.
+fn expected_lines(expected: Option<&str>) -> Vec<String> {
+    let Some(text) = expected else {
+        return Vec::new();
+    };
+    let total = text.lines().count();
+    let mut out: Vec<String> = text
+        .lines()
+        .take(EXPECTED_LINES)
+        .map(|l| format!("  | {l}"))
+        .collect();
+    if total > EXPECTED_LINES {
+        out.push(format!("  | … {} more lines", total - EXPECTED_LINES));
+    }
+    out
+}
+
+/// Lines of expected output `show` prints per step.
+const EXPECTED_LINES: usize = 8;
 
 fn lint(ctx: &mut Context, args: LintArgs) -> anyhow::Result<ExitCode> {
     let sources: Vec<Source> = if args.files.is_empty() {

@@ -1,7 +1,8 @@
 //! `runbook suggest`: ranks runbooks for an incident by how many of its words (title and
-//! summary) the runbook's tags, title, procedure names and symptom notes contain. Tags weigh
-//! most: they are the words the runbook's author chose for matching. A runbook a detection rule
-//! named for the incident outranks any word match.
+//! summary) the runbook's tags, title, procedure names and notes contain — symptom items, prose
+//! paragraphs and admonitions alike. Tags weigh most: they are the words the runbook's author
+//! chose for matching; a note's words weigh least, as prose says many things. A runbook a
+//! detection rule named for the incident outranks any word match.
 
 use std::collections::BTreeSet;
 
@@ -69,4 +70,36 @@ pub fn rank<'a>(
         .collect();
     ranked.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.name.cmp(&b.1.name)));
     ranked
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn book(name: &str, text: &str) -> Runbook {
+        firebreak_core::runbook::parse(name, text.as_bytes()).0
+    }
+
+    #[test]
+    fn prose_and_admonitions_are_matched_as_well_as_symptoms() {
+        let books = [
+            book(
+                "cache",
+                "# Cache\n\n## Recovery\n\nEvictions spike when the replica lags.\n\n```bash\nredis-cli info\n```\n",
+            ),
+            book(
+                "queue",
+                "# Queue\n\n## Recovery\n\n> [!WARNING]\n> Purging loses the backlog.\n\n```bash\nrabbitmqctl list_queues\n```\n",
+            ),
+            book("disk", "# Disk\n\n## Recovery\n\n```bash\ndf -h\n```\n"),
+        ];
+        let names = |text: &str| -> Vec<String> {
+            rank(text, &[], &books)
+                .iter()
+                .map(|(_, rb, _)| rb.name.clone())
+                .collect()
+        };
+        assert_eq!(names("Evictions after replica lag"), ["cache"]);
+        assert_eq!(names("backlog growing"), ["queue"]);
+    }
 }

@@ -11,6 +11,7 @@ mod record;
 mod resume;
 mod seeds;
 mod session;
+mod show;
 mod timeout;
 mod unattended;
 
