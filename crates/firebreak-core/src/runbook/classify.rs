@@ -1433,6 +1433,7 @@ pub(crate) fn judge_steps(procedures: &mut [super::Procedure], commands: &Comman
             },
         };
         step.interactive = judgement.interactive || step.attrs.interactive;
+        step.judged = judgement.safety;
         (step.safety, step.reason) = match step.attrs.class {
             Some(class) if class == judgement.safety => (
                 class,

@@ -70,16 +70,32 @@ pub fn lint(runbook: &Runbook) -> Vec<Diagnostic> {
             }
             if let super::StepKind::Command { source, .. } = &step.kind {
                 let first = source.split_whitespace().next().unwrap_or("");
-                if matches!(first, "cd" | "export" | "pushd")
-                    && !source.contains(['\n', ';', '&', '|'])
-                {
+                if matches!(first, "cd" | "pushd") && !source.contains(['\n', ';', '&', '|']) {
                     out.push(Diagnostic::warning(
                         step.line,
                         step.col,
                         "no-effect",
-                        format!("`{first}` alone has no effect on later steps: each step runs in its own shell; join it to the command that needs it with `&&`"),
+                        format!("`{first}` alone has no effect on later steps: each step starts in the run's directory (variables carry, the directory does not); join it to the command that needs it with `&&`"),
                     ));
                 }
+            }
+            if step.interactive && step.runs() {
+                out.push(Diagnostic::warning(
+                    step.line,
+                    step.col,
+                    "interactive",
+                    format!("step {} takes over the terminal or runs until stopped ({}): a run always asks before it and runs it attached, without capturing its output; under --yes it is skipped", step.number, step.reason),
+                ));
+            }
+            if let Some(class) = step.attrs.class
+                && class < step.judged
+            {
+                out.push(Diagnostic::warning(
+                    step.line,
+                    step.col,
+                    "class-lowered",
+                    format!("step {} is marked {class}, but firebreak judges it {}; with --yes a {class} step may run unasked — check the annotation", step.number, step.judged),
+                ));
             }
             evidence_seen |= step.collects_evidence();
         }

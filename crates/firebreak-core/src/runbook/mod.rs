@@ -137,6 +137,9 @@ pub struct Step {
     pub interactive: bool,
     /// Why it has its class, in a sentence (`kubectl delete` is destructive, …).
     pub reason: String,
+    /// The class the classifier alone gives it, before any `class=` annotation.
+    #[serde(skip)]
+    pub judged: Safety,
     /// Annotations.
     pub attrs: Attrs,
     /// Parameters it uses, by environment variable name: the names a run asks for. A name an

@@ -793,6 +793,7 @@ impl Builder<'_> {
             safety: super::Safety::Destructive,
             interactive: false,
             reason: String::new(),
+            judged: super::Safety::Destructive,
             attrs,
             params,
             sets: Vec::new(),

@@ -675,6 +675,17 @@ mod tests {
     }
 
     #[test]
+    fn every_word_that_marks_shell_is_a_program_the_classifier_judges() {
+        let known = crate::runbook::Commands::shipped();
+        let unknown: Vec<&str> = COMMAND_WORDS
+            .iter()
+            .copied()
+            .filter(|w| !known.knows(w))
+            .collect();
+        assert!(unknown.is_empty(), "guessed as shell but never judged: {unknown:?}");
+    }
+
+    #[test]
     fn prompts_of_every_kind_are_taken_off_and_the_rest_is_output() {
         for (line, command) in [
             ("$ kubectl get pods", "kubectl get pods"),

@@ -39,8 +39,10 @@ pub enum Command {
 /// Arguments of `runbook show`.
 #[derive(Debug, clap::Args)]
 pub struct ShowArgs {
-    /// NAME, NAME#procedure, or a path to a Markdown file.
-    pub target: String,
+    /// NAME, NAME#procedure, or a path to a Markdown file; several are shown one after another
+    /// (with --json, as an array).
+    #[arg(required = true)]
+    pub targets: Vec<String>,
 }
 
 /// Arguments of `runbook lint`.
@@ -114,9 +116,14 @@ fn library(ctx: &Context) -> anyhow::Result<Library> {
     Library::load(&ctx.settings.config.runbook_dirs)
 }
 
+/// Parses a source with the config's command knowledge.
+fn parse(ctx: &Context, source: &Source) -> (Runbook, Vec<Diagnostic>) {
+    source.parse(&ctx.settings.config.commands)
+}
+
 /// Parses a source, refusing one with errors.
-fn parse_clean(source: &Source) -> anyhow::Result<Runbook> {
-    let (runbook, diagnostics) = source.parse();
+fn parse_clean(ctx: &Context, source: &Source) -> anyhow::Result<Runbook> {
+    let (runbook, diagnostics) = parse(ctx, source);
     if let Some(d) = diagnostics.iter().find(|d| d.level == Level::Error) {
         anyhow::bail!("{}:{d} (see `firebreak runbook lint`)", source.origin);
     }
@@ -147,7 +154,7 @@ fn list(ctx: &mut Context) -> anyhow::Result<ExitCode> {
     let library = library(ctx)?;
     let mut rows = Vec::new();
     for source in library.iter() {
-        let (rb, diagnostics) = source.parse();
+        let (rb, diagnostics) = parse(ctx, source);
         let hint = broken_hint(source, &diagnostics);
         rows.push((source.origin.to_string(), rb, hint));
     }
@@ -186,18 +193,41 @@ fn list(ctx: &mut Context) -> anyhow::Result<ExitCode> {
 }
 
 fn show(ctx: &mut Context, args: ShowArgs) -> anyhow::Result<ExitCode> {
-    let (name, procedure) = split_target(&args.target);
-    let source = library(ctx)?.find(name)?;
-    let (rb, diagnostics) = source.parse();
-    let procedures: Vec<_> = match procedure {
-        Some(slug) => vec![rb.procedure(Some(slug)).map_err(anyhow::Error::msg)?],
-        None => rb.procedures.iter().collect(),
-    };
-    if ctx.out.json {
-        ctx.out.json(&json!({ "runbook": rb.name, "title": rb.title, "digest": rb.digest, "origin": source.origin.to_string(),
-            "params": rb.params, "procedures": procedures }))?;
-        return Ok(ExitCode::SUCCESS);
+    let library = library(ctx)?;
+    let mut shown = Vec::with_capacity(args.targets.len());
+    for target in &args.targets {
+        let (name, procedure) = split_target(target);
+        let source = library.find(name)?;
+        let (rb, diagnostics) = parse(ctx, &source);
+        let procedures: Vec<_> = match procedure {
+            Some(slug) => vec![rb.procedure(Some(slug)).map_err(anyhow::Error::msg)?.clone()],
+            None => rb.procedures.clone(),
+        };
+        if ctx.out.json {
+            shown.push(json!({ "runbook": rb.name, "title": rb.title, "digest": rb.digest, "origin": source.origin.to_string(),
+                "params": rb.params, "procedures": procedures }));
+        } else {
+            show_text(ctx, &source, &rb, &diagnostics, &procedures)?;
+        }
     }
+    if ctx.out.json {
+        match <[_; 1]>::try_from(shown) {
+            Ok([one]) => ctx.out.json(&one)?,
+            Err(all) => ctx.out.json(&all)?,
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One runbook as `show` prints it: each procedure's notes, then its steps with their class,
+/// kind, why they have their class, warnings before the steps they guard and expected output.
+fn show_text(
+    ctx: &mut Context,
+    source: &Source,
+    rb: &Runbook,
+    diagnostics: &[Diagnostic],
+    procedures: &[runbook::Procedure],
+) -> anyhow::Result<()> {
     ctx.out.line(format!(
         "{} — {}  ({}, sha256 {})",
         rb.name,
@@ -243,6 +273,7 @@ fn show(ctx: &mut Context, args: ShowArgs) -> anyhow::Result<ExitCode> {
                 ]);
             }
             let kind = match &s.kind {
+                StepKind::Command { .. } if s.interactive => "command, interactive",
                 StepKind::Command { .. } => "command",
                 StepKind::Piped { .. } => "piped",
                 StepKind::Display { .. } => "shown",
@@ -271,6 +302,15 @@ fn show(ctx: &mut Context, args: ShowArgs) -> anyhow::Result<ExitCode> {
                 (kind.to_string(), Tone::Plain),
                 (what, Tone::Plain),
             ]);
+            if s.runs() {
+                table.row(vec![
+                    (String::new(), Tone::Plain),
+                    (String::new(), Tone::Plain),
+                    (String::new(), Tone::Plain),
+                    (String::new(), Tone::Plain),
+                    (format!("  why: {}", s.reason), Tone::Dim),
+                ]);
+            }
             for line in expected_lines(s.expected.as_deref()) {
                 table.row(vec![
                     (String::new(), Tone::Plain),
@@ -283,7 +323,7 @@ fn show(ctx: &mut Context, args: ShowArgs) -> anyhow::Result<ExitCode> {
         }
         ctx.out.table(&table)?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 /// How `show` marks a note of each kind.
@@ -327,7 +367,7 @@ fn lint(ctx: &mut Context, args: LintArgs) -> anyhow::Result<ExitCode> {
     };
     let mut all: Vec<(String, Diagnostic)> = Vec::new();
     for source in &sources {
-        let (rb, mut diagnostics) = source.parse();
+        let (rb, mut diagnostics) = parse(ctx, source);
         diagnostics.extend(runbook::lint(&rb));
         diagnostics.sort_by_key(|d| (d.line, d.col));
         all.extend(
@@ -361,7 +401,10 @@ fn lint(ctx: &mut Context, args: LintArgs) -> anyhow::Result<ExitCode> {
 async fn suggest(ctx: &mut Context, args: SuggestArgs) -> anyhow::Result<ExitCode> {
     let service = ctx.service().await?;
     let (incident, _) = service.incident(&args.id).await?;
-    let runbooks: Vec<Runbook> = library(ctx)?.iter().map(|s| s.parse().0).collect();
+    let runbooks: Vec<Runbook> = library(ctx)?
+        .iter()
+        .map(|s| parse(ctx, s).0)
+        .collect();
     let mut text = format!(
         "{} {}",
         incident.title,
@@ -408,7 +451,7 @@ async fn suggest(ctx: &mut Context, args: SuggestArgs) -> anyhow::Result<ExitCod
 async fn run_procedure(ctx: &mut Context, args: RunArgs) -> anyhow::Result<ExitCode> {
     let (name, slug) = split_target(&args.target);
     let source = library(ctx)?.find(name)?;
-    let runbook = parse_clean(&source)?;
+    let runbook = parse_clean(ctx, &source)?;
     let procedure = runbook.procedure(slug).map_err(anyhow::Error::msg)?;
     let service = match args.incident {
         Some(_) => Some(ctx.service().await?),

@@ -114,6 +114,16 @@ pub async fn execute(
 
     for step in todo {
         header(step, total)?;
+        for note in procedure
+            .notes
+            .iter()
+            .filter(|n| n.before_step == Some(step.number))
+        {
+            writeln!(err, "   WARNING: {}", session.masker.mask_str(&note.text))?;
+        }
+        if step.runs() {
+            writeln!(err, "   why {}: {}", step.safety, step.reason)?;
+        }
         let mut base = StepRecorded {
             run: run_id.clone(),
             step: step.number,

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use firebreak_core::runbook::{self, Diagnostic, Runbook};
+use firebreak_core::runbook::{self, Commands, Diagnostic, Runbook};
 
 include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
 
@@ -72,9 +72,9 @@ impl Source {
         })
     }
 
-    /// Parses it.
-    pub fn parse(&self) -> (Runbook, Vec<Diagnostic>) {
-        runbook::parse(&self.name, &self.bytes)
+    /// Parses it, judging its steps with `commands` (the config's command knowledge).
+    pub fn parse(&self, commands: &Commands) -> (Runbook, Vec<Diagnostic>) {
+        runbook::parse_with(&self.name, &self.bytes, commands)
     }
 
     /// The git commit of the file when it is committed unchanged in a repository.

@@ -163,6 +163,17 @@ pub fn dry_run(plan: &Plan<'_>, missing: &[String]) -> anyhow::Result<()> {
             "\n[{}] {} · {} · {} — {how}{evidence}",
             step.number, step.phase, step.safety, step.title
         )?;
+        for note in plan
+            .procedure
+            .notes
+            .iter()
+            .filter(|n| n.before_step == Some(step.number))
+        {
+            writeln!(out, "   WARNING: {}", masker.mask_str(&note.text))?;
+        }
+        if step.runs() {
+            writeln!(out, "   why {}: {}", step.safety, step.reason)?;
+        }
         if step.runs() && step.safety == Safety::Destructive && first_destructive {
             first_destructive = false;
             writeln!(out, "   before it: {}", before_destruction(plan))?;
