@@ -958,13 +958,20 @@ impl<'a> Grammar<'a> {
         self.verbs().any(|v| !v.is_option())
     }
 
+    /// The rules for a flag from the nearest entry that has any: a verb's own `-t` (`docker
+    /// build -t TAG`) replaces the program's (`docker -t`, a terminal).
     fn flag_rules(&self, option: &str) -> Vec<&'a Rule> {
         self.entries
             .iter()
-            .flat_map(|e| e.flags.iter())
-            .filter(|(p, _)| p.matches(option, false))
-            .map(|(_, r)| r)
-            .collect()
+            .map(|e| {
+                e.flags
+                    .iter()
+                    .filter(|(p, _)| p.matches(option, false))
+                    .map(|(_, r)| r)
+                    .collect::<Vec<_>>()
+            })
+            .find(|rules| !rules.is_empty())
+            .unwrap_or_default()
     }
 
     fn word_rules(&self, word: &str) -> Vec<&'a Rule> {
@@ -1358,12 +1365,29 @@ fn sql_statement(knowledge: &super::commands::Sql, statement: &str, default: Saf
                 "`SET GLOBAL` changes the server for every session".to_string(),
             )
         }
-        "pragma" if lower.contains('=') => raise(
-            &mut class,
-            &mut why,
-            Safety::Mutating,
-            "`PRAGMA … = …` changes a setting".to_string(),
-        ),
+        "pragma" => {
+            // A listed pragma is judged by its name, whatever its argument (a mode such as
+            // `wal_checkpoint(TRUNCATE)`, never a statement); another one that sets a value
+            // (`PRAGMA journal_mode = WAL`) changes the database.
+            let schema_given = lower.contains(&format!("{second}."));
+            let name = if schema_given {
+                words.get(2).copied().unwrap_or("")
+            } else {
+                second
+            };
+            if let Some((name, c)) = knowledge.pragmas.get_key_value(name) {
+                class = *c;
+                why = format!("`PRAGMA {name}` is {c}");
+            } else if lower.contains('=') {
+                raise(
+                    &mut class,
+                    &mut why,
+                    Safety::Mutating,
+                    "`PRAGMA … = …` changes a setting".to_string(),
+                );
+            }
+            return Finding::new(class, label, why);
+        }
         "explain" if words.get(1) == Some(&"analyze") || words.get(1) == Some(&"analyse") => {
             // EXPLAIN ANALYZE runs the statement.
             if let Some(at) = lower.find("analy") {

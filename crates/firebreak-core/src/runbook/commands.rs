@@ -103,6 +103,8 @@ pub enum Runs {
     AfterDashdash,
     /// The words after `-exec` up to `;` or `+` are a command.
     ExecOption,
+    /// For a verb of a program that runs commands: this form only names one (`command -v CMD`).
+    Nothing,
 }
 
 /// What a program does with text on its standard input.
@@ -128,6 +130,8 @@ struct SqlSpec {
     statements: BTreeMap<String, Safety>,
     #[serde(default)]
     functions: BTreeMap<String, Safety>,
+    #[serde(default)]
+    pragmas: BTreeMap<String, Safety>,
     #[serde(default)]
     meta: BTreeMap<String, Safety>,
 }
@@ -275,6 +279,7 @@ pub(crate) struct Sql {
     pub class: Option<Safety>,
     pub statements: BTreeMap<String, Safety>,
     pub functions: BTreeMap<String, Safety>,
+    pub pragmas: BTreeMap<String, Safety>,
     pub meta: Vec<(Pattern, Safety)>,
 }
 
@@ -489,6 +494,7 @@ fn build_sql(spec: SqlSpec) -> Sql {
         class: spec.class,
         statements: lower(spec.statements),
         functions: lower(spec.functions),
+        pragmas: lower(spec.pragmas),
         meta: spec
             .meta
             .into_iter()

@@ -354,7 +354,7 @@ fn plain(lines: &[&str], body: &str) -> Transcript {
             None
         } else if table && !line.trim().is_empty() && !looks_like_command(line) {
             Some(Role::Pasted)
-        } else if is_header_row(line) || is_result_line(line) {
+        } else if is_header_row(line) || is_result_line(line) || is_message_line(line) {
             table = is_header_row(line);
             Some(Role::Pasted)
         } else if is_query(line) {
@@ -606,6 +606,18 @@ fn is_result_line(line: &str) -> bool {
     }
 }
 
+/// A program's message pasted under its command: a capitalised label, then prose (`Error: can't
+/// reach the endpoint`, `Status: Running since 3 days`). YAML values are rarely several words.
+fn is_message_line(line: &str) -> bool {
+    let Some((label, text)) = line.split_once(": ") else {
+        return false;
+    };
+    label.starts_with(|c: char| c.is_ascii_uppercase())
+        && label.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ')
+        && label.split(' ').count() <= 2
+        && text.split_whitespace().count() >= 2
+}
+
 /// YAML or JSON: a mapping key followed by `: ` or ending the line (`apiVersion: v1`,
 /// `metadata:`), or an object opening with a quoted key (`{"retention": 14}`). No command ends
 /// its first word with a colon.
@@ -682,7 +694,10 @@ mod tests {
             .copied()
             .filter(|w| !known.knows(w))
             .collect();
-        assert!(unknown.is_empty(), "guessed as shell but never judged: {unknown:?}");
+        assert!(
+            unknown.is_empty(),
+            "guessed as shell but never judged: {unknown:?}"
+        );
     }
 
     #[test]
@@ -823,7 +838,17 @@ mod tests {
         assert_eq!(t.other.len(), 6);
         for shell in ["echo a: b", "http://x", "A=b: c", "ssh host: x"] {
             assert!(!is_data(shell), "{shell}");
+            assert!(!is_message_line(shell), "{shell}");
         }
+        let t = read(
+            "bash",
+            "curl -s http://x\nError: can't reach the endpoint\n",
+        );
+        assert_eq!(commands(&t), ["curl -s http://x"]);
+        assert_eq!(
+            others(&t),
+            [("Error: can't reach the endpoint", Role::Pasted)]
+        );
     }
 
     #[test]

@@ -200,7 +200,11 @@ fn show(ctx: &mut Context, args: ShowArgs) -> anyhow::Result<ExitCode> {
         let source = library.find(name)?;
         let (rb, diagnostics) = parse(ctx, &source);
         let procedures: Vec<_> = match procedure {
-            Some(slug) => vec![rb.procedure(Some(slug)).map_err(anyhow::Error::msg)?.clone()],
+            Some(slug) => vec![
+                rb.procedure(Some(slug))
+                    .map_err(anyhow::Error::msg)?
+                    .clone(),
+            ],
             None => rb.procedures.clone(),
         };
         if ctx.out.json {
@@ -401,10 +405,7 @@ fn lint(ctx: &mut Context, args: LintArgs) -> anyhow::Result<ExitCode> {
 async fn suggest(ctx: &mut Context, args: SuggestArgs) -> anyhow::Result<ExitCode> {
     let service = ctx.service().await?;
     let (incident, _) = service.incident(&args.id).await?;
-    let runbooks: Vec<Runbook> = library(ctx)?
-        .iter()
-        .map(|s| parse(ctx, s).0)
-        .collect();
+    let runbooks: Vec<Runbook> = library(ctx)?.iter().map(|s| parse(ctx, s).0).collect();
     let mut text = format!(
         "{} {}",
         incident.title,

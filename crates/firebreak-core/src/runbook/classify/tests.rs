@@ -169,11 +169,15 @@ fn terminals_and_endless_commands_are_interactive() {
         "kubectl port-forward svc/api 8080:80",
         "kubectl logs -f deploy/api",
         "ping 10.0.0.1",
+        "docker run -it alpine",
+        "command top",
     ] {
         assert!(interactive(c), "{c} should be interactive");
     }
     for c in [
         "top -bn1",
+        "docker build -t api:patched .",
+        "command -v top",
         "tail -n 50 /var/log/syslog",
         "ssh db1 uptime",
         "psql -c 'select 1'",
@@ -231,7 +235,20 @@ fn sql_hiding_a_change_is_caught() {
     );
     check(
         Safety::Mutating,
-        &["psql -c 'SELECT * INTO backup FROM jobs'"],
+        &[
+            "psql -c 'SELECT * INTO backup FROM jobs'",
+            // Pragmas are judged by name: the argument is a mode, not a statement.
+            "sqlite3 db 'PRAGMA wal_checkpoint(TRUNCATE);'",
+            "sqlite3 db 'PRAGMA main.optimize;'",
+            "sqlite3 db 'PRAGMA journal_mode = WAL;'",
+        ],
+    );
+    check(
+        Safety::ReadOnly,
+        &[
+            "sqlite3 db 'PRAGMA main.table_info(jobs);'",
+            "sqlite3 db \"PRAGMA key='s3cret'; PRAGMA integrity_check;\"",
+        ],
     );
     // Words inside string literals are data, not SQL.
     check(

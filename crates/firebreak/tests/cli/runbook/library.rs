@@ -252,7 +252,10 @@ fn diagnose_with_builtin(name: &str) -> Result<(), String> {
                         rec["outcome"], rec["exit_code"]
                     ));
                 }
-                let digest = rec["stdout"]["sha256"].as_str().unwrap_or("");
+                let Some(digest) = rec["stdout"]["sha256"].as_str() else {
+                    problems.push(format!("step {n}: no stdout recorded ({})", rec["outcome"]));
+                    continue;
+                };
                 let blob = blob_path(&fb, digest);
                 if !blob.is_file() || sha256_file(&blob) != digest {
                     problems.push(format!("step {n}: stdout blob {digest} missing or altered"));

@@ -261,7 +261,7 @@ fn a_variable_set_by_an_earlier_step_is_named_as_carried_not_asked_for() {
 }
 
 #[test]
-fn an_unclosed_quote_in_pasted_output_is_a_warning() {
+fn an_unclosed_quote_in_pasted_output_is_a_warning_not_an_error() {
     let fb = Fb::new();
     let path = runbook(
         &fb,
@@ -269,7 +269,8 @@ fn an_unclosed_quote_in_pasted_output_is_a_warning() {
         "# Pasted\n\n## Diagnosis\n\n```bash\necho checked\nError: can't reach the metrics endpoint\n```\n",
     );
     let report = lint_file(&fb, &path, 0);
-    assert!(report.contains(":7:11: warning[unterminated]"), "{report}");
+    assert!(report.contains(":7:1: warning[pasted-output]"), "{report}");
+    assert!(report.contains("0 error(s)"), "{report}");
     // In a line that could be a command it stays an error.
     let real = runbook(
         &fb,

@@ -63,10 +63,10 @@ opaque-serversetup-compromised [Key Compromise] severity=P1
 high-latency [Incident Response Playbook]
   1 diagnosis command read-only
   2 diagnosis command read-only
-  3 diagnosis command read-only
+  3 diagnosis command mutating
   4 diagnosis command read-only
-  5 recovery command destructive QPQ_DB_KEY
-  6 recovery command destructive QPQ_DB_KEY
+  5 recovery command mutating QPQ_DB_KEY
+  6 recovery command mutating QPQ_DB_KEY
   7 recovery manual read-only
   8 recovery manual read-only
 certificate-expiring [Incident Response Playbook]
@@ -96,7 +96,7 @@ unauthorized-access-authentication-breach [Incident Response Procedures]
   1 diagnosis command read-only
   2 diagnosis command read-only
   3 diagnosis command read-only REDIS_HOST
-  4 diagnosis command read-only
+  4 diagnosis command mutating
   5 diagnosis command destructive REDIS_HOST
   6 containment manual read-only
   7 containment manual read-only
@@ -136,7 +136,7 @@ dependency-vulnerability-cve [Incident Response Procedures]
   2 diagnosis command read-only
   3 diagnosis manual read-only
   4 diagnosis command mutating AFFECTED_PACKAGE
-  5 diagnosis command read-only
+  5 diagnosis command mutating
   6 diagnosis command mutating
   7 diagnosis command mutating
   8 diagnosis manual read-only
@@ -152,12 +152,12 @@ evidence-preservation [Floodingnaque Security Incident Response Runbook]
   6 evidence check read-only
   7 evidence command mutating
   8 evidence command read-only
-  9 evidence command destructive
-  10 evidence command destructive
-  11 evidence command destructive
-  12 evidence command destructive
+  9 evidence command mutating
+  10 evidence command mutating
+  11 evidence command mutating
+  12 evidence command mutating
   13 evidence command mutating
-  14 evidence command destructive
+  14 evidence command mutating
 recovery-procedures [Floodingnaque Security Incident Response Runbook]
   1 post-incident check read-only
   2 post-incident check read-only
@@ -166,9 +166,9 @@ recovery-procedures [Floodingnaque Security Incident Response Runbook]
   5 post-incident check read-only
   6 post-incident check read-only
   7 post-incident check read-only
-  8 recovery command read-only
-  9 recovery command read-only
-  10 recovery command read-only
+  8 recovery command mutating
+  9 recovery command mutating
+  10 recovery command mutating
   11 recovery command destructive
   12 recovery command mutating
 log-analysis [Useful Commands Reference]

@@ -12,7 +12,12 @@ fn show_lists_commands_without_prompts_output_under_them_and_warnings_before_the
     let out = run_in(&fb, &["runbook", "show", s(&path)], "");
     assert_code(&out, 0, "show");
     let text = stdout(&out);
-    let lines: Vec<&str> = text.lines().collect();
+    // Every command step says why it has its class, on the row under it.
+    assert!(
+        text.contains("why: `redis-cli FLUSHALL` is destructive"),
+        "{text}"
+    );
+    let lines: Vec<&str> = text.lines().filter(|l| !l.contains("why: ")).collect();
     let at = |needle: &str| {
         lines
             .iter()
