@@ -14,8 +14,9 @@
 #   hard errors  `firebreak --json runbook lint FILE…` (all files in one process, or a few when
 #                the argument list is long): files with at least one diagnostic of level
 #                "error", and the error codes by count. Goal ≤ 2 % of files.
-#   steps        `firebreak --json runbook show FILE`, one process per file: `show` takes a path
-#                as well as a name, so no `[runbooks] dirs` configuration is needed. It runs
+#   steps        `firebreak --json runbook show FILE…`, all files in one process (file by file
+#                when that fails): `show` takes paths as well as names, so no `[runbooks] dirs`
+#                configuration is needed. It runs
 #                with FIREBREAK_DATA_DIR set to an empty temporary directory so that no user
 #                configuration or library is read. Steps are counted by kind and, for steps that
 #                run (kind command or piped), by safety class.
@@ -36,10 +37,9 @@
 #                fence that did produce steps are not counted (show --json has no way to tell).
 #   PromQL       running steps whose first line looks like a PromQL expression (`sum by (…)(`,
 #                `rate(`, `metric{label="…"}`): pasted queries the shell cannot run.
-#   time         wall time of one pass of `lint` over all files plus `show` of each file, with
+#   time         wall time of one pass of `lint` over all files plus `show` of all files, with
 #                hyperfine (warm cache, one warm-up, --runs N, default 5) when installed, else
-#                one timed pass with `date +%s.%N`. Goal ≤ 2 s for 1,000 files. `show` is one
-#                process per file, so its time includes about a thousand process starts.
+#                one timed pass with `date +%s.%N`. Goal ≤ 2 s for 1,000 files.
 #
 # Every running step's (class, file:line, script) is written to --steps FILE (default
 # $TMPDIR/firebreak-bench-runbooks/steps.tsv), tab-separated, newlines in scripts as `\n`:
@@ -125,15 +125,24 @@ jq -s '[.[].diagnostics[]]' "$work/lint.json" >"$work/diagnostics.json"
 
 # --- show -------------------------------------------------------------------------------------
 # One JSON object per line: {file, ok, show} (show is firebreak's object, or its error text).
+# All files go to one `show` (xargs splits a long list into a few processes; each prints an
+# array, or one object for one file). When that fails, every file is shown on its own so that
+# the one that cannot be read is named.
 : >"$work/show.jsonl"
-while IFS= read -r -d '' f; do
-    if "$fb" --json runbook show "$f" >"$work/one.json" 2>"$work/one.err"; then
-        jq -c --arg f "$f" '{file: $f, ok: true, show: .}' "$work/one.json" >>"$work/show.jsonl"
-    else
-        jq -nc --arg f "$f" --arg e "$(head -1 "$work/one.err")" '{file: $f, ok: false, error: $e}' \
-            >>"$work/show.jsonl"
-    fi
-done <"$work/files"
+if xargs -0 -a "$work/files" "$fb" --json runbook show >"$work/all.json" 2>"$work/all.err"; then
+    jq -c 'if type == "array" then .[] else . end | {file: .origin, ok: true, show: .}' \
+        "$work/all.json" >>"$work/show.jsonl"
+else
+    say "show of all files failed ($(head -1 "$work/all.err")); showing file by file"
+    while IFS= read -r -d '' f; do
+        if "$fb" --json runbook show "$f" >"$work/one.json" 2>"$work/one.err"; then
+            jq -c --arg f "$f" '{file: $f, ok: true, show: .}' "$work/one.json" >>"$work/show.jsonl"
+        else
+            jq -nc --arg f "$f" --arg e "$(head -1 "$work/one.err")" \
+                '{file: $f, ok: false, error: $e}' >>"$work/show.jsonl"
+        fi
+    done <"$work/files"
+fi
 
 # Every step, flattened: {file, line, kind, safety, script}.
 jq -c 'select(.ok) | .file as $f | .show.procedures[]?.steps[]? |
@@ -189,14 +198,14 @@ awk -F'\t' -v looks="$shell_looking" '
 cat >"$work/pass.sh" <<EOF
 #!/usr/bin/env bash
 xargs -0 -a "$work/files" "$fb" --json runbook lint >/dev/null 2>&1
-xargs -0 -n1 -a "$work/files" "$fb" --json runbook show >/dev/null 2>&1
+xargs -0 -a "$work/files" "$fb" --json runbook show >/dev/null 2>&1
 exit 0
 EOF
 chmod +x "$work/pass.sh"
 if have hyperfine; then
     hyperfine --style none --warmup 1 --runs "$runs" --export-json "$work/time.json" \
         -n lint "xargs -0 -a $work/files $fb --json runbook lint" \
-        -n show "xargs -0 -n1 -a $work/files $fb --json runbook show" \
+        -n show "xargs -0 -a $work/files $fb --json runbook show" \
         -n 'lint + show' "$work/pass.sh" -i >/dev/null 2>&1 || die "hyperfine failed"
     timing=$(jq -r '.results[] | "\(.command)\t\(.mean)\t\(.stddev // 0)"' "$work/time.json")
     how="hyperfine, mean of $runs runs after a warm-up"
@@ -205,7 +214,7 @@ else
     t0=$(date +%s.%N)
     xargs -0 -a "$work/files" "$fb" --json runbook lint >/dev/null 2>&1 || true
     t1=$(date +%s.%N)
-    xargs -0 -n1 -a "$work/files" "$fb" --json runbook show >/dev/null 2>&1 || true
+    xargs -0 -a "$work/files" "$fb" --json runbook show >/dev/null 2>&1 || true
     t2=$(date +%s.%N)
     timing=$(awk -v a="$t0" -v b="$t1" -v c="$t2" \
         'BEGIN { printf "lint\t%f\t0\nshow\t%f\t0\nlint + show\t%f\t0\n", b - a, c - b, c - a }')

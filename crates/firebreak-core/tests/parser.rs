@@ -482,6 +482,23 @@ fn a_command_in_inline_code_is_located_at_the_code_span() {
 }
 
 #[test]
+fn a_query_in_inline_code_is_not_a_command() {
+    let text = "# Latency\n\n## Steps\n\n1. In Prometheus run `sum by(le) (increase(x_bucket[1h]))`\n2. Then run `kubectl top pods -n web`\n";
+    let (book, _) = check(text.as_bytes());
+    let steps = &book.procedures[0].steps;
+    assert!(
+        matches!(steps[0].kind, StepKind::Manual { .. }),
+        "{:?}",
+        steps[0].kind
+    );
+    assert!(
+        matches!(steps[1].kind, StepKind::Command { .. }),
+        "{:?}",
+        steps[1].kind
+    );
+}
+
+#[test]
 
 fn a_step_in_an_indented_fence_is_located_at_its_own_column() {
     let text = "# Wipe\n\n   ```bash\nrm -rf /var/cache/app\n   ```\n";

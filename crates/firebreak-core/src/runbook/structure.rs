@@ -212,8 +212,12 @@ fn clean_name(heading: &str) -> String {
     text.to_string()
 }
 
-/// Whether an inline code span reads as a command: a program name and at least one argument.
+/// Whether an inline code span reads as a command: a program name and at least one argument,
+/// and not a query (`sum by (le) (…)`).
 fn looks_like_command(code: &str) -> bool {
+    if super::transcript::is_query(code) {
+        return false;
+    }
     let mut words = code.split_whitespace();
     let Some(program) = words.next() else {
         return false;

@@ -22,6 +22,10 @@ use super::script::{self, Token};
 /// Fence languages that are terminal sessions by name.
 const CONSOLES: &[&str] = &["console", "shell-session", "shellsession", "terminal"];
 
+/// How far a prompt may be indented and still be one: deeper text is a heredoc's or a
+/// program's, not a terminal's.
+const MAX_PROMPT_INDENT: usize = 8;
+
 /// Programs whose name at the start of an unlabelled fence (or of a line under pasted output)
 /// says the text is shell. One list, used for every such guess.
 const COMMAND_WORDS: &[&str] = &[
@@ -192,7 +196,11 @@ pub(crate) fn is_console(lang: &str) -> bool {
 /// `None` when it does not look like shell.
 pub(crate) fn guess(body: &str) -> Option<&'static str> {
     let first = body.lines().map(str::trim).find(|l| !l.is_empty())?;
-    if strong_prompt(first).is_some() {
+    // `% go version` (zsh) or `❯ kubectl get pods`: a weak prompt, then a program we know.
+    let weak = console_prompt(first)
+        .filter(|_| !first.starts_with('#'))
+        .is_some_and(|w| starts_with_program(&first[w..]));
+    if strong_prompt(first).is_some() || weak {
         return Some("console");
     }
     let command = body
@@ -335,6 +343,7 @@ fn plain(lines: &[&str], body: &str) -> Transcript {
     let mut out = Transcript::default();
     let mut table = false;
     let mut data = false;
+    let mut query = false;
     let mut continued = false;
     let mut offset = 0;
     // Ranges come in order: skip those that end before the line.
@@ -354,10 +363,19 @@ fn plain(lines: &[&str], body: &str) -> Transcript {
             None
         } else if table && !line.trim().is_empty() && !looks_like_command(line) {
             Some(Role::Pasted)
-        } else if is_header_row(line) || is_result_line(line) || is_message_line(line) {
+        } else if is_header_row(line)
+            || is_result_line(line)
+            || is_message_line(line)
+            || is_quoted_output(line)
+        {
             table = is_header_row(line);
             Some(Role::Pasted)
-        } else if is_query(line) {
+        } else if is_query(line)
+            || line.starts_with("// ")
+            || query && !line.trim().is_empty() && !looks_like_command(line)
+        {
+            // A query runs on to the next blank line; `//` starts no shell line but a comment
+            // in the query languages pasted with it.
             Some(Role::Query)
         } else if is_data(line) || data && (line.starts_with([' ', '\t']) || line.starts_with("- "))
         {
@@ -369,6 +387,7 @@ fn plain(lines: &[&str], body: &str) -> Transcript {
             table = false;
         }
         data = role == Some(Role::Data);
+        query = role == Some(Role::Query);
         match role {
             Some(what) => {
                 out.other.push(Other {
@@ -409,6 +428,13 @@ fn protected_ranges(body: &str) -> Vec<std::ops::Range<usize>> {
 /// A prompt that marks a command in any shell fence: `$ `, `(venv) $ `, `user@host:~$ `,
 /// `user@host ~ $ `, `[user@host dir]# `, `sh-5.1$ `, `bash-4.4# `. Returns its width in bytes.
 fn strong_prompt(line: &str) -> Option<usize> {
+    // A session indented inside a list item or a fence (`  $ oc get nodes`).
+    let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
+    if indent > 0 {
+        return (indent <= MAX_PROMPT_INDENT)
+            .then(|| strong_prompt(&line[indent..]).map(|w| indent + w))
+            .flatten();
+    }
     if line == "$" || line.starts_with("$ ") {
         return Some(line.len().min(2));
     }
@@ -606,6 +632,20 @@ fn is_result_line(line: &str) -> bool {
     }
 }
 
+/// Output quoted with `> ` under its command (`> Login Succeeded!`, `> (no output)`). A
+/// redirection that empties a file (`> /var/log/app.log`, `> "$OUT"`) names one path-like word.
+fn is_quoted_output(line: &str) -> bool {
+    let Some(text) = line.strip_prefix("> ") else {
+        return false;
+    };
+    let text = text.trim();
+    let path_like = !text.contains(char::is_whitespace)
+        && !text.contains("...")
+        && !text.contains(['(', ')'])
+        && text.contains(['/', '.', '$']);
+    !text.is_empty() && !path_like
+}
+
 /// A program's message pasted under its command: a capitalised label, then prose (`Error: can't
 /// reach the endpoint`, `Status: Running since 3 days`). YAML values are rarely several words.
 fn is_message_line(line: &str) -> bool {
@@ -637,12 +677,82 @@ fn is_data(line: &str) -> bool {
             .is_some_and(|rest| rest.is_empty() || rest.starts_with(' '))
 }
 
+/// PromQL and LogQL functions and aggregations, by which a query that spans lines is known from
+/// its first line (`topk(5,`, `sum by (node) (`).
+const QUERY_FUNCTIONS: &[&str] = &[
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "count",
+    "topk",
+    "bottomk",
+    "quantile",
+    "stddev",
+    "stdvar",
+    "count_values",
+    "group",
+    "rate",
+    "irate",
+    "increase",
+    "delta",
+    "idelta",
+    "deriv",
+    "changes",
+    "resets",
+    "histogram_quantile",
+    "predict_linear",
+    "absent",
+    "absent_over_time",
+    "avg_over_time",
+    "min_over_time",
+    "max_over_time",
+    "sum_over_time",
+    "count_over_time",
+    "quantile_over_time",
+    "last_over_time",
+    "bytes_rate",
+    "bytes_over_time",
+    "label_replace",
+    "label_join",
+    "clamp_min",
+    "clamp_max",
+    "sort_desc",
+    "vector",
+];
+
+/// `topk(5,`, `sum by (node) (`, `histogram_quantile(0.99, …)`: a query function or aggregation
+/// called at the start of the line. In shell, `name(` followed by anything but `)` is a syntax
+/// error, and `name by (` is a program with arguments no program takes.
+fn promql_call(line: &str) -> bool {
+    let name_len = line
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .count();
+    if !QUERY_FUNCTIONS.contains(&&line[..name_len]) {
+        return false;
+    }
+    let rest = &line[name_len..];
+    if let Some(args) = rest.strip_prefix('(') {
+        return !args.trim_start().starts_with(')');
+    }
+    let rest = rest.trim_start();
+    ["by", "without"].iter().any(|clause| {
+        rest.strip_prefix(clause)
+            .is_some_and(|after| after.trim_start().starts_with('('))
+    })
+}
+
 /// A PromQL or LogQL query: a metric or function name directly followed by `{` or `(`
 /// (`sum(rate(http_requests_total[5m]))`, `up{job="api"} == 0`), or a LogQL stream selector
 /// (`{app="web"} |= "error"`). No shell line starts like that: `name(` is a syntax error and
 /// `name()` (a function definition) is excluded.
-fn is_query(line: &str) -> bool {
-    let line = line.trim();
+pub(crate) fn is_query(line: &str) -> bool {
+    // `(sum(rate(a[5m])) or vector(0))`: a subshell's `(` is followed by a command and a space.
+    let line = line.trim().trim_start_matches('(');
+    if promql_call(line) {
+        return true;
+    }
     if let Some(rest) = line.strip_prefix('{') {
         let name_len = rest
             .chars()
@@ -828,6 +938,40 @@ mod tests {
     }
 
     #[test]
+    fn output_quoted_with_a_marker_is_output_but_emptying_a_file_is_a_command() {
+        let t = read(
+            "bash",
+            "sudo podman login reg\n> Login Succeeded!\n> (no output)\n> /var/log/app.log\n> \"$OUT\"\n> reg/img@sha256:...\n> db.dropDatabase()\n",
+        );
+        assert_eq!(
+            commands(&t),
+            ["sudo podman login reg", "> /var/log/app.log", "> \"$OUT\""]
+        );
+        assert_eq!(t.other.len(), 4);
+        assert!(t.other.iter().all(|o| o.what == Role::Pasted));
+    }
+
+    #[test]
+    fn indented_prompts_are_prompts() {
+        let t = read(
+            "bash",
+            "  # namespace first\n  $ NS=\"$(oc get hco -A)\"\n1. Is DNS working?\n   $ nslookup db\n",
+        );
+        assert!(t.prompted);
+        assert_eq!(
+            commands(&t),
+            [
+                "# namespace first",
+                "NS=\"$(oc get hco -A)\"",
+                "nslookup db"
+            ]
+        );
+        assert_eq!(others(&t), [("1. Is DNS working?", Role::Output)]);
+        // Deeper than a list item's indent is not a prompt.
+        assert_eq!(strong_prompt("            $ x"), None);
+    }
+
+    #[test]
     fn yaml_and_json_in_a_script_are_data() {
         let t = read(
             "bash",
@@ -852,6 +996,17 @@ mod tests {
     }
 
     #[test]
+    fn a_query_spanning_lines_is_shown_whole() {
+        let t = read(
+            "sh",
+            "// top five\ntopk(5,\n  sum by (pod) (\n    irate (cpu_total{node=\"n\"}[4m])\n  )\n)\n\nkubectl top nodes\n",
+        );
+        assert_eq!(commands(&t), ["kubectl top nodes"]);
+        assert_eq!(t.other.len(), 6);
+        assert!(t.other.iter().all(|o| o.what == Role::Query));
+    }
+
+    #[test]
     fn queries_are_not_shell() {
         for q in [
             "sum(rate(http_requests_total[5m]))",
@@ -859,6 +1014,11 @@ mod tests {
             "rate(errors_total[5m]) > 0.1",
             "{app=\"web\"} |= \"timeout\"",
             "node_filesystem_avail_bytes{mountpoint=\"/\"}",
+            "sum by(le) (increase(search_bucket[1h]))",
+            "topk(5,",
+            "sum by (node) (",
+            "(sum(rate(a_total[5m])) or vector(0))",
+            "histogram_quantile(0.99, ...) → 1000ms",
         ] {
             assert!(is_query(q), "{q}");
         }
@@ -868,6 +1028,12 @@ mod tests {
             "{ echo a; echo b; }",
             "ls -la",
             "x=$(date)",
+            "(cd /tmp && ls)",
+            "((i++))",
+            "time (cd x)",
+            "sort -u hosts",
+            "count=$(wc -l < f)",
+            "group() { :; }",
         ] {
             assert!(!is_query(shell), "{shell}");
         }
@@ -878,6 +1044,8 @@ mod tests {
         assert_eq!(guess("# look\nkubectl get nodes\n"), Some("bash"));
         assert_eq!(guess("sudo journalctl -u app\n"), Some("bash"));
         assert_eq!(guess("$ df -h\n/dev/sda1 ...\n"), Some("console"));
+        assert_eq!(guess("% go version\ngo version go1.22\n"), Some("console"));
+        assert_eq!(guess("% of requests\n"), None);
         assert_eq!(guess("{\"a\": 1}\n"), None);
         assert_eq!(guess("key: value\n"), None);
         assert_eq!(guess("sum(rate(x[5m]))\n"), None);
