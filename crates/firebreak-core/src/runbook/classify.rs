@@ -1240,6 +1240,18 @@ fn by_value(grammar: &Grammar<'_>, name: &str, parsed: &Parsed<'_>) -> Option<(S
                 | "raw"
                 | "ansible.builtin.shell"
                 | "ansible.builtin.command" => None,
+                "service" | "systemd" | "ansible.builtin.service" | "ansible.builtin.systemd"
+                    if value(&["-a", "--args"]).is_some_and(|args| {
+                        ["state=stopped", "state=restarted"]
+                            .iter()
+                            .any(|s| args.contains(s))
+                    }) =>
+                {
+                    Some((
+                        Safety::Destructive,
+                        format!("ansible module `{module}` stops or restarts a service"),
+                    ))
+                }
                 other => Some((
                     Safety::Mutating,
                     format!("ansible module `{other}` is taken to change the system"),

@@ -25,6 +25,8 @@ fn looking_is_read_only() {
         Safety::ReadOnly,
         &[
             "journalctl -u app --since \"10 min ago\" --no-pager",
+            "ansible web -b -m ping",
+            "ansible all -a uptime",
             "docker compose logs --tail=50 server",
             "ls -la data/cert.der",
             "systemctl status app",
@@ -70,6 +72,7 @@ fn changing_is_mutating() {
         &[
             "systemctl start app",
             "systemctl edit app --force",
+            "ansible web -m copy -a 'src=a dest=/etc/b'",
             "docker commit api evidence-1",
             "echo 'deny 10.0.0.1;' >> /etc/nginx/conf.d/block.conf",
             "nginx -s reload",
@@ -103,6 +106,8 @@ fn destroying_is_destructive() {
         &[
             "systemctl restart app",
             "sudo systemctl stop app",
+            "ansible web -b -m service -a 'name=nginx state=restarted'",
+            "ansible all -a 'rm -rf /tmp/x'",
             "rm -rf /tmp/x",
             "kill -9 1234",
             "docker network disconnect prod api",
