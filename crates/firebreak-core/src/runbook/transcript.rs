@@ -117,6 +117,9 @@ const COMMAND_WORDS: &[&str] = &[
     "cd",
     "env",
     "watch",
+    "nano",
+    "vi",
+    "vim",
     "tcpdump",
     "nc",
     "telnet",
@@ -203,10 +206,14 @@ pub(crate) fn guess(body: &str) -> Option<&'static str> {
     if strong_prompt(first).is_some() || weak {
         return Some("console");
     }
+    // The first line that is not a comment: `# Find the jobs` then `$ kubectl get jobs`.
     let command = body
         .lines()
         .map(str::trim)
         .find(|l| !l.is_empty() && !l.starts_with('#'))?;
+    if strong_prompt(command).is_some() {
+        return Some("console");
+    }
     starts_with_program(command).then_some("bash")
 }
 
@@ -1046,6 +1053,11 @@ mod tests {
         assert_eq!(guess("$ df -h\n/dev/sda1 ...\n"), Some("console"));
         assert_eq!(guess("% go version\ngo version go1.22\n"), Some("console"));
         assert_eq!(guess("% of requests\n"), None);
+        assert_eq!(
+            guess("# find the jobs\n$ kubectl get jobs\n"),
+            Some("console")
+        );
+        assert_eq!(guess("sudo nano /etc/hosts\n"), Some("bash"));
         assert_eq!(guess("{\"a\": 1}\n"), None);
         assert_eq!(guess("key: value\n"), None);
         assert_eq!(guess("sum(rate(x[5m]))\n"), None);
