@@ -109,6 +109,24 @@ pub enum Change {
         /// Why.
         reason: String,
     },
+    /// A section of the post-incident review was written (empty text clears it).
+    ReviewWritten {
+        /// Which section.
+        field: crate::review::Field,
+        /// Its whole new text (Markdown).
+        text: String,
+    },
+    /// The review was submitted for sign-off (draft → in-review).
+    ReviewSubmitted {},
+    /// The review was signed off and published (in-review → published); the event's actor is
+    /// the signer.
+    ReviewPublished {},
+    /// The review went back to draft (from in-review or published).
+    ReviewReopened {
+        /// Why, if given.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
 }
 
 /// What a declaration records.
@@ -360,6 +378,27 @@ impl Change {
                     ids.join(", ")
                 )
             }
+            Change::ReviewWritten { field, text } => {
+                let heading = field.heading().to_lowercase();
+                match text.lines().find(|l| !l.trim().is_empty()) {
+                    None => format!("review: {heading} cleared"),
+                    Some(first) => {
+                        let first = first.trim();
+                        let clipped: String = first.chars().take(80).collect();
+                        let more = if clipped.len() < first.len() || text.trim() != first {
+                            "…"
+                        } else {
+                            ""
+                        };
+                        format!("review: {heading} written — {clipped}{more}")
+                    }
+                }
+            }
+            Change::ReviewSubmitted {} => "review submitted for sign-off".into(),
+            Change::ReviewPublished {} => "review signed off and published".into(),
+            Change::ReviewReopened { reason } => {
+                format!("review reopened as a draft{}", why(reason))
+            }
         }
     }
 }
@@ -435,6 +474,33 @@ mod tests {
             "{}",
             c.describe()
         );
+    }
+
+    #[test]
+    fn review_changes_have_stable_payloads_and_wording() {
+        let c = Change::ReviewWritten {
+            field: crate::review::Field::RootCause,
+            text: "A certificate expired.\nNobody was paged.".into(),
+        };
+        let (kind, payload) = c.encode();
+        assert_eq!(kind, "review_written");
+        assert_eq!(
+            payload,
+            r#"{"field":"root-cause","text":"A certificate expired.\nNobody was paged."}"#
+        );
+        assert_eq!(Change::decode(&kind, &payload).expect("decodes"), c);
+        assert_eq!(
+            c.describe(),
+            "review: root cause written — A certificate expired.…"
+        );
+        let (kind, payload) = Change::ReviewPublished {}.encode();
+        assert_eq!(
+            (kind.as_str(), payload.as_str()),
+            ("review_published", "{}")
+        );
+        let (kind, payload) = Change::ReviewReopened { reason: None }.encode();
+        assert_eq!((kind.as_str(), payload.as_str()), ("review_reopened", "{}"));
+        assert_eq!(Change::ReviewSubmitted {}.encode().0, "review_submitted");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //!
 //! [policy]
 //! preset = "ops"            # "default" (P1–P4) or "ops" (P1–P3)
+//! review_required = ["P1"]  # closing these needs a published post-incident review
 //! # [[policy.levels]]       # or spell out every level; this replaces the preset
 //! # name = "P1"; label = "Critical"; ack_within = "15m"; update_every = "30m"
 //!
@@ -210,6 +211,10 @@ pub struct PolicyConfig {
     pub preset: Option<Spanned<String>>,
     /// Explicit levels, most severe first; replace the preset's.
     pub levels: Option<Spanned<Vec<Severity>>>,
+    /// Levels whose incidents may only close once their post-incident review is published
+    /// (`["P1", "P2"]`). Default: none.
+    #[serde(default)]
+    pub review_required: Vec<Spanned<String>>,
 }
 
 /// Settings in force.
@@ -339,6 +344,19 @@ impl Config {
             }
             (None, None) => Config::default().policy,
         };
+        let mut review_required = Vec::new();
+        for level in &file.policy.review_required {
+            let name = policy
+                .level(level.get_ref())
+                .map_err(|e| invalid(level.span().start, format!("policy.review_required: {e}")))?
+                .name
+                .clone();
+            review_required.push(name);
+        }
+        let names: Vec<&str> = review_required.iter().map(String::as_str).collect();
+        let policy = policy
+            .with_review_required(&names)
+            .map_err(|e| invalid(0, e.to_string()))?;
         let checklists = match file.checklists {
             Some(lists) => {
                 let at = lists.span().start;
@@ -602,5 +620,20 @@ mod tests {
         let e = parse("[[policy.levels]]\nname = \"P1\"\nlabel = \"x\"\nack_within = \"soon\"\nupdate_every = \"1h\"\n")
             .expect_err("bad duration");
         assert!(e.to_string().contains("not a duration"), "{e}");
+    }
+
+    #[test]
+    fn review_required_names_real_levels() {
+        let c = parse("[policy]\npreset = \"ops\"\nreview_required = [\"p1\", \"P2\"]\n")
+            .expect("valid");
+        assert_eq!(c.policy.review_required(), ["P1", "P2"]);
+        assert!(c.policy.requires_review("P1") && !c.policy.requires_review("P3"));
+        assert!(Config::default().policy.review_required().is_empty());
+        let e = parse("[policy]\npreset = \"ops\"\nreview_required = [\"P1\", \"P4\"]\n")
+            .expect_err("ops has no P4");
+        assert_eq!(
+            e.to_string(),
+            "firebreak.toml:3:26: policy.review_required: unknown severity \"P4\"; the policy defines P1, P2, P3"
+        );
     }
 }

@@ -12,6 +12,7 @@ use crate::error::DomainError;
 use crate::evidence::{Collected, Custody, Item, Tombstone};
 use crate::incident::Incident;
 use crate::policy::Policy;
+use crate::review::{Field, State as ReviewState};
 use crate::status::Status;
 
 /// The role whose holder leads the response.
@@ -167,9 +168,11 @@ pub fn acknowledge(incident: &Incident) -> Result<Vec<Change>, DomainError> {
 }
 
 /// Moves the status forward. An unacknowledged incident is acknowledged on the way, since
-/// someone is plainly responding.
+/// someone is plainly responding. Closing needs a published review when the policy requires
+/// one at the incident's severity.
 pub fn set_status(
     incident: &Incident,
+    policy: &Policy,
     to: Status,
     reason: Option<&str>,
 ) -> Result<Vec<Change>, DomainError> {
@@ -199,6 +202,16 @@ pub fn set_status(
             from,
             to,
             hint: "resolve it first",
+        });
+    }
+    if to == Status::Closed
+        && policy.requires_review(&incident.severity)
+        && incident.review.state != ReviewState::Published
+    {
+        return Err(DomainError::ReviewRequired {
+            incident: incident.id.to_string(),
+            severity: incident.severity.clone(),
+            state: incident.review.state,
         });
     }
     let reason = reason.map(|r| text("reason", r, TEXT_MAX)).transpose()?;
@@ -458,6 +471,149 @@ pub fn purge(incident: &Incident, reason: &str) -> Result<Vec<Change>, DomainErr
     Ok(vec![Change::EvidencePurged { items, reason }])
 }
 
+/// Longest review section, in characters.
+const REVIEW_TEXT_MAX: usize = 20_000;
+
+fn review_error(incident: &Incident, hint: String) -> DomainError {
+    DomainError::Review {
+        incident: incident.id.to_string(),
+        state: incident.review.state,
+        hint,
+    }
+}
+
+/// Writes review sections: one change per field whose text differs from what is recorded
+/// (surrounding blank space ignored, empty text clears the field). A draft or a review in
+/// sign-off can be edited, any incident status; a published review is frozen until reopened.
+pub fn write_review(
+    incident: &Incident,
+    texts: &[(Field, &str)],
+) -> Result<Vec<Change>, DomainError> {
+    if incident.review.state == ReviewState::Published {
+        return Err(review_error(
+            incident,
+            format!(
+                "reopen it first (firebreak review reopen {}) to edit it",
+                incident.id
+            ),
+        ));
+    }
+    let mut changes = Vec::new();
+    for (field, text) in texts {
+        let text = text.replace("\r\n", "\n").trim().to_string();
+        if text
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t')
+        {
+            return Err(DomainError::Invalid(format!(
+                "the review's {field} contains control characters"
+            )));
+        }
+        let len = text.chars().count();
+        if len > REVIEW_TEXT_MAX {
+            return Err(DomainError::TooLong {
+                what: "review section",
+                len,
+                max: REVIEW_TEXT_MAX,
+            });
+        }
+        let unchanged = incident.review.text(*field) == text
+            || changes.iter().any(
+                |c| matches!(c, Change::ReviewWritten { field: f, text: t } if f == field && *t == text),
+            );
+        if !unchanged {
+            changes.push(Change::ReviewWritten {
+                field: *field,
+                text,
+            });
+        }
+    }
+    if changes.is_empty() {
+        return Err(DomainError::NoChange(
+            "the review already says that; nothing changed".into(),
+        ));
+    }
+    Ok(changes)
+}
+
+/// Submits a draft review for sign-off. It needs at least its summary.
+pub fn submit_review(incident: &Incident) -> Result<Vec<Change>, DomainError> {
+    match incident.review.state {
+        ReviewState::Draft if incident.review.text(Field::Summary).is_empty() => Err(review_error(
+            incident,
+            format!(
+                "write its summary before submitting (firebreak review set {} summary TEXT)",
+                incident.id
+            ),
+        )),
+        ReviewState::Draft => Ok(vec![Change::ReviewSubmitted {}]),
+        ReviewState::InReview => Err(DomainError::NoChange(format!(
+            "the review of {} is already in review",
+            incident.id
+        ))),
+        ReviewState::Published => Err(review_error(
+            incident,
+            format!(
+                "reopen it first (firebreak review reopen {}) to change it",
+                incident.id
+            ),
+        )),
+    }
+}
+
+/// Signs off a review in review and publishes it; the actor recording this is the signer.
+pub fn publish_review(incident: &Incident) -> Result<Vec<Change>, DomainError> {
+    match incident.review.state {
+        ReviewState::Draft => Err(review_error(
+            incident,
+            format!(
+                "submit it for sign-off first (firebreak review submit {})",
+                incident.id
+            ),
+        )),
+        ReviewState::InReview => Ok(vec![Change::ReviewPublished {}]),
+        ReviewState::Published => Err(DomainError::NoChange(format!(
+            "the review of {} is already published{}",
+            incident.id,
+            incident
+                .review
+                .published
+                .as_ref()
+                .map(|s| format!(", signed off by {}", s.by))
+                .unwrap_or_default()
+        ))),
+    }
+}
+
+/// Returns a review in sign-off or published to draft. A closed incident whose severity needs
+/// a published review keeps it: reopen the incident first.
+pub fn reopen_review(
+    incident: &Incident,
+    policy: &Policy,
+    reason: Option<&str>,
+) -> Result<Vec<Change>, DomainError> {
+    if incident.review.state == ReviewState::Draft {
+        return Err(DomainError::NoChange(format!(
+            "the review of {} is already a draft",
+            incident.id
+        )));
+    }
+    if incident.status == Status::Closed
+        && incident.review.state == ReviewState::Published
+        && policy.requires_review(&incident.severity)
+    {
+        return Err(review_error(
+            incident,
+            format!(
+                "{} is closed and {} incidents keep a published review; reopen the incident first (firebreak reopen {} --reason …)",
+                incident.id, incident.severity, incident.id
+            ),
+        ));
+    }
+    let reason = reason.map(|r| text("reason", r, TEXT_MAX)).transpose()?;
+    Ok(vec![Change::ReviewReopened { reason }])
+}
+
 /// Records part of a runbook run (a start, a step, an end) in an open incident.
 pub fn run_record(incident: &Incident, change: &Change) -> Result<Vec<Change>, DomainError> {
     open(incident)?;
@@ -473,6 +629,10 @@ mod tests {
         let id = "INC-2026-11-23-001".parse().expect("id");
         let events = Event::chain(id, Head::default(), Timestamp::now(), "alice", changes);
         Incident::from_events(&events).expect("folds")
+    }
+
+    fn policy() -> Policy {
+        Policy::preset("default").expect("preset")
     }
 
     fn declared() -> Change {
@@ -567,7 +727,7 @@ mod tests {
     #[test]
     fn status_moves_forward_and_reopen_is_explicit() {
         let inc = incident(&[declared()]);
-        let changes = set_status(&inc, Status::Resolved, None).expect("forward");
+        let changes = set_status(&inc, &policy(), Status::Resolved, None).expect("forward");
         assert_eq!(
             changes.len(),
             2,
@@ -577,7 +737,7 @@ mod tests {
         assert_eq!(inc.status, Status::Resolved);
         assert!(inc.contained_at.is_some() && inc.resolved_at.is_some());
         assert!(matches!(
-            set_status(&inc, Status::Investigating, None),
+            set_status(&inc, &policy(), Status::Investigating, None),
             Err(DomainError::InvalidTransition { .. })
         ));
         assert!(reopen(&inc, "symptoms are back").is_ok());
@@ -591,7 +751,7 @@ mod tests {
     fn closing_needs_resolution_and_closed_takes_no_notes() {
         let inc = incident(&[declared()]);
         assert!(matches!(
-            set_status(&inc, Status::Closed, None),
+            set_status(&inc, &policy(), Status::Closed, None),
             Err(DomainError::InvalidTransition { .. })
         ));
         let closed = incident(&[
@@ -638,5 +798,128 @@ mod tests {
         assert_eq!(role_name("First Responder"), Ok("first-responder".into()));
         assert_eq!(role_name("scribe"), Ok("scribe".into()));
         assert!(role_name("a;b").is_err());
+    }
+
+    fn resolved() -> Vec<Change> {
+        vec![
+            declared(),
+            Change::StatusChanged {
+                from: Status::Investigating,
+                to: Status::Resolved,
+                reason: None,
+            },
+        ]
+    }
+
+    fn fold_more(inc: &Incident, changes: &[Change]) -> Incident {
+        let mut next = inc.clone();
+        let events = Event::chain(inc.id, inc.head, Timestamp::now(), "carol", changes);
+        for (e, c) in events.iter().zip(changes) {
+            next.apply(e, c);
+        }
+        next
+    }
+
+    #[test]
+    fn review_moves_draft_to_in_review_to_published_and_back_only_by_reopening() {
+        let inc = incident(&resolved());
+        assert!(matches!(
+            publish_review(&inc),
+            Err(DomainError::Review {
+                state: ReviewState::Draft,
+                ..
+            })
+        ));
+        assert!(
+            matches!(submit_review(&inc), Err(DomainError::Review { ref hint, .. }) if hint.contains("summary")),
+            "an empty review cannot be submitted"
+        );
+        let written =
+            write_review(&inc, &[(Field::Summary, "  TLS cert expired.\r\n")]).expect("written");
+        assert_eq!(
+            written,
+            vec![Change::ReviewWritten {
+                field: Field::Summary,
+                text: "TLS cert expired.".into()
+            }]
+        );
+        let inc = fold_more(&inc, &written);
+        assert!(matches!(
+            write_review(&inc, &[(Field::Summary, "TLS cert expired.")]),
+            Err(DomainError::NoChange(_))
+        ));
+        let inc = fold_more(&inc, &submit_review(&inc).expect("submitted"));
+        assert_eq!(inc.review.state, ReviewState::InReview);
+        assert!(matches!(submit_review(&inc), Err(DomainError::NoChange(_))));
+        // Edits during sign-off are allowed and keep the state.
+        let inc = fold_more(
+            &inc,
+            &write_review(&inc, &[(Field::Impact, "checkout down 40m")]).expect("edited"),
+        );
+        assert_eq!(inc.review.state, ReviewState::InReview);
+        let inc = fold_more(&inc, &publish_review(&inc).expect("published"));
+        assert_eq!(inc.review.state, ReviewState::Published);
+        assert_eq!(
+            inc.review.published.as_ref().map(|s| s.by.as_str()),
+            Some("carol")
+        );
+        assert!(matches!(
+            write_review(&inc, &[(Field::Summary, "new")]),
+            Err(DomainError::Review {
+                state: ReviewState::Published,
+                ..
+            })
+        ));
+        assert!(matches!(
+            publish_review(&inc),
+            Err(DomainError::NoChange(_))
+        ));
+        let inc = fold_more(
+            &inc,
+            &reopen_review(&inc, &policy(), None).expect("reopened"),
+        );
+        assert_eq!(inc.review.state, ReviewState::Draft);
+        assert!(inc.review.published.is_none());
+        assert!(matches!(
+            reopen_review(&inc, &policy(), None),
+            Err(DomainError::NoChange(_))
+        ));
+        // Clearing a section is a change too.
+        let cleared = write_review(&inc, &[(Field::Impact, "")]).expect("cleared");
+        assert_eq!(fold_more(&inc, &cleared).review.text(Field::Impact), "");
+    }
+
+    #[test]
+    fn closing_needs_a_published_review_where_the_policy_says_so() {
+        let strict = policy().with_review_required(&["p2"]).expect("levels");
+        assert_eq!(strict.review_required(), ["P2"]);
+        assert!(policy().with_review_required(&["P9"]).is_err());
+        let inc = incident(&resolved());
+        assert!(set_status(&inc, &policy(), Status::Closed, None).is_ok());
+        let err = set_status(&inc, &strict, Status::Closed, None).expect_err("refused");
+        assert!(
+            err.to_string().contains("firebreak review publish"),
+            "{err}"
+        );
+        let inc = fold_more(
+            &inc,
+            &[
+                Change::ReviewWritten {
+                    field: Field::Summary,
+                    text: "s".into(),
+                },
+                Change::ReviewSubmitted {},
+                Change::ReviewPublished {},
+            ],
+        );
+        let closing = set_status(&inc, &strict, Status::Closed, None).expect("allowed");
+        let closed = fold_more(&inc, &closing);
+        assert_eq!(closed.status, Status::Closed);
+        // The published review of a closed incident that needs one stays published.
+        assert!(matches!(
+            reopen_review(&closed, &strict, Some("typo")),
+            Err(DomainError::Review { .. })
+        ));
+        assert!(reopen_review(&closed, &policy(), Some("typo")).is_ok());
     }
 }

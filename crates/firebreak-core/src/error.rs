@@ -1,5 +1,6 @@
 //! The errors a requested change can meet before anything is written.
 
+use crate::review::State as ReviewState;
 use crate::status::Status;
 
 /// Why a requested change to an incident was refused. Each message is one line a responder can
@@ -55,4 +56,26 @@ pub enum DomainError {
     /// A role name was not usable.
     #[error("invalid role name {0:?}: use letters, digits, '-' or '_' (e.g. commander, scribe)")]
     InvalidRole(String),
+    /// The review's state does not allow this (publishing a draft, editing a published review).
+    #[error("the review of {incident} is {state}; {hint}")]
+    Review {
+        /// The incident.
+        incident: String,
+        /// The review's state.
+        state: ReviewState,
+        /// What to do instead, naming the command.
+        hint: String,
+    },
+    /// Closing needs a published review at this severity (`[policy] review_required`).
+    #[error(
+        "{incident} is {severity}, and {severity} incidents need a published review before they close (review is {state}); publish it with `firebreak review publish {incident}` (after `firebreak review submit {incident}`)"
+    )]
+    ReviewRequired {
+        /// The incident.
+        incident: String,
+        /// Its severity.
+        severity: String,
+        /// The review's state now.
+        state: ReviewState,
+    },
 }

@@ -12,6 +12,7 @@ use crate::change::Change;
 use crate::checklist::Checklist;
 use crate::id::IncidentId;
 use crate::journal::{Event, Head};
+use crate::review::State as ReviewState;
 use crate::run::StepOutcome;
 use crate::status::Status;
 
@@ -107,6 +108,8 @@ pub struct Incident {
     /// What log detection found, latest first-seen order; one entry per rule and key, updated
     /// as more of the same is found.
     pub detections: Vec<crate::detection::Detection>,
+    /// The post-incident review: its sections, state and sign-off.
+    pub review: crate::review::Document,
     /// The chain head.
     pub head: Head,
 }
@@ -175,6 +178,7 @@ impl Incident {
             evidence_items: Vec::new(),
             purged: Vec::new(),
             detections: Vec::new(),
+            review: crate::review::Document::default(),
             head: first.head(),
         };
         for e in events {
@@ -287,6 +291,21 @@ impl Incident {
             }
             Change::EvidencePurged { items, .. } => {
                 self.purged.extend(items.iter().map(|t| t.id.clone()));
+            }
+            Change::ReviewWritten { field, text } => self.review.write(*field, text, stamp()),
+            Change::ReviewSubmitted {} => {
+                self.review.state = ReviewState::InReview;
+                self.review.submitted = Some(stamp());
+            }
+            Change::ReviewPublished {} => {
+                self.review.state = ReviewState::Published;
+                self.review.published = Some(stamp());
+            }
+            Change::ReviewReopened { .. } => {
+                self.review.state = ReviewState::Draft;
+                self.review.submitted = None;
+                self.review.published = None;
+                self.review.reopened += 1;
             }
         }
         self.updated_at = e.at;

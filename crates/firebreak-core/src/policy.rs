@@ -41,6 +41,9 @@ pub struct Policy {
     /// The preset it came from, or `custom`.
     pub name: String,
     levels: Vec<Severity>,
+    /// Levels whose incidents close only with a published review (`[policy] review_required`);
+    /// empty by default.
+    review_required: Vec<String>,
 }
 
 /// The names of the shipped presets.
@@ -95,6 +98,7 @@ impl Policy {
         Ok(Self {
             name: name.into(),
             levels,
+            review_required: Vec::new(),
         })
     }
 
@@ -182,7 +186,34 @@ impl Policy {
         Some(Self {
             name: name.to_string(),
             levels,
+            review_required: Vec::new(),
         })
+    }
+
+    /// The same policy, requiring a published review before closing incidents of `levels`
+    /// (each must name a level; names are kept in the policy's spelling).
+    pub fn with_review_required(mut self, levels: &[&str]) -> Result<Self, DomainError> {
+        let mut names = Vec::new();
+        for l in levels {
+            let name = self.level(l)?.name.clone();
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        self.review_required = names;
+        Ok(self)
+    }
+
+    /// Levels whose incidents close only with a published review.
+    pub fn review_required(&self) -> &[String] {
+        &self.review_required
+    }
+
+    /// Whether an incident at `severity` needs a published review before it closes.
+    pub fn requires_review(&self, severity: &str) -> bool {
+        self.review_required
+            .iter()
+            .any(|l| l.eq_ignore_ascii_case(severity))
     }
 
     /// Levels, most severe first.
