@@ -482,13 +482,8 @@ fn review_error(incident: &Incident, hint: String) -> DomainError {
     }
 }
 
-/// Writes review sections: one change per field whose text differs from what is recorded
-/// (surrounding blank space ignored, empty text clears the field). A draft or a review in
-/// sign-off can be edited, any incident status; a published review is frozen until reopened.
-pub fn write_review(
-    incident: &Incident,
-    texts: &[(Field, &str)],
-) -> Result<Vec<Change>, DomainError> {
+/// Whether the review may be edited now: not once published, until reopened.
+pub fn editable_review(incident: &Incident) -> Result<(), DomainError> {
     if incident.review.state == ReviewState::Published {
         return Err(review_error(
             incident,
@@ -498,6 +493,17 @@ pub fn write_review(
             ),
         ));
     }
+    Ok(())
+}
+
+/// Writes review sections: one change per field whose text differs from what is recorded
+/// (surrounding blank space ignored, empty text clears the field). A draft or a review in
+/// sign-off can be edited, any incident status; a published review is frozen until reopened.
+pub fn write_review(
+    incident: &Incident,
+    texts: &[(Field, &str)],
+) -> Result<Vec<Change>, DomainError> {
+    editable_review(incident)?;
     let mut changes = Vec::new();
     for (field, text) in texts {
         let text = text.replace("\r\n", "\n").trim().to_string();

@@ -110,6 +110,11 @@ impl Out {
         Ok(())
     }
 
+    /// Writes text as it is (a rendered document that carries its own line ends).
+    pub fn text(&mut self, text: &str) -> io::Result<()> {
+        self.stream.write_all(text.as_bytes())
+    }
+
     /// Flushes buffered output.
     pub fn flush(&mut self) -> io::Result<()> {
         self.stream.flush()

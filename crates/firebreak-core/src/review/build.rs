@@ -352,7 +352,7 @@ impl Review {
                 }
                 Change::SeverityChanged { .. } => ("severity", change.describe()),
                 Change::RoleAssigned { .. } => ("role", change.describe()),
-                Change::NoteAdded { text } => ("note", text.clone()),
+                Change::NoteAdded { .. } => ("note", change.describe()),
                 Change::ActionAdded { .. } | Change::ActionDone { .. } => {
                     ("action", change.describe())
                 }

@@ -13,6 +13,7 @@ mod evidence;
 mod init;
 mod list;
 mod logs;
+mod review;
 mod runbook;
 mod serve;
 mod show;
@@ -96,6 +97,9 @@ pub enum Command {
     /// Add, finish and list action items.
     #[command(subcommand)]
     Action(action::Command),
+    /// The post-incident review: print it drafted from the journal (Markdown, --html, --json),
+    /// write its sections, submit and publish it.
+    Review(review::Args),
     /// Show an incident's timeline, every event in order.
     Timeline(timeline::Args),
     /// Check every event's hash, every chain's seal and the incident registry.
@@ -246,6 +250,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Note(a) => update::note(&mut ctx, a).await,
             Command::Checklist(c) => checklist::run(&mut ctx, c).await,
             Command::Action(c) => action::run(&mut ctx, c).await,
+            Command::Review(a) => review::run(&mut ctx, a).await,
             Command::Timeline(a) => timeline::run(&mut ctx, a).await,
             Command::Verify(a) => verify::run(&mut ctx, a).await,
             Command::Reindex => verify::reindex(&mut ctx).await,

@@ -76,7 +76,7 @@ pub struct NoteArgs {
 }
 
 /// Records what `decide` makes of the incident and reports it.
-async fn record(
+pub(super) async fn record(
     ctx: &mut Context,
     id: &IncidentId,
     decide: impl Fn(&Incident) -> Result<Vec<Change>, DomainError>,
@@ -104,8 +104,9 @@ pub async fn ack(ctx: &mut Context, a: AckArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub async fn status(ctx: &mut Context, a: StatusArgs) -> anyhow::Result<ExitCode> {
+    let policy = ctx.settings.config.policy.clone();
     record(ctx, &a.id, |i| {
-        decide::set_status(i, a.status, a.reason.as_deref())
+        decide::set_status(i, &policy, a.status, a.reason.as_deref())
     })
     .await
 }

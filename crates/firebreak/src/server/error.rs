@@ -132,6 +132,8 @@ impl From<DomainError> for ApiError {
             DomainError::NotFound(_) => Code::NotFound,
             DomainError::InvalidTransition { .. }
             | DomainError::NoChange(_)
+            | DomainError::Review { .. }
+            | DomainError::ReviewRequired { .. }
             | DomainError::Closed => Code::Conflict,
             _ => Code::Invalid,
         };

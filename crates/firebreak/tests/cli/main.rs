@@ -7,6 +7,7 @@ mod crash;
 mod evidence;
 mod lifecycle;
 mod logs;
+mod review;
 mod runbook;
 mod server;
 mod support;

@@ -120,8 +120,9 @@ async fn status(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<StatusBody>,
 ) -> Result<Json<Changed>, ApiError> {
+    let policy = state.service.config().policy.clone();
     respond(&state, &caller, &id, |i| {
-        decide::set_status(i, body.status, body.reason.as_deref())
+        decide::set_status(i, &policy, body.status, body.reason.as_deref())
     })
     .await
 }

@@ -148,7 +148,11 @@ pub async fn status(
             ApiError::new(Code::Invalid, e.to_string())
         })?;
     let reason = given(&form.reason);
-    record(&state, &caller, &id, |i| decide::set_status(i, to, reason)).await?;
+    let policy = state.service.config().policy.clone();
+    record(&state, &caller, &id, |i| {
+        decide::set_status(i, &policy, to, reason)
+    })
+    .await?;
     changed(&state, &caller, &id, htmx).await
 }
 
