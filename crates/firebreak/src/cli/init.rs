@@ -29,6 +29,7 @@ fn config_template(preset: &str) -> String {
          \n\
          [policy]\n\
          preset = \"{preset}\"   # \"default\" (P1–P4) or \"ops\" (P1–P3)\n\
+         # review_required = [\"P1\", \"P2\"]   # these close only with a published review\n\
          \n\
          # Spell out your own levels instead (replaces the preset):\n\
          # [[policy.levels]]\n\
