@@ -57,7 +57,9 @@ pub async fn record(
     Ok((recorded.incident, recorded.events))
 }
 
-async fn respond(
+/// Records what `decide` makes of incident `id` and answers with the incident and the events
+/// (shared with the review's routes).
+pub(super) async fn respond(
     state: &AppState,
     caller: &Caller,
     id: &str,

@@ -10,6 +10,7 @@ pub mod incidents;
 mod journal;
 pub mod openapi;
 mod policy;
+mod review;
 pub mod runs;
 mod tokens;
 
@@ -43,6 +44,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .merge(changes::routes())
         .merge(evidence::routes())
         .merge(runs::routes())
+        .merge(review::routes())
         .merge(journal::routes())
         .merge(policy::routes())
         .merge(tokens::routes())

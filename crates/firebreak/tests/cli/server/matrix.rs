@@ -51,6 +51,27 @@ const ROUTES: &[(&str, &str, Permission)] = &[
         Permission::DownloadEvidence,
     ),
     ("GET", "/api/v1/incidents/{id}/runs", Permission::Read),
+    ("GET", "/api/v1/incidents/{id}/review", Permission::Read),
+    (
+        "PUT",
+        "/api/v1/incidents/{id}/review/{field}",
+        Permission::Work,
+    ),
+    (
+        "POST",
+        "/api/v1/incidents/{id}/review/submit",
+        Permission::Work,
+    ),
+    (
+        "POST",
+        "/api/v1/incidents/{id}/review/publish",
+        Permission::Steer,
+    ),
+    (
+        "POST",
+        "/api/v1/incidents/{id}/review/reopen",
+        Permission::Steer,
+    ),
     ("GET", "/api/v1/verify", Permission::Verify),
     ("POST", "/api/v1/reindex", Permission::Administer),
     ("GET", "/api/v1/policy", Permission::Read),
@@ -98,6 +119,7 @@ fn concrete(template: &str, incident: &str) -> String {
         .replace("{list}", "initial")
         .replace("{item}", item)
         .replace("{number}", "1")
+        .replace("{field}", "summary")
         .replace("{token}", "nobody-by-this-name")
 }
 

@@ -11,6 +11,7 @@ mod metrics;
 mod ops;
 mod process;
 mod replicas;
+mod review;
 mod shutdown;
 mod tokens;
 mod web;
