@@ -10,7 +10,7 @@ pub mod incidents;
 mod journal;
 pub mod openapi;
 mod policy;
-mod review;
+pub mod review;
 pub mod runs;
 mod tokens;
 

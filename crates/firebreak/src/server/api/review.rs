@@ -68,7 +68,7 @@ async fn show(
     let drafted = state.service.review(&incident_id(&id)?).await?;
     Ok(match format {
         "markdown" => text("text/markdown; charset=utf-8", review::markdown(&drafted)),
-        "html" => text("text/html; charset=utf-8", review::html(&drafted)),
+        "html" => crate::server::web::standalone(review::html(&drafted)),
         _ => Json(drafted).into_response(),
     })
 }

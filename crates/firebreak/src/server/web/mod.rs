@@ -16,6 +16,7 @@ mod events;
 mod failure;
 mod forms;
 mod pages;
+mod review;
 mod session;
 mod templates;
 mod view;
@@ -25,7 +26,7 @@ use axum::routing::get;
 
 use super::state::AppState;
 pub use failure::Failure;
-pub use templates::Pages;
+pub use templates::{Pages, standalone};
 
 /// The dashboard's routes.
 pub fn routes() -> Router<AppState> {
@@ -49,13 +50,22 @@ pub fn routes() -> Router<AppState> {
             "/incidents/{id}/actions/done",
             csrf::post(forms::finish_action),
         )
+        .route("/incidents/{id}/review", get(review::page))
+        .route("/incidents/{id}/review/document", get(review::document))
+        .route("/incidents/{id}/review/sections", csrf::post(review::write))
+        .route("/incidents/{id}/review/submit", csrf::post(review::submit))
+        .route(
+            "/incidents/{id}/review/publish",
+            csrf::post(review::publish),
+        )
+        .route("/incidents/{id}/review/reopen", csrf::post(review::reopen))
         .route("/events", get(events::stream))
         .route("/assets/{*path}", get(assets::serve))
 }
 
 /// Every dashboard `POST` path (with `{id}` for an incident id): each goes through the CSRF
 /// check. Tests walk this list.
-pub const FORM_ROUTES: [&str; 11] = [
+pub const FORM_ROUTES: [&str; 15] = [
     "/signout",
     "/incidents",
     "/incidents/{id}/ack",
@@ -67,4 +77,8 @@ pub const FORM_ROUTES: [&str; 11] = [
     "/incidents/{id}/tick",
     "/incidents/{id}/actions",
     "/incidents/{id}/actions/done",
+    "/incidents/{id}/review/sections",
+    "/incidents/{id}/review/submit",
+    "/incidents/{id}/review/publish",
+    "/incidents/{id}/review/reopen",
 ];

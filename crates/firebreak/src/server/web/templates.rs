@@ -84,3 +84,25 @@ pub fn html(status: StatusCode, body: String) -> Response {
     )
         .into_response()
 }
+
+/// The Content-Security-Policy of a standalone document (the review, the report): it carries
+/// its own inline style and inline SVG, runs nothing, and may be framed by our own pages only.
+pub const STANDALONE_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; \
+     form-action 'none'; frame-ancestors 'self'; base-uri 'none'";
+
+/// A self-contained HTML document drawn by `firebreak_core` (the same bytes the CLI writes),
+/// served with [`STANDALONE_CSP`] so that its inline style applies and the dashboard can frame
+/// it.
+pub fn standalone(body: String) -> Response {
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+            (header::CONTENT_SECURITY_POLICY, STANDALONE_CSP),
+            (header::X_FRAME_OPTIONS, "SAMEORIGIN"),
+        ],
+        body,
+    )
+        .into_response()
+}

@@ -748,7 +748,7 @@ async fn the_dashboard_works_on_postgres() {
 }
 
 /// The least permission of each form route: the dashboard's half of the route × role matrix.
-const FORM_PERMISSIONS: [(&str, Permission); 11] = [
+const FORM_PERMISSIONS: [(&str, Permission); 15] = [
     ("/signout", Permission::Read),
     ("/incidents", Permission::Declare),
     ("/incidents/{id}/ack", Permission::Work),
@@ -760,6 +760,10 @@ const FORM_PERMISSIONS: [(&str, Permission); 11] = [
     ("/incidents/{id}/tick", Permission::Work),
     ("/incidents/{id}/actions", Permission::Work),
     ("/incidents/{id}/actions/done", Permission::Work),
+    ("/incidents/{id}/review/sections", Permission::Work),
+    ("/incidents/{id}/review/submit", Permission::Work),
+    ("/incidents/{id}/review/publish", Permission::Steer),
+    ("/incidents/{id}/review/reopen", Permission::Steer),
 ];
 
 #[tokio::test(flavor = "multi_thread")]
@@ -776,6 +780,8 @@ async fn every_page_and_form_answers_each_role_as_the_permission_table_says() {
         "/".to_string(),
         format!("/incidents/{id}"),
         format!("/fragments/incidents/{id}"),
+        format!("/incidents/{id}/review"),
+        format!("/incidents/{id}/review/document"),
     ];
     // Anonymous: pages send to sign-in; forms record nothing.
     for path in &pages {
@@ -794,6 +800,7 @@ async fn every_page_and_form_answers_each_role_as_the_permission_table_says() {
         ("list", "initial"),
         ("item", "1"),
         ("number", "1"),
+        ("field", "summary"),
     ];
     for (route, _) in FORM_PERMISSIONS {
         let path = route.replace("{id}", &id);
@@ -843,5 +850,108 @@ async fn every_page_and_form_answers_each_role_as_the_permission_table_says() {
             }
         }
     }
+    api.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_review_is_written_submitted_and_signed_off_in_the_dashboard() {
+    let api = Api::new(Db::Sqlite).await;
+    let id = api.declare("Queue stuck", "P2").await;
+    let responder = api.browser(Role::Responder).await;
+    let commander = api.browser(Role::Commander).await;
+    let page = format!("/incidents/{id}/review");
+
+    let first = api.get(&responder, &page).await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert!(first.text.contains("Submit for sign-off"), "{}", first.text);
+    assert!(
+        !first.text.contains("Publish (sign off)"),
+        "a responder cannot sign off"
+    );
+
+    let sections = format!("{page}/sections");
+    let csrf = responder.csrf.clone();
+    let r = api
+        .post(
+            &responder,
+            &sections,
+            &[
+                ("field", "summary"),
+                ("text", "Workers <b>hung</b> on a lock."),
+                ("_csrf", &csrf),
+            ],
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(location(&r), page);
+    let r = api
+        .post(
+            &responder,
+            &sections,
+            &[("field", "blame"), ("text", "x"), ("_csrf", &csrf)],
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+    assert!(
+        r.text.contains("root-cause"),
+        "the fields are listed: {}",
+        r.text
+    );
+
+    let r = api
+        .post(
+            &responder,
+            &format!("{page}/submit"),
+            &[("_csrf", &responder.csrf)],
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let review = api.get(&commander, &page).await;
+    assert!(review.text.contains("in-review"), "{}", review.text);
+    assert!(
+        review.text.contains("Publish (sign off)"),
+        "{}",
+        review.text
+    );
+    let r = api
+        .post(
+            &commander,
+            &format!("{page}/publish"),
+            &[("_csrf", &commander.csrf)],
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let review = api.get(&responder, &page).await;
+    assert!(review.text.contains(">published<"), "{}", review.text);
+    assert!(
+        !review.text.contains("Save summary"),
+        "a published review has no edit forms"
+    );
+
+    // The framed document: the CLI's self-contained page, escaped, allowed its inline style.
+    let doc = api.get(&responder, &format!("{page}/document")).await;
+    assert_eq!(doc.status, StatusCode::OK);
+    assert!(
+        doc.text
+            .contains("Workers &lt;b&gt;hung&lt;/b&gt; on a lock."),
+        "{}",
+        doc.text
+    );
+    assert!(doc.text.contains("<svg"), "the phase chart is inline");
+    let csp = doc.headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .expect("ascii");
+    assert!(
+        csp.contains("style-src 'unsafe-inline'") && csp.contains("frame-ancestors 'self'"),
+        "{csp}"
+    );
+    assert!(
+        !csp.contains("script-src"),
+        "the document runs nothing: {csp}"
+    );
     api.finish().await;
 }
