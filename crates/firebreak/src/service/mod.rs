@@ -6,6 +6,7 @@
 mod detect;
 mod record;
 mod reindex;
+mod report;
 mod tokens;
 mod turns;
 mod verify;
