@@ -23,6 +23,7 @@ pub mod id;
 pub mod incident;
 pub mod journal;
 pub mod policy;
+pub mod report;
 pub mod review;
 pub mod run;
 pub mod runbook;

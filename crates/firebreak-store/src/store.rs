@@ -442,6 +442,53 @@ impl Snapshot {
         }
     }
 
+    /// Like [`Snapshot::each_event`], but only events of these `kinds`, and without their
+    /// `prev` and `hash` (left empty): for readers that fold a few kinds of change and do not
+    /// check chains (`report`). SQLite still walks every row, but the skipped ones are never
+    /// decoded or copied out.
+    pub async fn each_event_of<E: From<StoreError>>(
+        &mut self,
+        kinds: &[&str],
+        mut each: impl FnMut(StoredEvent) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let places: Vec<String> = (1..=kinds.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT incident, seq, at, actor, kind, payload, '', '' FROM events \
+             WHERE kind IN ({}) ORDER BY incident, seq",
+            places.join(", ")
+        );
+        match self {
+            Snapshot::Sqlite(conn) => {
+                let params: Vec<&dyn rusqlite::ToSql> =
+                    kinds.iter().map(|k| k as &dyn rusqlite::ToSql).collect();
+                let mut stopped: Option<E> = None;
+                let read = sqlite::each_row(conn, &sql, &params, |r| {
+                    if let Err(e) = each(rows::event(r)?) {
+                        stopped = Some(e);
+                        return Err(StoreError::Corrupt("stopped".into()));
+                    }
+                    Ok(())
+                });
+                match (stopped, read) {
+                    (Some(e), _) => Err(e),
+                    (None, Err(e)) => Err(e.into()),
+                    (None, Ok(())) => Ok(()),
+                }
+            }
+            Snapshot::Sqlx(tx) => {
+                let mut query = sqlx::query(AssertSqlSafe(sql));
+                for k in kinds {
+                    query = query.bind(*k);
+                }
+                let mut rows = query.fetch(&mut **tx);
+                while let Some(row) = rows.try_next().await.map_err(StoreError::from)? {
+                    each(rows::event(&row)?)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
     /// Every seal, by ordinal.
     pub async fn seals(&mut self) -> Result<Vec<SealRow>, StoreError> {
         let mut out = Vec::new();

@@ -44,6 +44,15 @@ impl Out {
         }
     }
 
+    /// Any writer (a file named with `-o`), without colour.
+    pub fn writer(stream: Box<dyn Write>, json: bool) -> Self {
+        Self {
+            stream,
+            colour: false,
+            json,
+        }
+    }
+
     /// Paints `text` in `tone`.
     pub fn paint(&self, text: &str, tone: Tone) -> String {
         let code = match tone {

@@ -13,6 +13,7 @@ mod evidence;
 mod init;
 mod list;
 mod logs;
+mod report;
 mod review;
 mod runbook;
 mod serve;
@@ -106,6 +107,9 @@ pub enum Command {
     Verify(verify::Args),
     /// Rebuild the incident list from the journal.
     Reindex,
+    /// Response report over a window: MTTA, MTTC, MTTR per severity, response targets met,
+    /// origins, repeats, action items (`--json`, `--html`).
+    Report(report::Args),
     /// Show the severity policy in force.
     Policy,
     /// Evidence: collect, list, show, verify, hand over, purge — with a chain of custody.
@@ -254,6 +258,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Timeline(a) => timeline::run(&mut ctx, a).await,
             Command::Verify(a) => verify::run(&mut ctx, a).await,
             Command::Reindex => verify::reindex(&mut ctx).await,
+            Command::Report(a) => report::run(&mut ctx, a).await,
             Command::Policy => init::policy(&mut ctx),
             Command::Runbook(c) => runbook::run(&mut ctx, c).await,
             Command::Evidence(c) => evidence::run(&mut ctx, c).await,

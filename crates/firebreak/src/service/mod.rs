@@ -6,6 +6,7 @@
 mod detect;
 mod record;
 mod reindex;
+mod report;
 mod review;
 mod tokens;
 mod turns;

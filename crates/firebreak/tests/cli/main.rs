@@ -7,6 +7,7 @@ mod crash;
 mod evidence;
 mod lifecycle;
 mod logs;
+mod report;
 mod review;
 mod runbook;
 mod server;

@@ -1,0 +1,260 @@
+//! `firebreak report`: response figures over the incidents declared in a window — as a table,
+//! JSON (`--json`) or one self-contained HTML page (`--html`), to standard output or `-o FILE`.
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use firebreak_core::report::{Compliance, Report, Scope, Stats, Window};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+
+use super::{Context, time};
+use crate::output::{Out, Table, Tone};
+use crate::report::{html, percent, seconds};
+
+/// Arguments.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Start of the window: a length back from its end (`90d`, `12w`) or a date or time
+    /// (`2026-09-01`, `2026-09-01T00:00:00Z`).
+    #[arg(long, default_value = "90d")]
+    pub since: String,
+    /// End of the window, and the moment clocks are read at: a date (through the end of that
+    /// day, UTC) or a time (default: now; never later than now).
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Only these severities, comma-separated (`P1,P2`).
+    #[arg(long, alias = "sev", value_delimiter = ',')]
+    pub severity: Vec<String>,
+    /// One self-contained HTML page (inline CSS and SVG charts) instead of the table.
+    #[arg(long)]
+    pub html: bool,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// The end of the window: a date means the midnight after it; never after `now`.
+fn until(text: Option<&str>, now: Timestamp) -> Result<Timestamp, String> {
+    let Some(text) = text else { return Ok(now) };
+    let at = match text.trim().parse::<Date>() {
+        Ok(day) => day
+            .tomorrow()
+            .and_then(|d| d.to_zoned(TimeZone::UTC))
+            .map(|z| z.timestamp())
+            .map_err(|e| e.to_string())?,
+        Err(_) => time::moment(text, now).map_err(|e| format!("--until: {e}"))?,
+    };
+    Ok(at.min(now))
+}
+
+/// The start of the window: a length back from `until`, or a date (its midnight, UTC) or time.
+fn since(text: &str, until: Timestamp) -> Result<Timestamp, String> {
+    let t = text.trim();
+    if let Ok(d) = firebreak_core::duration::parse(t) {
+        return until
+            .checked_sub(d)
+            .map_err(|_| format!("--since {text:?} reaches too far back"));
+    }
+    if let Ok(day) = t.parse::<Date>() {
+        return day
+            .to_zoned(TimeZone::UTC)
+            .map(|z| z.timestamp())
+            .map_err(|e| e.to_string());
+    }
+    time::moment(t, until).map_err(|_| {
+        format!(
+            "--since {text:?} is neither a length (90d, 12w) nor a date or time (2026-09-01, 2026-09-01T00:00:00Z)"
+        )
+    })
+}
+
+pub async fn run(ctx: &mut Context, args: Args) -> anyhow::Result<ExitCode> {
+    if args.html && ctx.out.json {
+        anyhow::bail!("choose one of --json and --html");
+    }
+    let now = Timestamp::now();
+    let until = until(args.until.as_deref(), now).map_err(anyhow::Error::msg)?;
+    let since = since(&args.since, until).map_err(anyhow::Error::msg)?;
+    if since >= until {
+        anyhow::bail!("the window is empty: --since must come before --until");
+    }
+    let policy = &ctx.settings.config.policy;
+    let severities: Vec<String> = args
+        .severity
+        .iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    let scope = Scope::new(Window { since, until }, &severities, policy)?;
+    let service = ctx.service().await?;
+    let report = service.report(&scope).await?;
+
+    let json = ctx.out.json;
+    let mut file_out;
+    let out = match &args.output {
+        Some(path) => {
+            let file =
+                File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+            file_out = Out::writer(Box::new(BufWriter::new(file)), json);
+            &mut file_out
+        }
+        None => &mut ctx.out,
+    };
+    if args.html {
+        out.line(html(&report).trim_end())?;
+    } else if json {
+        out.json(&report)?;
+    } else {
+        text(out, &report)?;
+    }
+    out.flush()?;
+    if let Some(path) = &args.output
+        && !json
+    {
+        ctx.out.line(format!(
+            "wrote the report ({} incidents) to {}",
+            report.incidents,
+            path.display()
+        ))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `12m / 10m / 40m`: mean, median and p90.
+fn triple(s: &Stats) -> String {
+    if s.count == 0 {
+        return "—".into();
+    }
+    format!(
+        "{} / {} / {}",
+        seconds(s.mean),
+        seconds(s.median),
+        seconds(s.p90)
+    )
+}
+
+fn target(c: &Compliance) -> String {
+    match c.percent {
+        None => "—".into(),
+        Some(_) => format!("{} ({}/{})", percent(c.percent), c.met, c.met + c.missed),
+    }
+}
+
+fn joined(rows: &[firebreak_core::report::Count]) -> String {
+    let parts: Vec<String> = rows
+        .iter()
+        .filter(|c| c.count > 0)
+        .map(|c| format!("{} {}", c.name, c.count))
+        .collect();
+    if parts.is_empty() {
+        "—".into()
+    } else {
+        parts.join(" · ")
+    }
+}
+
+fn text(out: &mut Out, r: &Report) -> std::io::Result<()> {
+    let w = r.scope.window;
+    let sev = if r.scope.severities.is_empty() {
+        "all severities".to_string()
+    } else {
+        r.scope.severities.join(", ")
+    };
+    let fmt = |t: Timestamp| t.strftime("%Y-%m-%d %H:%M").to_string();
+    out.line(format!(
+        "Incidents declared {} – {} UTC ({sev}; targets from the {} policy)",
+        fmt(w.since),
+        fmt(w.until),
+        r.policy
+    ))?;
+    out.line(format!("incidents    {}", r.incidents))?;
+    out.line(format!("by severity  {}", joined(&r.by_severity)))?;
+    out.line(format!("by status    {}", joined(&r.by_status)))?;
+    out.line(format!("by origin    {}", joined(&r.by_origin)))?;
+    out.line("")?;
+    let mut table = Table::new(&[
+        "SEVERITY",
+        "INCIDENTS",
+        "MTTA mean/median/p90",
+        "MTTC mean/median/p90",
+        "MTTR mean/median/p90",
+        "ACK TARGET",
+        "UPDATE TARGET",
+    ]);
+    for f in r.per_severity.iter().chain([&r.overall]) {
+        let tone = |c: &Compliance| match c.percent {
+            Some(p) if p < 90.0 => Tone::Warn,
+            _ => Tone::Plain,
+        };
+        table.row(vec![
+            (f.severity.clone(), Tone::Plain),
+            (f.incidents.to_string(), Tone::Plain),
+            (triple(&f.phases.acknowledge), Tone::Plain),
+            (triple(&f.phases.contain), Tone::Plain),
+            (triple(&f.phases.resolve), Tone::Plain),
+            (target(&f.ack_target), tone(&f.ack_target)),
+            (target(&f.update_target), tone(&f.update_target)),
+        ]);
+    }
+    out.table(&table)?;
+    out.line("")?;
+    let o = &r.overall;
+    out.line(format!(
+        "not judged   {} acknowledge, {} update (still within their deadline, or never acknowledged)",
+        o.ack_target.pending, o.update_target.pending
+    ))?;
+    let a = &r.actions;
+    out.line(format!(
+        "actions      {} done, {} open, {} overdue",
+        a.done, a.open, a.overdue
+    ))?;
+    let ids: Vec<String> = r.reopened.ids.iter().map(|i| i.to_string()).collect();
+    out.line(format!(
+        "reopened     {} incidents, {} times{}{}",
+        r.reopened.incidents,
+        r.reopened.times,
+        if ids.is_empty() { "" } else { ": " },
+        ids.join(" ")
+    ))?;
+    if r.repeats.is_empty() {
+        out.line("repeats      none")?;
+    } else {
+        out.line("repeats")?;
+        for rep in &r.repeats {
+            let shown = crate::output::clip(&rep.key, 60);
+            out.line(format!("  {}× {} {shown:?}", rep.count, rep.by))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::SignedDuration;
+
+    #[test]
+    fn windows_in_the_forms_people_type() {
+        let now: Timestamp = "2026-12-03T10:00:00Z".parse().expect("ts");
+        let end = until(Some("2026-11-30"), now).expect("date");
+        assert_eq!(
+            end,
+            "2026-12-01T00:00:00Z".parse::<Timestamp>().expect("ts")
+        );
+        assert_eq!(until(Some("2026-12-03"), now), Ok(now));
+        assert_eq!(
+            since("90d", now),
+            Ok(now - SignedDuration::from_hours(90 * 24))
+        );
+        assert_eq!(
+            since("2026-09-01", now),
+            Ok("2026-09-01T00:00:00Z".parse().expect("ts"))
+        );
+        assert!(since("banana", now).is_err());
+    }
+}
