@@ -28,4 +28,5 @@ pub use access::{SessionRow, TokenRow};
 pub use backend::Backend;
 pub use error::StoreError;
 pub use projection::ListFilter;
+pub use rows::EventRow;
 pub use store::{Batch, Loaded, OpenMode, RegistryRow, SealRow, Snapshot, Store};

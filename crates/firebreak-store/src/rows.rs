@@ -46,6 +46,52 @@ impl Columns for rusqlite::Row<'_> {
     }
 }
 
+/// An event row lent to a reader without copying its text (see `Snapshot::each_event_of`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventRow<'r> {
+    /// Incident id text.
+    pub incident: &'r str,
+    /// Sequence number as stored.
+    pub seq: i64,
+    /// Unix microseconds.
+    pub at: i64,
+    /// Actor.
+    pub actor: &'r str,
+    /// Kind.
+    pub kind: &'r str,
+    /// Payload text.
+    pub payload: &'r str,
+}
+
+/// An event row selected as `incident, seq, at, actor, kind, payload`, borrowed from SQLite.
+pub(crate) fn sqlite_event_row<'r>(r: &'r rusqlite::Row<'_>) -> Result<EventRow<'r>, StoreError> {
+    let text = |i: usize| -> Result<&'r str, StoreError> {
+        Ok(r.get_ref(i)?
+            .as_str()
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))?)
+    };
+    Ok(EventRow {
+        incident: text(0)?,
+        seq: r.get(1)?,
+        at: r.get(2)?,
+        actor: text(3)?,
+        kind: text(4)?,
+        payload: text(5)?,
+    })
+}
+
+/// An event row selected as `incident, seq, at, actor, kind, payload`, borrowed from sqlx.
+pub(crate) fn any_event_row(r: &AnyRow) -> Result<EventRow<'_>, StoreError> {
+    Ok(EventRow {
+        incident: r.try_get(0)?,
+        seq: r.try_get(1)?,
+        at: r.try_get(2)?,
+        actor: r.try_get(3)?,
+        kind: r.try_get(4)?,
+        payload: r.try_get(5)?,
+    })
+}
+
 /// An event row selected as `incident, seq, at, actor, kind, payload, prev, hash`.
 pub(crate) fn event(r: &impl Columns) -> Result<StoredEvent, StoreError> {
     Ok(StoredEvent {

@@ -13,6 +13,7 @@ use crate::backend::{Backend, redact};
 use crate::error::StoreError;
 use crate::projection::{self, ListFilter};
 use crate::schema;
+use crate::rows::EventRow;
 use crate::{rows, sqlite};
 
 /// Whether opening may create the schema.
@@ -442,28 +443,44 @@ impl Snapshot {
         }
     }
 
-    /// Like [`Snapshot::each_event`], but only events of these `kinds`, and without their
-    /// `prev` and `hash` (left empty): for readers that fold a few kinds of change and do not
-    /// check chains (`report`). SQLite still walks every row, but the skipped ones are never
-    /// decoded or copied out.
+    /// Like [`Snapshot::each_event`], but only events of these `kinds`, without their `prev`
+    /// and `hash`, and lent to `each` rather than copied ([`EventRow`]): for readers that fold
+    /// a few kinds of change and do not check chains (`report`). Events of the kinds in
+    /// `timed_only` come with the payload `{}`: their time is all the reader needs, so their
+    /// text is never read out of the database. SQLite still walks every row, but the skipped
+    /// ones are never decoded.
     pub async fn each_event_of<E: From<StoreError>>(
         &mut self,
         kinds: &[&str],
-        mut each: impl FnMut(StoredEvent) -> Result<(), E>,
+        timed_only: &[&str],
+        mut each: impl FnMut(EventRow<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
-        let places: Vec<String> = (1..=kinds.len()).map(|i| format!("${i}")).collect();
+        let place = |from: usize, n: usize| -> String {
+            let list: Vec<String> = (from..from + n).map(|i| format!("${i}")).collect();
+            list.join(", ")
+        };
+        // Numbered in the order they appear, as SQLite numbers `$N` parameters by appearance.
+        let payload = if timed_only.is_empty() {
+            "payload".to_string()
+        } else {
+            format!(
+                "CASE WHEN kind IN ({}) THEN '{{}}' ELSE payload END",
+                place(1, timed_only.len())
+            )
+        };
         let sql = format!(
-            "SELECT incident, seq, at, actor, kind, payload, '', '' FROM events \
+            "SELECT incident, seq, at, actor, kind, {payload} FROM events \
              WHERE kind IN ({}) ORDER BY incident, seq",
-            places.join(", ")
+            place(timed_only.len() + 1, kinds.len())
         );
+        let bound: Vec<&str> = timed_only.iter().chain(kinds).copied().collect();
         match self {
             Snapshot::Sqlite(conn) => {
                 let params: Vec<&dyn rusqlite::ToSql> =
-                    kinds.iter().map(|k| k as &dyn rusqlite::ToSql).collect();
+                    bound.iter().map(|k| k as &dyn rusqlite::ToSql).collect();
                 let mut stopped: Option<E> = None;
                 let read = sqlite::each_row(conn, &sql, &params, |r| {
-                    if let Err(e) = each(rows::event(r)?) {
+                    if let Err(e) = each(rows::sqlite_event_row(r)?) {
                         stopped = Some(e);
                         return Err(StoreError::Corrupt("stopped".into()));
                     }
@@ -477,12 +494,12 @@ impl Snapshot {
             }
             Snapshot::Sqlx(tx) => {
                 let mut query = sqlx::query(AssertSqlSafe(sql));
-                for k in kinds {
+                for k in &bound {
                     query = query.bind(*k);
                 }
                 let mut rows = query.fetch(&mut **tx);
                 while let Some(row) = rows.try_next().await.map_err(StoreError::from)? {
-                    each(rows::event(&row)?)?;
+                    each(rows::any_event_row(&row)?)?;
                 }
                 Ok(())
             }

@@ -209,17 +209,50 @@ async fn story(url: &str) {
 
     // Every event streams out grouped by incident, in order.
     let mut seen: Vec<(String, i64)> = Vec::new();
+    let mut all: Vec<(String, i64, String, String)> = Vec::new();
     let mut snapshot = w.store.snapshot().await.expect("snapshot");
     snapshot
         .each_event(|e| {
-            seen.push((e.incident, e.seq));
+            seen.push((e.incident.clone(), e.seq));
+            all.push((e.incident, e.seq, e.kind, e.payload));
             Ok::<(), StoreError>(())
         })
         .await
         .expect("stream");
+    // A few kinds, lent without copying; `timed_only` kinds come without their payload.
+    let kinds: Vec<&str> = all.iter().map(|e| e.2.as_str()).collect();
+    let wanted = ["declared", kinds[kinds.len() - 1]];
+    let timed_only = [wanted[1]];
+    let mut lent: Vec<(String, i64, String, String)> = Vec::new();
+    snapshot
+        .each_event_of(&wanted, &timed_only, |row| {
+            lent.push((
+                row.incident.to_string(),
+                row.seq,
+                row.kind.to_string(),
+                row.payload.to_string(),
+            ));
+            Ok::<(), StoreError>(())
+        })
+        .await
+        .expect("stream some kinds");
     snapshot.finish().await.expect("finish");
     assert_eq!(seen.len(), 5);
     assert!(seen.windows(2).all(|p| p[0] < p[1]), "{seen:?}");
+    let expected: Vec<(String, i64, String, String)> = all
+        .iter()
+        .filter(|e| wanted.contains(&e.2.as_str()))
+        .map(|(i, seq, kind, payload)| {
+            let payload = if timed_only.contains(&kind.as_str()) && kind != "declared" {
+                "{}".to_string()
+            } else {
+                payload.clone()
+            };
+            (i.clone(), *seq, kind.clone(), payload)
+        })
+        .collect();
+    assert!(!expected.is_empty());
+    assert_eq!(lent, expected);
 
     // The projection can be rebuilt wholesale.
     w.store
