@@ -19,6 +19,7 @@ pub mod detection;
 pub mod duration;
 pub mod error;
 pub mod evidence;
+pub mod html;
 pub mod id;
 pub mod incident;
 pub mod journal;

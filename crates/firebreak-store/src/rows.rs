@@ -66,9 +66,9 @@ pub struct EventRow<'r> {
 /// An event row selected as `incident, seq, at, actor, kind, payload`, borrowed from SQLite.
 pub(crate) fn sqlite_event_row<'r>(r: &'r rusqlite::Row<'_>) -> Result<EventRow<'r>, StoreError> {
     let text = |i: usize| -> Result<&'r str, StoreError> {
-        Ok(r.get_ref(i)?
-            .as_str()
-            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))?)
+        Ok(r.get_ref(i)?.as_str().map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+        })?)
     };
     Ok(EventRow {
         incident: text(0)?,

@@ -12,8 +12,8 @@ use sqlx::{Any, AnyConnection, AnyPool, AssertSqlSafe, Row, Transaction};
 use crate::backend::{Backend, redact};
 use crate::error::StoreError;
 use crate::projection::{self, ListFilter};
-use crate::schema;
 use crate::rows::EventRow;
+use crate::schema;
 use crate::{rows, sqlite};
 
 /// Whether opening may create the schema.

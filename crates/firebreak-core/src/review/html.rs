@@ -6,23 +6,7 @@ use std::fmt::Write as _;
 
 use super::build::{Phase, Review, Verdict, length, when};
 use super::markdown::{NOT_WRITTEN, state_words};
-
-/// Text made safe for HTML element content and quoted attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if c.is_control() && c != '\n' && c != '\t' => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::html::escape;
 
 const STYLE: &str = "
 body{font:15px/1.5 system-ui,-apple-system,'Segoe UI',sans-serif;color:#1c1c1c;background:#fff;margin:0}

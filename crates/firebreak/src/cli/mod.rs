@@ -18,7 +18,7 @@ mod review;
 mod runbook;
 mod serve;
 mod show;
-mod time;
+pub mod time;
 mod timeline;
 mod token;
 mod update;

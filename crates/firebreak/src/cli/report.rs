@@ -7,12 +7,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use firebreak_core::report::{Compliance, Report, Scope, Stats, Window};
+use firebreak_core::report::{Compliance, Report, Scope, Stats};
 use jiff::Timestamp;
-use jiff::civil::Date;
-use jiff::tz::TimeZone;
 
-use super::{Context, time};
+use super::Context;
 use crate::output::{Out, Table, Tone};
 use crate::report::{html, percent, seconds};
 
@@ -38,51 +36,12 @@ pub struct Args {
     pub output: Option<PathBuf>,
 }
 
-/// The end of the window: a date means the midnight after it; never after `now`.
-fn until(text: Option<&str>, now: Timestamp) -> Result<Timestamp, String> {
-    let Some(text) = text else { return Ok(now) };
-    let at = match text.trim().parse::<Date>() {
-        Ok(day) => day
-            .tomorrow()
-            .and_then(|d| d.to_zoned(TimeZone::UTC))
-            .map(|z| z.timestamp())
-            .map_err(|e| e.to_string())?,
-        Err(_) => time::moment(text, now).map_err(|e| format!("--until: {e}"))?,
-    };
-    Ok(at.min(now))
-}
-
-/// The start of the window: a length back from `until`, or a date (its midnight, UTC) or time.
-fn since(text: &str, until: Timestamp) -> Result<Timestamp, String> {
-    let t = text.trim();
-    if let Ok(d) = firebreak_core::duration::parse(t) {
-        return until
-            .checked_sub(d)
-            .map_err(|_| format!("--since {text:?} reaches too far back"));
-    }
-    if let Ok(day) = t.parse::<Date>() {
-        return day
-            .to_zoned(TimeZone::UTC)
-            .map(|z| z.timestamp())
-            .map_err(|e| e.to_string());
-    }
-    time::moment(t, until).map_err(|_| {
-        format!(
-            "--since {text:?} is neither a length (90d, 12w) nor a date or time (2026-09-01, 2026-09-01T00:00:00Z)"
-        )
-    })
-}
-
 pub async fn run(ctx: &mut Context, args: Args) -> anyhow::Result<ExitCode> {
     if args.html && ctx.out.json {
         anyhow::bail!("choose one of --json and --html");
     }
-    let now = Timestamp::now();
-    let until = until(args.until.as_deref(), now).map_err(anyhow::Error::msg)?;
-    let since = since(&args.since, until).map_err(anyhow::Error::msg)?;
-    if since >= until {
-        anyhow::bail!("the window is empty: --since must come before --until");
-    }
+    let window = crate::report::window(&args.since, args.until.as_deref(), Timestamp::now())
+        .map_err(anyhow::Error::msg)?;
     let policy = &ctx.settings.config.policy;
     let severities: Vec<String> = args
         .severity
@@ -90,7 +49,7 @@ pub async fn run(ctx: &mut Context, args: Args) -> anyhow::Result<ExitCode> {
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
         .collect();
-    let scope = Scope::new(Window { since, until }, &severities, policy)?;
+    let scope = Scope::new(window, &severities, policy)?;
     let service = ctx.service().await?;
     let report = service.report(&scope).await?;
 
@@ -231,30 +190,4 @@ fn text(out: &mut Out, r: &Report) -> std::io::Result<()> {
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use jiff::SignedDuration;
-
-    #[test]
-    fn windows_in_the_forms_people_type() {
-        let now: Timestamp = "2026-12-03T10:00:00Z".parse().expect("ts");
-        let end = until(Some("2026-11-30"), now).expect("date");
-        assert_eq!(
-            end,
-            "2026-12-01T00:00:00Z".parse::<Timestamp>().expect("ts")
-        );
-        assert_eq!(until(Some("2026-12-03"), now), Ok(now));
-        assert_eq!(
-            since("90d", now),
-            Ok(now - SignedDuration::from_hours(90 * 24))
-        );
-        assert_eq!(
-            since("2026-09-01", now),
-            Ok("2026-09-01T00:00:00Z".parse().expect("ts"))
-        );
-        assert!(since("banana", now).is_err());
-    }
 }

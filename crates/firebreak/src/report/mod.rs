@@ -5,27 +5,15 @@
 
 mod html;
 mod svg;
+mod window;
 
 pub use html::html;
+pub use window::window;
 
 use firebreak_core::duration;
 use jiff::SignedDuration;
 
-/// Escapes text for HTML element content and double-quoted attribute values.
-pub(crate) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub(crate) use firebreak_core::html::escape;
 
 /// A duration in seconds as the tables show it (`3h05m`), `—` when there is none.
 pub fn seconds(secs: Option<f64>) -> String {
@@ -40,18 +28,5 @@ pub fn percent(p: Option<f64>) -> String {
     match p {
         Some(p) => format!("{p:.1} %"),
         None => "—".into(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escaping_covers_markup_and_quotes() {
-        assert_eq!(
-            escape(r#"<script>"a" & 'b'</script>"#),
-            "&lt;script&gt;&quot;a&quot; &amp; &#39;b&#39;&lt;/script&gt;"
-        );
     }
 }

@@ -135,13 +135,13 @@ fn report_refuses_bad_input_in_one_line() {
     for (args, says) in [
         (
             vec!["report", "--since", "banana"],
-            "--since \"banana\" is neither",
+            "since \"banana\" is neither",
         ),
         (
             vec!["report", "--severity", "P1,P9"],
             "unknown severity \"P9\"",
         ),
-        (vec!["report", "--until", "someday"], "--until"),
+        (vec!["report", "--until", "someday"], "until"),
         (
             vec!["report", "--since", "2026-01-01", "--until", "2025-01-01"],
             "the window is empty",

@@ -10,6 +10,7 @@ pub mod incidents;
 mod journal;
 pub mod openapi;
 mod policy;
+pub mod reports;
 pub mod review;
 pub mod runs;
 mod tokens;
@@ -45,6 +46,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .merge(evidence::routes())
         .merge(runs::routes())
         .merge(review::routes())
+        .merge(reports::routes())
         .merge(journal::routes())
         .merge(policy::routes())
         .merge(tokens::routes())

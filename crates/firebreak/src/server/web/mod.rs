@@ -16,6 +16,7 @@ mod events;
 mod failure;
 mod forms;
 mod pages;
+mod reports;
 mod review;
 mod session;
 mod templates;
@@ -59,6 +60,8 @@ pub fn routes() -> Router<AppState> {
             csrf::post(review::publish),
         )
         .route("/incidents/{id}/review/reopen", csrf::post(review::reopen))
+        .route("/reports", get(reports::page))
+        .route("/reports/document", get(reports::document))
         .route("/events", get(events::stream))
         .route("/assets/{*path}", get(assets::serve))
 }

@@ -75,6 +75,7 @@ const ROUTES: &[(&str, &str, Permission)] = &[
     ("GET", "/api/v1/verify", Permission::Verify),
     ("POST", "/api/v1/reindex", Permission::Administer),
     ("GET", "/api/v1/policy", Permission::Read),
+    ("GET", "/api/v1/reports", Permission::Read),
     ("GET", "/api/v1/tokens", Permission::Administer),
     ("POST", "/api/v1/tokens", Permission::Administer),
     ("DELETE", "/api/v1/tokens/{token}", Permission::Administer),

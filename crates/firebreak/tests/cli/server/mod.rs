@@ -11,6 +11,7 @@ mod metrics;
 mod ops;
 mod process;
 mod replicas;
+mod reports;
 mod review;
 mod shutdown;
 mod tokens;

@@ -782,6 +782,8 @@ async fn every_page_and_form_answers_each_role_as_the_permission_table_says() {
         format!("/fragments/incidents/{id}"),
         format!("/incidents/{id}/review"),
         format!("/incidents/{id}/review/document"),
+        "/reports".to_string(),
+        "/reports/document?since=30d".to_string(),
     ];
     // Anonymous: pages send to sign-in; forms record nothing.
     for path in &pages {
@@ -952,6 +954,34 @@ async fn the_review_is_written_submitted_and_signed_off_in_the_dashboard() {
     assert!(
         !csp.contains("script-src"),
         "the document runs nothing: {csp}"
+    );
+    api.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_reports_page_frames_the_report_and_refuses_a_window_it_cannot_read() {
+    let api = Api::new(Db::Sqlite).await;
+    api.declare("Queue stuck", "P2").await;
+    let viewer = api.browser(Role::Viewer).await;
+    let page = api.get(&viewer, "/reports?since=30d&severity=P2").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert!(
+        page.text
+            .contains("src=\"/reports/document?severity=P2&amp;since=30d\""),
+        "{}",
+        page.text
+    );
+    let doc = api
+        .get(&viewer, "/reports/document?since=30d&severity=P2")
+        .await;
+    assert_eq!(doc.status, StatusCode::OK);
+    assert!(doc.text.contains("<svg"), "{}", doc.text);
+    let bad = api.get(&viewer, "/reports?since=banana").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.text.contains("since &quot;banana&quot;") || bad.text.contains("since \"banana\""),
+        "{}",
+        bad.text
     );
     api.finish().await;
 }
