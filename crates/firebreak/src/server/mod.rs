@@ -30,9 +30,11 @@ use crate::service::Service;
 pub use state::{AppState, Options};
 
 /// The Content-Security-Policy of every response: our own scripts and styles only, nothing
-/// inline, no framing.
+/// inline, never framed; our pages may frame our own standalone documents (the review, the
+/// report), which carry their own policy (`web::templates::STANDALONE_CSP`).
 pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-     connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+     connect-src 'self'; font-src 'self'; form-action 'self'; frame-src 'self'; \
+     frame-ancestors 'none'; base-uri 'none'";
 
 fn header_layer(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
     SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))

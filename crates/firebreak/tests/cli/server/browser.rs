@@ -258,3 +258,113 @@ async fn a_second_browser_sees_a_declaration_and_a_tick_without_reloading() {
     one.quit().await.expect("quit");
     two.quit().await.expect("quit");
 }
+
+/// The text of the page framed by the first iframe, then back to the page itself.
+async fn framed_source(b: &WebDriver) -> String {
+    b.enter_frame(0).await.expect("enter the framed document");
+    let start = Instant::now();
+    let source = loop {
+        let source = b.source().await.expect("framed source");
+        if source.contains("</svg>") || start.elapsed() > PATIENCE {
+            break source;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    b.enter_default_frame().await.expect("back to the page");
+    source
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_commander_writes_and_signs_off_a_review_and_reads_the_report() {
+    browser_tools();
+    let fb = Fb::init();
+    let id = fb.declare("Card checks time out at the gateway", "P1");
+    for args in [
+        vec!["ack", id.as_str()],
+        vec!["status", id.as_str(), "resolved"],
+    ] {
+        let out = fb.cmd(&args).output().expect("run");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let ana = token(&fb, "commander", "ana");
+    let mut server = Served::start(&fb, &[]);
+    let base = server.url("");
+    let (_driver, driver) = chromedriver();
+    let profiles = tempfile::tempdir().expect("profiles");
+    let b = browser(&driver, &profiles.path().join("ana")).await;
+    sign_in(&b, &base, &ana).await;
+
+    // From the incident to its review; write the summary, submit, sign off.
+    b.goto(format!("{base}/incidents/{id}"))
+        .await
+        .expect("incident");
+    click_live(&b, By::LinkText("Post-incident review"), "open the review").await;
+    until_shown(&b, "Submit for sign-off").await;
+    let summary = "The gateway's connection pool was sized for last year's traffic.";
+    b.find(By::Id("section-summary"))
+        .await
+        .expect("summary field")
+        .send_keys(summary)
+        .await
+        .expect("type");
+    click_live(
+        &b,
+        By::Css("form:has(#section-summary) button"),
+        "save the summary",
+    )
+    .await;
+    until_shown(&b, summary).await;
+    click_live(
+        &b,
+        By::XPath("//button[text()='Submit for sign-off']"),
+        "submit",
+    )
+    .await;
+    until_shown(&b, "Publish (sign off)").await;
+    click_live(
+        &b,
+        By::XPath("//button[text()='Publish (sign off)']"),
+        "publish",
+    )
+    .await;
+    until_shown(&b, "signed off by ana").await;
+
+    // The framed review: the summary as written and the phase chart, drawn.
+    let review = framed_source(&b).await;
+    assert!(review.contains(summary), "{review}");
+    assert!(review.contains("<svg"), "the phase chart: {review}");
+    let chart = {
+        b.enter_frame(0).await.expect("frame");
+        let svg = b.find(By::Css("svg")).await.expect("chart");
+        let rect = svg.rect().await.expect("chart size");
+        b.enter_default_frame().await.expect("page");
+        rect
+    };
+    assert!(
+        chart.width > 100.0 && chart.height > 20.0,
+        "the chart is drawn: {chart:?}"
+    );
+    let dir = artifacts();
+    b.screenshot(&dir.join("review.png"))
+        .await
+        .expect("screenshot");
+
+    // The reports page frames the report with its charts.
+    click_live(&b, By::LinkText("Reports"), "open the reports").await;
+    until_shown(&b, "report-frame").await;
+    let report = framed_source(&b).await;
+    assert!(report.contains("<svg"), "{report}");
+    assert!(report.contains("P1"), "{report}");
+    b.screenshot(&dir.join("reports.png"))
+        .await
+        .expect("screenshot");
+    println!("screenshots: {}", dir.display());
+
+    server.terminate();
+    let _ = server.wait(PATIENCE);
+    b.quit().await.expect("quit");
+}
