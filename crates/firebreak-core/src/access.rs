@@ -120,14 +120,18 @@ impl Permission {
     /// A few words on what it allows, for the documented table and error messages.
     pub fn describe(self) -> &'static str {
         match self {
-            Permission::Read => "read incidents, timelines, evidence metadata and runbook runs",
+            Permission::Read => {
+                "read incidents, timelines, evidence metadata, runbook runs, reviews and reports"
+            }
             Permission::Declare => "declare incidents",
             Permission::Work => {
-                "acknowledge, add notes, tick checklist items, add and finish action items"
+                "acknowledge, add notes, tick checklist items, add and finish action items; write and submit reviews"
             }
             Permission::DownloadEvidence => "download evidence (recorded as custody)",
             Permission::SendAlerts => "send alerts to the intake webhooks",
-            Permission::Steer => "change status and severity, assign roles, reopen",
+            Permission::Steer => {
+                "change status and severity, assign roles, reopen; publish (sign off) and reopen reviews"
+            }
             Permission::Verify => "verify journals and seals",
             Permission::Administer => "manage API tokens and rebuild the incident list",
         }

@@ -91,7 +91,7 @@ pub const STANDALONE_CSP: &str = "default-src 'none'; style-src 'unsafe-inline';
      form-action 'none'; frame-ancestors 'self'; base-uri 'none'";
 
 /// A self-contained HTML document drawn by `firebreak_core` (the same bytes the CLI writes),
-/// served with [`STANDALONE_CSP`] so that its inline style applies and the dashboard can frame
+/// served with its own Content-Security-Policy (`STANDALONE_CSP`) so that its inline style applies and the dashboard can frame
 /// it.
 pub fn standalone(body: String) -> Response {
     (
