@@ -414,3 +414,44 @@ fn edit_opens_the_editor_and_records_only_changed_sections() {
         .stderr(predicate::str::contains("nothing was recorded"));
     assert_eq!(fb.event_count(&id), before + 1);
 }
+
+#[test]
+fn a_runbook_run_is_one_line_of_the_review_timeline() {
+    let fb = Fb::init();
+    let id = fb.declare("Disk filling on db-1", "P3");
+    let book = fb.file(
+        "disk.md",
+        "# Disk filling\n\n## Diagnosis\n\n```bash\n# How full\ndf -h /\n```\n\n```bash\n# Biggest directories\ndu -sh /tmp\n```\n",
+    );
+    fb.cmd(&[
+        "runbook",
+        "run",
+        book.to_str().expect("utf-8"),
+        "--incident",
+        &id,
+        "--phase",
+        "diagnosis",
+        "--yes",
+    ])
+    .assert()
+    .success();
+
+    let review = fb.json(&["review", &id]);
+    let runs: Vec<&Value> = review["timeline"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .filter(|l| l["kind"] == "runbook")
+        .collect();
+    assert_eq!(
+        runs.len(),
+        1,
+        "one line for the run: {:?}",
+        review["timeline"]
+    );
+    let text = runs[0]["text"].as_str().expect("text");
+    assert!(text.contains("2 of 2 steps recorded"), "{text}");
+    // Its steps are not listed one by one.
+    let md = stdout(&fb, &["review", &id]);
+    assert_eq!(md.matches("runbook disk").count(), 1, "{md}");
+}
