@@ -99,6 +99,25 @@ impl Clocks {
         }
     }
 
+    /// The deadline that falls first: acknowledgement or the next update (the most overdue one
+    /// when both have passed).
+    pub fn next_deadline(&self) -> Option<Deadline> {
+        [self.ack, self.update]
+            .into_iter()
+            .flatten()
+            .min_by_key(|d| d.left)
+    }
+
+    /// How urgently the incident needs someone, as a sort key (smaller first): incidents with
+    /// a passed deadline (or an overdue action item) first, then by how soon the first
+    /// deadline falls (the most overdue first), then by severity (`rank`: the level's place in
+    /// the policy, most severe 0). Closed and resolved incidents, which have no deadline, come
+    /// last.
+    pub fn urgency(&self, rank: usize) -> (bool, i64, usize) {
+        let left = self.next_deadline().map_or(i64::MAX, |d| d.left.as_secs());
+        (!self.overdue(), left, rank)
+    }
+
     /// Whether anything is late: acknowledgement, an update, or an action item.
     pub fn overdue(&self) -> bool {
         self.ack.is_some_and(|d| d.breached())
@@ -131,6 +150,33 @@ mod tests {
             next_action_due: None,
             events: 1,
         }
+    }
+
+    #[test]
+    fn urgency_puts_the_breached_first_then_the_nearest_deadline_then_severity() {
+        let policy = Policy::preset("default").expect("preset");
+        let now: Timestamp = "2026-11-23T12:00:00Z".parse().expect("ts");
+        let at = |ago_min: i64, sev: &str| {
+            let mut s = summary(now - SignedDuration::from_mins(ago_min));
+            s.severity = sev.into();
+            let rank = policy
+                .levels()
+                .iter()
+                .position(|l| l.name == sev)
+                .expect("level");
+            Clocks::of(&s, &policy, now).urgency(rank)
+        };
+        let fresh_p3 = at(1, "P3");
+        let late_p3 = at(25 * 60, "P3");
+        let fresh_p1 = at(1, "P1");
+        let late_p1 = at(30, "P1");
+        let mut keys = [fresh_p3, late_p3, fresh_p1, late_p1];
+        keys.sort();
+        assert_eq!(keys, [late_p3, late_p1, fresh_p1, fresh_p3]);
+        let mut resolved = summary(now - SignedDuration::from_mins(600));
+        resolved.status = Status::Resolved;
+        let done = Clocks::of(&resolved, &policy, now).urgency(0);
+        assert!(done > fresh_p3, "an incident with no deadline comes last");
     }
 
     #[test]

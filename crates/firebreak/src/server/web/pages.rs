@@ -8,11 +8,12 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use firebreak_core::IncidentId;
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::failure::{Failure, Web};
-use super::view::{self, Frame, IncidentView, ListRow, Sev};
-use crate::server::api::incidents::{ListQuery, page};
+use super::view::{self, Frame, IncidentView, ListRow, Sev, Strip};
+use crate::server::api::incidents::{ListQuery, PAGE_MAX, page};
 use crate::server::api::{QueryParams, incident_id};
 use crate::server::auth::{Allowed, Caller, need};
 use crate::server::error::ApiError;
@@ -66,6 +67,11 @@ impl ListForm {
         given(&self.overdue).is_some_and(|v| v != "false")
     }
 
+    /// Whether this is a view of open incidents only, which is ordered by urgency.
+    fn open_view(&self) -> bool {
+        given(&self.status).is_none() && given(&self.show) != Some("all")
+    }
+
     fn query(&self) -> Result<ListQuery, ApiError> {
         let status = match given(&self.status) {
             Some(s) => Some(s.parse().map_err(|e: firebreak_core::status::BadStatus| {
@@ -75,11 +81,16 @@ impl ListForm {
         };
         Ok(ListQuery {
             // A chosen status says it all; otherwise open incidents unless asked for all.
-            open: status.is_none() && given(&self.show) != Some("all"),
+            open: self.open_view(),
             status,
             severity: given(&self.severity).map(str::to_string),
             overdue: self.overdue(),
-            limit: Some(LIST_PAGE),
+            // Open incidents are few and ordered by urgency, so they come on one page.
+            limit: Some(if self.open_view() {
+                PAGE_MAX
+            } else {
+                LIST_PAGE
+            }),
             before: given(&self.before).map(str::to_string),
         })
     }
@@ -90,6 +101,10 @@ struct ListPage {
     #[serde(flatten)]
     frame: Frame,
     rows: Vec<ListRow>,
+    /// What needs someone now, over the rows shown.
+    strip: Strip,
+    /// Whether the rows are in urgency order (open incidents) rather than newest first.
+    by_urgency: bool,
     /// The filters as set (for the form and the fragment URL).
     filters: BTreeMap<&'static str, String>,
     /// Query of this page (for the fragment URL).
@@ -107,8 +122,23 @@ async fn list_page(
     caller: &Caller,
     form: &ListForm,
 ) -> Result<ListPage, Failure> {
-    let page = page(state, &form.query()?).await?;
+    let mut page = page(state, &form.query()?).await?;
     let policy = &state.service.config().policy;
+    let by_urgency = form.open_view();
+    if by_urgency {
+        let rank = |severity: &str| {
+            policy
+                .levels()
+                .iter()
+                .position(|l| l.name == severity)
+                .unwrap_or(usize::MAX)
+        };
+        page.items.sort_by_cached_key(|r| {
+            let urgency = r.clocks.urgency(rank(&r.summary.severity));
+            (urgency, std::cmp::Reverse(r.summary.id))
+        });
+    }
+    let now = Timestamp::now();
     let filters = form.params(false);
     let next = page.next.map(|before| {
         let mut q = filters.clone();
@@ -117,7 +147,13 @@ async fn list_page(
     });
     Ok(ListPage {
         frame: Frame::of(caller),
-        rows: page.items.iter().map(|r| ListRow::of(policy, r)).collect(),
+        rows: page
+            .items
+            .iter()
+            .map(|r| ListRow::of(policy, r, now))
+            .collect(),
+        strip: Strip::of(policy, &page.items),
+        by_urgency,
         here: form.params(true),
         paged: given(&form.before).is_some(),
         filters,

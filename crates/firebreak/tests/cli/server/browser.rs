@@ -188,6 +188,13 @@ async fn a_second_browser_sees_a_declaration_and_a_tick_without_reloading() {
         .send_keys(title)
         .await
         .expect("type");
+    // The severity is a choice to make: nothing is preselected.
+    one.find(By::Css("#severity option[value='P1']"))
+        .await
+        .expect("P1 option")
+        .click()
+        .await
+        .expect("choose P1");
     one.find(By::Css("form[action='/incidents'] button[type=submit]"))
         .await
         .expect("declare button")

@@ -985,3 +985,83 @@ async fn the_reports_page_frames_the_report_and_refuses_a_window_it_cannot_read(
     );
     api.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn open_incidents_are_listed_most_urgent_first_under_a_strip_of_what_is_late() {
+    let api = Api::new(Db::Sqlite).await;
+    let declare = |title: &'static str, severity: &'static str, detected_min_ago: i64| {
+        let detected = jiff::Timestamp::now() - jiff::SignedDuration::from_mins(detected_min_ago);
+        let body = serde_json::json!({
+            "title": title, "severity": severity, "detected_at": detected.to_string(),
+        });
+        let api = &api;
+        async move {
+            let r = api
+                .call(
+                    Some(Role::Commander),
+                    Method::POST,
+                    "/api/v1/incidents",
+                    Some(body),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+            r.body["incident"]["id"].as_str().expect("id").to_string()
+        }
+    };
+    // Declared oldest first: an id order would show the fresh P3s above the late P1.
+    let late_p1 = declare("Payments down", "P1", 40).await;
+    let fresh_p3 = declare("Slow search", "P3", 1).await;
+    let fresh_p1 = declare("Login errors", "P1", 1).await;
+    let acked = declare("Cache misses", "P3", 2).await;
+    let r = api
+        .call(
+            Some(Role::Responder),
+            Method::POST,
+            &format!("/api/v1/incidents/{acked}/ack"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+
+    let viewer = api.browser(Role::Viewer).await;
+    let page = api.get(&viewer, "/").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let at = |id: &str| {
+        page.text
+            .find(&format!("<span class=\"id\">{id}</span>"))
+            .expect(id)
+    };
+    assert!(
+        at(&late_p1) < at(&fresh_p1),
+        "the breached P1 first:\n{}",
+        page.text
+    );
+    assert!(
+        at(&fresh_p1) < at(&fresh_p3),
+        "then the nearest deadline:\n{}",
+        page.text
+    );
+    assert!(
+        page.text.contains("<title>(1 overdue) Incidents"),
+        "{}",
+        page.text
+    );
+    assert!(page.text.contains("2 P1"), "{}", page.text);
+    assert!(page.text.contains("1 ack overdue"), "{}", page.text);
+    assert!(page.text.contains("not acknowledged"), "{}", page.text);
+    assert!(page.text.contains(">acknowledged<"), "{}", page.text);
+    assert!(
+        page.text.contains("· open 40m"),
+        "time open is shown: {}",
+        page.text
+    );
+    // "All" keeps the newest first.
+    let all = api.get(&viewer, "/?show=all").await;
+    let at_all = |id: &str| {
+        all.text
+            .find(&format!("<span class=\"id\">{id}</span>"))
+            .expect(id)
+    };
+    assert!(at_all(&acked) < at_all(&late_p1), "{}", all.text);
+    api.finish().await;
+}

@@ -211,13 +211,19 @@ pub struct ListRow {
     pub deadline: Option<Countdown>,
     /// An action item is past due.
     pub actions_overdue: bool,
-    /// Last change.
+    /// Someone has acknowledged it.
+    pub acknowledged: bool,
+    /// How long it has been open since it was noticed (`3h 05m`), while open.
+    pub open_for: Option<String>,
+    /// Last change, exact (for the tooltip).
     pub updated: String,
+    /// Last change, relative (`5m 10s ago`).
+    pub updated_ago: String,
 }
 
 impl ListRow {
-    /// A row of the list under `policy`.
-    pub fn of(policy: &Policy, row: &Row) -> Self {
+    /// A row of the list under `policy`, as seen at `now`.
+    pub fn of(policy: &Policy, row: &Row, now: Timestamp) -> Self {
         let s = &row.summary;
         Self {
             id: s.id.to_string(),
@@ -227,7 +233,56 @@ impl ListRow {
             commander: s.commander.clone(),
             deadline: countdowns(&row.clocks).into_iter().min_by_key(|c| c.left),
             actions_overdue: row.clocks.actions_overdue,
+            acknowledged: s.acknowledged_at.is_some(),
+            open_for: s.status.is_open().then(|| since(s.detected_at, now)),
             updated: when(s.updated_at),
+            updated_ago: format!("{} ago", since(s.updated_at, now)),
+        }
+    }
+}
+
+/// The time from `then` to `now` as the countdowns print it (`0s` if `then` is later).
+pub fn since(then: Timestamp, now: Timestamp) -> String {
+    span(now.duration_since(then).as_secs().max(0).unsigned_abs())
+}
+
+/// What needs someone now, over the open incidents of a list: the header strip.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Strip {
+    /// Open incidents per severity, most severe first (levels with none are left out).
+    pub open: Vec<(Sev, u64)>,
+    /// Open incidents whose acknowledgement is overdue.
+    pub ack_overdue: u64,
+    /// Open incidents whose next update is overdue.
+    pub update_overdue: u64,
+    /// Open incidents with an overdue action item.
+    pub actions_overdue: u64,
+    /// Incidents with anything overdue (the tab title counts them).
+    pub overdue: u64,
+}
+
+impl Strip {
+    /// The strip over `rows` under `policy`.
+    pub fn of(policy: &Policy, rows: &[Row]) -> Self {
+        let open: Vec<&Row> = rows.iter().filter(|r| r.summary.status.is_open()).collect();
+        let count = |f: &dyn Fn(&Row) -> bool| open.iter().filter(|r| f(r)).count() as u64;
+        let breached = |d: Option<Deadline>| d.is_some_and(|d| d.breached());
+        Self {
+            open: policy
+                .levels()
+                .iter()
+                .map(|l| {
+                    (
+                        Sev::of(policy, &l.name),
+                        count(&|r| r.summary.severity == l.name),
+                    )
+                })
+                .filter(|(_, n)| *n > 0)
+                .collect(),
+            ack_overdue: count(&|r| breached(r.clocks.ack)),
+            update_overdue: count(&|r| breached(r.clocks.update)),
+            actions_overdue: count(&|r| r.clocks.actions_overdue),
+            overdue: count(&|r| r.clocks.overdue()),
         }
     }
 }
