@@ -167,6 +167,15 @@ pub fn acknowledge(incident: &Incident) -> Result<Vec<Change>, DomainError> {
     Ok(vec![Change::Acknowledged {}])
 }
 
+/// The statuses an incident in `from` may move to with [`set_status`]: forward only, and closed
+/// only from resolved. Forms offer exactly these.
+pub fn status_moves(from: Status) -> Vec<Status> {
+    Status::ALL
+        .into_iter()
+        .filter(|to| *to > from && (*to != Status::Closed || from == Status::Resolved))
+        .collect()
+}
+
 /// Moves the status forward. An unacknowledged incident is acknowledged on the way, since
 /// someone is plainly responding. Closing needs a published review when the policy requires
 /// one at the incident's severity.
@@ -656,6 +665,41 @@ mod tests {
         declare(&policy, &crate::checklist::defaults(), &d)
             .expect("valid")
             .remove(0)
+    }
+
+    #[test]
+    fn the_moves_forms_offer_are_exactly_those_set_status_allows() {
+        let policy = policy();
+        for from in Status::ALL {
+            let mut changes = vec![declared()];
+            if from != Status::Investigating {
+                // Through resolved where needed: closed is only reached from there.
+                let path: &[Status] = match from {
+                    Status::Contained => &[Status::Contained],
+                    Status::Resolved => &[Status::Resolved],
+                    _ => &[Status::Resolved, Status::Closed],
+                };
+                let mut at = Status::Investigating;
+                for to in path {
+                    changes.push(Change::StatusChanged {
+                        from: at,
+                        to: *to,
+                        reason: None,
+                    });
+                    at = *to;
+                }
+            }
+            let i = incident(&changes);
+            assert_eq!(i.status, from);
+            let offered = status_moves(from);
+            for to in Status::ALL {
+                assert_eq!(
+                    set_status(&i, &policy, to, None).is_ok(),
+                    offered.contains(&to),
+                    "{from} → {to}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -1065,3 +1065,62 @@ async fn open_incidents_are_listed_most_urgent_first_under_a_strip_of_what_is_la
     assert!(at_all(&acked) < at_all(&late_p1), "{}", all.text);
     api.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_incident_page_offers_only_the_moves_the_server_allows() {
+    let api = Api::new(Db::Sqlite).await;
+    let id = api.declare("Queue stuck", "P2").await;
+    let commander = api.browser(Role::Commander).await;
+    let page = format!("/incidents/{id}");
+    let options = |html: &str, select: &str| -> Vec<String> {
+        let start = html.find(&format!("id=\"{select}\"")).expect(select);
+        let end = start + html[start..].find("</select>").expect("end of select");
+        html[start..end]
+            .split("<option value=\"")
+            .skip(1)
+            .map(|o| o[..o.find('"').expect("quote")].to_string())
+            .collect()
+    };
+    let fresh = api.get(&commander, &page).await.text;
+    assert_eq!(options(&fresh, "status-to"), ["contained", "resolved"]);
+    assert!(
+        !options(&fresh, "severity-to").contains(&"P2".to_string()),
+        "{fresh}"
+    );
+
+    let csrf = commander.csrf.clone();
+    let r = api
+        .post(
+            &commander,
+            &format!("{page}/status"),
+            &[("status", "resolved"), ("_csrf", &csrf)],
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let resolved = api.get(&commander, &page).await.text;
+    assert!(
+        !resolved.contains("id=\"status-to\""),
+        "no forward move but closing: {resolved}"
+    );
+    assert!(
+        resolved.contains("<button type=\"submit\">Close</button>"),
+        "{resolved}"
+    );
+    let r = api
+        .post(
+            &commander,
+            &format!("{page}/status"),
+            &[("status", "closed"), ("_csrf", &csrf)],
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let closed = api.get(&commander, &page).await.text;
+    assert!(
+        !closed.contains(">Close</button>"),
+        "a closed incident offers no close: {closed}"
+    );
+    assert!(closed.contains("Reopen"), "{closed}");
+    api.finish().await;
+}

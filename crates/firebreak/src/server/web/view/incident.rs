@@ -118,6 +118,8 @@ pub struct IncidentView {
     pub status: &'static str,
     /// Investigating or contained.
     pub open: bool,
+    /// The statuses it may move to now (the status form offers only these).
+    pub moves: Vec<&'static str>,
     /// Commander.
     pub commander: Option<String>,
     /// Declared by, at.
@@ -191,6 +193,10 @@ impl IncidentView {
             sev: Sev::of(policy, &i.severity),
             status: i.status.as_str(),
             open: i.status.is_open(),
+            moves: firebreak_core::decide::status_moves(i.status)
+                .into_iter()
+                .map(firebreak_core::Status::as_str)
+                .collect(),
             commander: i.commander().map(str::to_string),
             declared: Stamp::from(&i.declared),
             acknowledged: i.acknowledged.as_ref().map(Stamp::from),
