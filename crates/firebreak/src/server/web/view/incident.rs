@@ -101,6 +101,33 @@ pub struct TimelineEntry {
     pub kind: String,
     /// What happened, in words.
     pub what: String,
+    /// Older events folded under this one (a runbook run's steps, a batch of evidence), newest
+    /// first; the page shows them when the row is opened.
+    pub folded: Vec<TimelineEntry>,
+}
+
+/// Which fold an event kind belongs to: a runbook run's events, or evidence added in a row.
+fn fold_group(kind: &str) -> Option<&'static str> {
+    match kind {
+        "run_started" | "step_recorded" | "run_finished" => Some("runbook"),
+        "evidence_added" => Some("evidence"),
+        _ => None,
+    }
+}
+
+/// Folds runs of consecutive events of the same group (newest first) into their newest entry.
+fn fold(entries: Vec<TimelineEntry>) -> Vec<TimelineEntry> {
+    let mut out: Vec<TimelineEntry> = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let group = fold_group(&entry.kind);
+        match out.last_mut() {
+            Some(last) if group.is_some() && fold_group(&last.kind) == group => {
+                last.folded.push(entry);
+            }
+            _ => out.push(entry),
+        }
+    }
+    out
 }
 
 /// Everything the incident page shows.
@@ -171,7 +198,7 @@ impl IncidentView {
         .into_iter()
         .filter_map(|(label, d)| d.map(|d| (label, span(d.as_secs().unsigned_abs()))))
         .collect();
-        let timeline: Vec<TimelineEntry> = events
+        let shown: Vec<TimelineEntry> = events
             .iter()
             .rev()
             .take(TIMELINE_MAX)
@@ -183,9 +210,12 @@ impl IncidentView {
                     actor: entry.actor,
                     kind: entry.kind,
                     what: entry.what,
+                    folded: Vec::new(),
                 }
             })
             .collect();
+        let shown_count = shown.len();
+        let timeline = fold(shown);
         Self {
             id: i.id.to_string(),
             title: i.title.clone(),
@@ -253,7 +283,7 @@ impl IncidentView {
                 .collect(),
             evidence: evidence(i),
             runs: runs(events, blobs),
-            earlier: events.len().saturating_sub(timeline.len()),
+            earlier: events.len().saturating_sub(shown_count),
             timeline,
             events: i.head.seq,
         }
@@ -287,4 +317,55 @@ pub async fn incident(state: &AppState, id: &IncidentId) -> Result<IncidentView,
     tokio::task::spawn_blocking(move || IncidentView::build(&policy, &detail, &events, &blobs))
         .await
         .map_err(ApiError::internal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(seq: u64, kind: &str) -> TimelineEntry {
+        TimelineEntry {
+            seq,
+            at: String::new(),
+            actor: "ana".into(),
+            kind: kind.into(),
+            what: kind.into(),
+            folded: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_run_and_a_batch_of_evidence_fold_into_their_newest_row() {
+        // Newest first, as the page lists them.
+        let kinds = [
+            "note_added",
+            "run_finished",
+            "step_recorded",
+            "step_recorded",
+            "run_started",
+            "evidence_added",
+            "evidence_added",
+            "acknowledged",
+        ];
+        let entries = kinds
+            .iter()
+            .enumerate()
+            .map(|(n, k)| entry(100 - n as u64, k))
+            .collect();
+        let folded = fold(entries);
+        let rows: Vec<(&str, usize)> = folded
+            .iter()
+            .map(|e| (e.kind.as_str(), e.folded.len()))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("note_added", 0),
+                ("run_finished", 3),
+                ("evidence_added", 1),
+                ("acknowledged", 0)
+            ]
+        );
+        assert_eq!(folded[1].folded[2].kind, "run_started");
+    }
 }
