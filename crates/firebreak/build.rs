@@ -5,16 +5,20 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 fn main() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../runbooks");
+    // Read when the script runs, not when it is compiled: a compiled build script can be reused
+    // for a checkout in another place.
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let dir = Path::new(&manifest).join("../../runbooks");
     println!("cargo::rerun-if-changed={}", dir.display());
-    let mut entries: Vec<_> = std::fs::read_dir(&dir)
-        .map(|rd| {
-            rd.filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|e| e == "md"))
-                .collect()
-        })
-        .unwrap_or_default();
+    let mut entries: Vec<_> = match std::fs::read_dir(&dir) {
+        Ok(rd) => rd
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "md"))
+            .collect(),
+        // An empty built-in library would build silently and fail far from here.
+        Err(e) => panic!("cannot read the built-in runbooks at {}: {e}", dir.display()),
+    };
     entries.sort();
     let mut code = String::from(
         "/// Built-in runbooks: (name, file contents).\npub static BUILTIN: &[(&str, &[u8])] = &[\n",
