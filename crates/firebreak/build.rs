@@ -17,7 +17,10 @@ fn main() {
             .filter(|p| p.extension().is_some_and(|e| e == "md"))
             .collect(),
         // An empty built-in library would build silently and fail far from here.
-        Err(e) => panic!("cannot read the built-in runbooks at {}: {e}", dir.display()),
+        Err(e) => panic!(
+            "cannot read the built-in runbooks at {}: {e}",
+            dir.display()
+        ),
     };
     entries.sort();
     let mut code = String::from(
