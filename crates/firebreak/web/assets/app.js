@@ -43,7 +43,25 @@
     box.hidden = !text;
   }
 
+  // Copy buttons (`data-copy`) are shown only where the clipboard can be written.
+  function copyButtons() {
+    if (!navigator.clipboard) return;
+    var buttons = document.querySelectorAll("button[data-copy][hidden]");
+    for (var i = 0; i < buttons.length; i++) buttons[i].hidden = false;
+  }
+
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest && e.target.closest("button[data-copy]");
+    if (!button || !navigator.clipboard) return;
+    navigator.clipboard.writeText(button.getAttribute("data-copy")).then(function () {
+      button.textContent = "Copied";
+    });
+  });
+
+  document.addEventListener("htmx:afterSettle", copyButtons);
+
   document.addEventListener("DOMContentLoaded", function () {
+    copyButtons();
     var box = document.getElementById("flash");
     if (box) box.addEventListener("click", function () { flash(""); });
     tick();

@@ -513,6 +513,22 @@ async fn the_incident_page_shows_clocks_checklists_actions_roles_notes_evidence_
     assert!(page.contains(&format!("action=\"/incidents/{id}/ack\"")));
     assert!(!page.contains(&format!("action=\"/incidents/{id}/status\"")));
     assert!(!page.contains(&format!("action=\"/incidents/{id}/roles\"")));
+    // Evidence opens from the page (a responder may download; it is recorded as custody), with
+    // a short digest whose whole value is in its title.
+    let link = format!("href=\"/api/v1/incidents/{id}/evidence/");
+    let at = page.find(&link).expect("an evidence link") + "href=\"".len();
+    let href = &page[at..at + page[at..].find('"').expect("end of href")];
+    let got = api.get(&b, href).await;
+    assert_eq!(got.status, StatusCode::OK, "{href}: {}", got.text);
+    let timeline = api.get(&b, &format!("/incidents/{id}")).await.text;
+    assert!(
+        timeline.contains("downloaded"),
+        "the download is on the timeline: {timeline}"
+    );
+    let viewer = api.browser(Role::Viewer).await;
+    let seen = api.get(&viewer, &format!("/incidents/{id}")).await.text;
+    assert!(!seen.contains(&link), "a viewer gets no download link");
+    assert!(seen.contains("title=\"sha256 "), "{seen}");
 
     let list = api.get(&b, "/").await.text;
     assert!(list.contains("checkout returns 502"));

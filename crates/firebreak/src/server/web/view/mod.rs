@@ -46,6 +46,8 @@ pub struct May {
     pub work: bool,
     /// Status, severity, roles, reopen.
     pub steer: bool,
+    /// Download evidence (each download is recorded as custody).
+    pub download: bool,
 }
 
 impl Frame {
@@ -61,6 +63,7 @@ impl Frame {
                 declare: may(Permission::Declare),
                 work: may(Permission::Work),
                 steer: may(Permission::Steer),
+                download: may(Permission::DownloadEvidence),
             },
             csrf,
             me: Some(Me {
