@@ -1140,3 +1140,62 @@ async fn the_incident_page_offers_only_the_moves_the_server_allows() {
     assert!(closed.contains("Reopen"), "{closed}");
     api.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn quick_actions_acknowledge_take_command_and_resolve_from_the_top_of_the_page() {
+    let api = Api::new(Db::Sqlite).await;
+    let id = api.declare("Queue stuck", "P2").await;
+    let commander = api.browser(Role::Commander).await;
+    let page = format!("/incidents/{id}");
+    let top = api.get(&commander, &page).await.text;
+    for offered in [
+        ">Acknowledge</button>",
+        ">Take command</button>",
+        ">Add a note</a>",
+        ">Resolve</button>",
+    ] {
+        assert!(top.contains(offered), "{offered} is offered: {top}");
+    }
+    // The button names the signed-in person.
+    let person = {
+        let marker = "name=\"person\" value=\"";
+        let at = top.find(marker).expect("take-command form") + marker.len();
+        top[at..at + top[at..].find('"').expect("end")].to_string()
+    };
+    assert!(!person.is_empty());
+    let csrf = commander.csrf.clone();
+    let r = api
+        .post(
+            &commander,
+            &format!("{page}/roles"),
+            &[("role", "commander"), ("person", &person), ("_csrf", &csrf)],
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let after = api.get(&commander, &page).await.text;
+    assert!(
+        !after.contains(">Take command</button>"),
+        "already in command: {after}"
+    );
+    let r = api
+        .post(
+            &commander,
+            &format!("{page}/status"),
+            &[("status", "resolved"), ("_csrf", &csrf)],
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let resolved = api.get(&commander, &page).await.text;
+    assert!(
+        !resolved.contains("aria-label=\"Quick actions\""),
+        "nothing quick once resolved"
+    );
+    // A viewer is offered none of them.
+    let viewer = api.browser(Role::Viewer).await;
+    let id2 = api.declare("Disk full", "P3").await;
+    let seen = api.get(&viewer, &format!("/incidents/{id2}")).await.text;
+    assert!(!seen.contains("Quick actions"), "{seen}");
+    api.finish().await;
+}
