@@ -297,6 +297,10 @@ async fn a_commander_writes_and_signs_off_a_review_and_reads_the_report() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+    let long = fb.declare(
+        "Upstream_connect_error_or_disconnect/reset_before_headers._reset_reason:_connection_failure_on_checkout-api",
+        "P2",
+    );
     let ana = token(&fb, "commander", "ana");
     let mut server = Served::start(&fb, &[]);
     let base = server.url("");
@@ -369,6 +373,32 @@ async fn a_commander_writes_and_signs_off_a_review_and_reads_the_report() {
     b.screenshot(&dir.join("reports.png"))
         .await
         .expect("screenshot");
+
+    // On a phone nothing scrolls sideways, a long unbroken title included.
+    b.set_window_rect(0, 0, 390, 844).await.expect("phone size");
+    for (path, shot) in [
+        ("/".to_string(), "phone-list.png"),
+        (format!("/incidents/{long}"), "phone-incident.png"),
+        (format!("/incidents/{id}/review"), "phone-review.png"),
+        ("/reports".to_string(), "phone-reports.png"),
+    ] {
+        b.goto(format!("{base}{path}")).await.expect("page");
+        until_shown(&b, "</main>").await;
+        let overflow = b
+            .execute(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+                Vec::new(),
+            )
+            .await
+            .expect("measure")
+            .convert::<i64>()
+            .expect("a number");
+        b.screenshot(&dir.join(shot)).await.expect("screenshot");
+        assert!(
+            overflow <= 0,
+            "{path} scrolls sideways by {overflow}px on a phone"
+        );
+    }
     println!("screenshots: {}", dir.display());
 
     server.terminate();
