@@ -3,7 +3,9 @@
 # here (e.g. `scripts/test.sh -- --nocapture`), and prints the total at the end.
 #
 # The dashboard's browser test drives a real headless Chromium through chromedriver; when either
-# is missing they are installed with apt-get (Debian's `chromium` and `chromium-driver`).
+# is missing they are installed with apt-get (Debian's `chromium` and `chromium-driver`). Its
+# accessibility check uses axe-core, fetched once from the npm registry (pinned, integrity
+# checked) into target/.
 #
 # The storage and CLI tests need a PostgreSQL server; they create and drop their own databases
 # through FIREBREAK_TEST_POSTGRES_URL and fail (never skip) without one. So, before testing:
@@ -174,6 +176,29 @@ if ! have chromium || ! have chromedriver; then
         chromium chromium-driver </dev/null
 fi
 say "browser: $(chromium --version 2>/dev/null || echo 'chromium: version unknown')"
+
+# The accessibility check runs axe-core (npm package, MPL-2.0) in that browser. Its one file is
+# fetched from the npm registry once, checked against the package's published integrity, and
+# kept under target/; the test reads it from FIREBREAK_AXE_JS and fails (never skips) without it.
+readonly AXE_VERSION=4.14.1
+readonly AXE_INTEGRITY="sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ=="
+axe_dir="${CARGO_TARGET_DIR:-target}/axe-core-$AXE_VERSION"
+if [[ ! -s $axe_dir/axe.min.js ]]; then
+    if ! have curl || ! have openssl; then
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q curl openssl </dev/null
+    fi
+    say "fetching axe-core $AXE_VERSION from the npm registry for the accessibility check"
+    mkdir -p "$axe_dir"
+    curl -fsSL "https://registry.npmjs.org/axe-core/-/axe-core-$AXE_VERSION.tgz" -o "$axe_dir/axe.tgz" ||
+        die "cannot download axe-core $AXE_VERSION"
+    got="sha512-$(openssl dgst -sha512 -binary "$axe_dir/axe.tgz" | base64 -w0)"
+    [[ $got == "$AXE_INTEGRITY" ]] || die "axe-core $AXE_VERSION does not match its npm integrity ($got)"
+    tar -xzf "$axe_dir/axe.tgz" -C "$axe_dir" --strip-components=1 package/axe.min.js package/LICENSE
+    rm -f "$axe_dir/axe.tgz"
+fi
+FIREBREAK_AXE_JS="$(cd "$axe_dir" && pwd)/axe.min.js"
+export FIREBREAK_AXE_JS
+say "accessibility: axe-core $AXE_VERSION ($FIREBREAK_AXE_JS)"
 
 # Keep cargo's output as it is, and end with one total over all test binaries: cargo's own last
 # line is usually a doc-test binary's "0 passed", which says nothing about the run.

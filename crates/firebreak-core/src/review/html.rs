@@ -18,7 +18,7 @@ th,td{text-align:left;vertical-align:top;padding:.3rem .5rem;border-bottom:1px s
 th{font-weight:600;color:#444}
 .facts th{width:9rem}
 .text{white-space:pre-wrap;margin:.2rem 0}
-.empty{color:#888;font-style:italic}
+.empty{color:#595959;font-style:italic}
 .met{color:#1a7f37}.missed{color:#c62828}.none,.pending{color:#666}
 ol.timeline{list-style:none;padding:0}ol.timeline li{padding:.25rem 0;border-bottom:1px solid #f2f2f2}
 .at{font-variant-numeric:tabular-nums;color:#555;margin-right:.5rem}.who{font-weight:600;margin-right:.5rem}

@@ -405,3 +405,77 @@ async fn a_commander_writes_and_signs_off_a_review_and_reads_the_report() {
     let _ = server.wait(PATIENCE);
     b.quit().await.expect("quit");
 }
+
+/// axe-core's serious and critical violations on the page `b` shows (`id: selector…`).
+async fn accessibility_violations(b: &WebDriver, axe: &str) -> Vec<String> {
+    b.execute(format!("{axe}\nreturn true;"), Vec::new())
+        .await
+        .expect("load axe-core into the page");
+    let found = b
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+               axe.run(document, { resultTypes: ["violations"] }).then(
+                 r => done(r.violations
+                   .filter(v => v.impact === "serious" || v.impact === "critical")
+                   .map(v => v.id + " (" + v.impact + "): " + v.nodes.map(n => n.target.join(" ")).join(", "))),
+                 e => done(["axe failed: " + e]));"#,
+            Vec::new(),
+        )
+        .await
+        .expect("run axe-core");
+    found.convert::<Vec<String>>().expect("a list")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pages_have_no_serious_accessibility_violations() {
+    browser_tools();
+    let axe_path = std::env::var("FIREBREAK_AXE_JS").expect(
+        "FIREBREAK_AXE_JS names axe-core's axe.min.js; scripts/test.sh fetches it from npm",
+    );
+    let axe = std::fs::read_to_string(&axe_path).expect("read axe-core");
+    let fb = Fb::init();
+    let id = fb.declare("Card checks time out at the gateway", "P1");
+    let out = fb
+        .cmd(&["note", &id, "pool exhausted"])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let ana = token(&fb, "commander", "ana");
+    let mut server = Served::start(&fb, &[]);
+    let base = server.url("");
+    let (_driver, driver) = chromedriver();
+    let profiles = tempfile::tempdir().expect("profiles");
+    let b = browser(&driver, &profiles.path().join("ana")).await;
+
+    let mut problems = Vec::new();
+    b.goto(format!("{base}/signin"))
+        .await
+        .expect("sign-in page");
+    until_shown(&b, "</main>").await;
+    for v in accessibility_violations(&b, &axe).await {
+        problems.push(format!("/signin: {v}"));
+    }
+    sign_in(&b, &base, &ana).await;
+    for path in [
+        "/".to_string(),
+        format!("/incidents/{id}"),
+        format!("/incidents/{id}/review"),
+        format!("/incidents/{id}/review/document"),
+        "/reports".to_string(),
+        "/reports/document".to_string(),
+    ] {
+        b.goto(format!("{base}{path}")).await.expect("page");
+        until_shown(&b, "</body>").await;
+        for v in accessibility_violations(&b, &axe).await {
+            problems.push(format!("{path}: {v}"));
+        }
+    }
+    server.terminate();
+    let _ = server.wait(PATIENCE);
+    b.quit().await.expect("quit");
+    assert!(
+        problems.is_empty(),
+        "serious or critical violations:\n{}",
+        problems.join("\n")
+    );
+}
