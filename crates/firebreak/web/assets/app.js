@@ -60,6 +60,24 @@
 
   document.addEventListener("htmx:afterSettle", copyButtons);
 
+  // A live update redraws the incident; rows the reader opened stay open, and the page does
+  // not jump.
+  var opened = [];
+  var scrollY = 0;
+  document.addEventListener("htmx:beforeSwap", function () {
+    opened = [];
+    var open = document.querySelectorAll("details[id][open]");
+    for (var i = 0; i < open.length; i++) opened.push(open[i].id);
+    scrollY = window.scrollY;
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    for (var i = 0; i < opened.length; i++) {
+      var d = document.getElementById(opened[i]);
+      if (d) d.open = true;
+    }
+    window.scrollTo(window.scrollX, scrollY);
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     copyButtons();
     var box = document.getElementById("flash");

@@ -479,3 +479,71 @@ async fn pages_have_no_serious_accessibility_violations() {
         problems.join("\n")
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_live_update_keeps_what_the_reader_opened() {
+    browser_tools();
+    let fb = Fb::init();
+    let id = fb.declare("Disk filling on db-1", "P3");
+    let book = fb.file(
+        "disk.md",
+        "# Disk filling\n\n## Diagnosis\n\n```bash\n# How full\ndf -h /\n```\n\n```bash\n# Mounts\ncat /proc/mounts\n```\n",
+    );
+    let run = fb
+        .cmd(&[
+            "runbook",
+            "run",
+            book.to_str().expect("utf-8"),
+            "--incident",
+            &id,
+            "--phase",
+            "diagnosis",
+            "--yes",
+        ])
+        .output()
+        .expect("run");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let ben = token(&fb, "viewer", "ben");
+    let mut server = Served::start(&fb, &[]);
+    let base = server.url("");
+    let (_driver, driver) = chromedriver();
+    let profiles = tempfile::tempdir().expect("profiles");
+    let b = browser(&driver, &profiles.path().join("ben")).await;
+    sign_in(&b, &base, &ben).await;
+    b.goto(format!("{base}/incidents/{id}"))
+        .await
+        .expect("incident");
+    until_shown(&b, "data-live=\"open\"").await;
+
+    // The run is one row; Ben opens it.
+    click_live(
+        &b,
+        By::Css("details[id^='fold-'] summary"),
+        "open the folded run",
+    )
+    .await;
+    let is_open = "return document.querySelector(\"details[id^='fold-']\").open;";
+    let open = b.execute(is_open, Vec::new()).await.expect("script");
+    assert!(open.convert::<bool>().expect("bool"), "the row opened");
+
+    // Someone adds a note elsewhere; Ben's page redraws and the row stays open.
+    let note = fb
+        .cmd(&["note", &id, "df shows 97% on /var"])
+        .output()
+        .expect("note");
+    assert!(note.status.success());
+    until_shown(&b, "df shows 97% on /var").await;
+    let open = b.execute(is_open, Vec::new()).await.expect("script");
+    assert!(
+        open.convert::<bool>().expect("bool"),
+        "the row is still open after the update"
+    );
+
+    server.terminate();
+    let _ = server.wait(PATIENCE);
+    b.quit().await.expect("quit");
+}
