@@ -1199,3 +1199,46 @@ async fn quick_actions_acknowledge_take_command_and_resolve_from_the_top_of_the_
     assert!(!seen.contains("Quick actions"), "{seen}");
     api.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_phase_bar_shows_how_far_the_response_got_against_the_target() {
+    let api = Api::new(Db::Sqlite).await;
+    let detected = jiff::Timestamp::now() - jiff::SignedDuration::from_mins(40);
+    let r = api
+        .call(
+            Some(Role::Commander),
+            Method::POST,
+            "/api/v1/incidents",
+            Some(serde_json::json!({
+                "title": "Payments down", "severity": "P1", "detected_at": detected.to_string(),
+            })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let id = r.body["incident"]["id"].as_str().expect("id").to_string();
+    let viewer = api.browser(Role::Viewer).await;
+    let before = api.get(&viewer, &format!("/incidents/{id}")).await.text;
+    assert!(before.contains("class=\"phase-bar\""), "{before}");
+    // P1 is to be acknowledged within 15 minutes; 40 minutes on, it is late and not reached.
+    assert!(before.contains("class=\"phase late\""), "{before}");
+    assert!(
+        before.contains("not yet · target 15m 00s · late"),
+        "{before}"
+    );
+    let ack = api
+        .call(
+            Some(Role::Responder),
+            Method::POST,
+            &format!("/api/v1/incidents/{id}/ack"),
+            None,
+        )
+        .await;
+    assert_eq!(ack.status, StatusCode::OK, "{}", ack.text);
+    let after = api.get(&viewer, &format!("/incidents/{id}")).await.text;
+    assert!(
+        after.contains("class=\"phase reached late\""),
+        "reached, late: {after}"
+    );
+    assert!(after.contains("after 40m"), "{after}");
+    api.finish().await;
+}

@@ -2,10 +2,11 @@
 //! evidence, runbook runs and the newest part of the timeline.
 
 use firebreak_core::blob::BlobStore;
+use firebreak_core::clock::Clocks;
 use firebreak_core::journal::Event;
 use firebreak_core::policy::Policy;
 use firebreak_core::{Incident, IncidentId};
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
 use super::runs::{Run, runs};
@@ -130,6 +131,56 @@ fn fold(entries: Vec<TimelineEntry>) -> Vec<TimelineEntry> {
     out
 }
 
+/// One step of the phase bar.
+#[derive(Debug, Clone, Serialize)]
+pub struct PhaseStep {
+    /// `detected`, `acknowledged`, `contained`, `resolved`.
+    pub name: &'static str,
+    /// How long after detection it was reached (`12m 05s`), if it was.
+    pub after: Option<String>,
+    /// The policy's target for it, if there is one (`15m 00s`).
+    pub target: Option<String>,
+    /// Reached later than the target, or not reached and the target has passed.
+    pub late: bool,
+}
+
+/// The phase bar of an incident: the acknowledgement target is the policy's; the other steps
+/// have none.
+fn phases(clocks: &Clocks, ack_within: Option<SignedDuration>) -> Vec<PhaseStep> {
+    let took = |d: Option<SignedDuration>| d.map(|d| span(d.as_secs().unsigned_abs()));
+    let ack_late = match (clocks.to_acknowledge, ack_within) {
+        (Some(took), Some(target)) => took > target,
+        (None, _) => clocks.ack.is_some_and(|d| d.breached()),
+        _ => false,
+    };
+    vec![
+        PhaseStep {
+            name: "detected",
+            after: Some("0s".into()),
+            target: None,
+            late: false,
+        },
+        PhaseStep {
+            name: "acknowledged",
+            after: took(clocks.to_acknowledge),
+            target: ack_within.map(|t| span(t.as_secs().unsigned_abs())),
+            late: ack_late,
+        },
+        PhaseStep {
+            name: "contained",
+            after: took(clocks.to_contain),
+            target: None,
+            late: false,
+        },
+        PhaseStep {
+            name: "resolved",
+            after: took(clocks.to_resolve),
+            target: None,
+            late: false,
+        },
+    ]
+}
+
 /// Everything the incident page shows.
 #[derive(Debug, Clone, Serialize)]
 pub struct IncidentView {
@@ -159,8 +210,8 @@ pub struct IncidentView {
     pub detected: String,
     /// Running deadlines.
     pub countdowns: Vec<Countdown>,
-    /// How long acknowledging, containing, resolving took.
-    pub took: Vec<(&'static str, String)>,
+    /// The response as a bar: detected, acknowledged, contained, resolved, each reached or not.
+    pub phases: Vec<PhaseStep>,
     /// Whether acknowledgement met the target.
     pub sla_met: Option<bool>,
     /// Role → person.
@@ -190,14 +241,6 @@ impl IncidentView {
         let i = &detail.incident;
         let clocks = &detail.clocks;
         let today = Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
-        let took = [
-            ("Acknowledged after", clocks.to_acknowledge),
-            ("Contained after", clocks.to_contain),
-            ("Resolved after", clocks.to_resolve),
-        ]
-        .into_iter()
-        .filter_map(|(label, d)| d.map(|d| (label, span(d.as_secs().unsigned_abs()))))
-        .collect();
         let shown: Vec<TimelineEntry> = events
             .iter()
             .rev()
@@ -233,7 +276,7 @@ impl IncidentView {
             started: when(i.started_at),
             detected: when(i.detected_at),
             countdowns: countdowns(clocks),
-            took,
+            phases: phases(clocks, policy.find(&i.severity).map(|l| l.ack_within)),
             sla_met: clocks.sla_met,
             roles: i
                 .roles
