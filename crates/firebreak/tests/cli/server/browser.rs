@@ -1,6 +1,7 @@
 //! The dashboard in a real browser: headless Chromium, driven through Debian's chromedriver,
 //! against a real `firebreak serve`. Two people sign in with their own tokens; what one does
-//! shows up on the other's screen without a reload. A screenshot is kept in
+//! shows up on the other's screen without a reload. Browsers open at 1366×900 (a laptop) and,
+//! where a test says so, 390×844 (a phone). Screenshots are kept in
 //! `target/browser-artifacts/`.
 
 use std::net::TcpListener;
@@ -76,7 +77,7 @@ async fn browser(driver: &str, profile: &Path) -> WebDriver {
         "--disable-background-networking",
         "--disable-component-update",
         "--no-first-run",
-        "--window-size=1280,2000",
+        "--window-size=1366,900",
         &format!("--user-data-dir={}", profile.display()),
     ] {
         caps.add_arg(arg).expect("arg");
