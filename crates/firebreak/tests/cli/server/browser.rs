@@ -215,10 +215,9 @@ async fn a_second_browser_sees_a_declaration_and_a_tick_without_reloading() {
     until_shown(&two, "Timeline").await;
     until_shown(&two, "data-live=\"open\"").await;
     assert!(
-        !two.source()
-            .await
-            .expect("source")
-            .contains("ticked initial item 1")
+        !two.source().await.expect("source").contains(
+            "ticked “Work out what is happening and what it touches” (First 15 minutes, 1)"
+        )
     );
 
     // Ana ticks the first item; Ben's timeline shows it, no reload.
@@ -229,7 +228,11 @@ async fn a_second_browser_sees_a_declaration_and_a_tick_without_reloading() {
     )
     .await;
     until_shown(&one, "tick ticked").await;
-    until_shown(&two, "ticked initial item 1").await;
+    until_shown(
+        &two,
+        "ticked “Work out what is happening and what it touches” (First 15 minutes, 1)",
+    )
+    .await;
     // Ben is a viewer: he sees the tick, not the tick buttons.
     assert!(
         two.find_all(By::Css("button.tick"))

@@ -499,7 +499,7 @@ async fn the_incident_page_shows_clocks_checklists_actions_roles_notes_evidence_
         "sha256 ",
         "look#",
         "hello-from-the-runbook",
-        "ticked initial item 1",
+        "ticked “Work out what is happening and what it touches” (First 15 minutes, 1)",
         "note: rolled back 4.2.1",
         "sse-connect=\"/events\"",
         "hx-trigger=\"sse:changed\"",
@@ -596,7 +596,13 @@ async fn forms_go_back_to_the_page_or_answer_htmx_with_the_fragment() {
     assert_eq!(r.status, StatusCode::OK);
     assert!(!r.text.contains("<html"), "a fragment, not a page");
     assert!(r.text.contains("consumers restarted"));
-    assert!(r.text.contains("ticked initial item 2"));
+    assert!(
+        r.text.contains(
+            "ticked “Pick a severity from the policy and record it” (First 15 minutes, 2)"
+        ),
+        "{}",
+        r.text
+    );
 
     for (path, fields) in [
         ("status", vec![("status", "contained"), ("reason", "")]),
@@ -759,7 +765,12 @@ async fn the_dashboard_works_on_postgres() {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     let page = api.get(&b, &format!("/incidents/{id}")).await.text;
-    assert!(page.contains("ticked initial item 1"), "{page}");
+    assert!(
+        page.contains(
+            "ticked “Work out what is happening and what it touches” (First 15 minutes, 1)"
+        ),
+        "{page}"
+    );
     api.finish().await;
 }
 

@@ -116,6 +116,19 @@ fn fold_group(kind: &str) -> Option<&'static str> {
     }
 }
 
+/// A timeline line in people's words where the journal's own wording is terse: a checklist
+/// tick names the item (`ticked “Preserve the logs” (Initial response, 3)`) rather than its
+/// list and number.
+fn in_words(i: &Incident, e: &Event) -> Option<String> {
+    let Ok(firebreak_core::Change::ChecklistTicked { list, item, done }) = e.change() else {
+        return None;
+    };
+    let checklist = i.checklists.iter().find(|c| c.name == list)?;
+    let text = &checklist.items.get(item.checked_sub(1)?)?.text;
+    let verb = if done { "ticked" } else { "unticked" };
+    Some(format!("{verb} “{text}” ({}, {item})", checklist.title))
+}
+
 /// Folds runs of consecutive events of the same group (newest first) into their newest entry.
 fn fold(entries: Vec<TimelineEntry>) -> Vec<TimelineEntry> {
     let mut out: Vec<TimelineEntry> = Vec::with_capacity(entries.len());
@@ -251,8 +264,8 @@ impl IncidentView {
                     seq: entry.seq,
                     at: when(entry.at),
                     actor: entry.actor,
+                    what: in_words(i, e).unwrap_or(entry.what),
                     kind: entry.kind,
-                    what: entry.what,
                     folded: Vec::new(),
                 }
             })
