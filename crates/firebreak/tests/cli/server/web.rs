@@ -506,6 +506,9 @@ async fn the_incident_page_shows_clocks_checklists_actions_roles_notes_evidence_
     ] {
         assert!(page.contains(shown), "the page shows {shown:?}:\n{page}");
     }
+    // Evidence sizes read as people write them, not as a byte count.
+    assert!(page.contains(" collected: "), "{page}");
+    assert!(!page.contains(" bytes, sha256"), "{page}");
     // Text shown on screen is escaped, so JSON there would read `{&quot;`.
     assert!(!page.contains("{&quot;"), "no raw JSON on screen");
     // A responder works but does not steer: no status, severity or role forms.

@@ -118,15 +118,25 @@ fn fold_group(kind: &str) -> Option<&'static str> {
 
 /// A timeline line in people's words where the journal's own wording is terse: a checklist
 /// tick names the item (`ticked “Preserve the logs” (Initial response, 3)`) rather than its
-/// list and number.
+/// list and number, and evidence gives its size as `12.3 KiB` rather than in bytes.
 fn in_words(i: &Incident, e: &Event) -> Option<String> {
-    let Ok(firebreak_core::Change::ChecklistTicked { list, item, done }) = e.change() else {
-        return None;
-    };
-    let checklist = i.checklists.iter().find(|c| c.name == list)?;
-    let text = &checklist.items.get(item.checked_sub(1)?)?.text;
-    let verb = if done { "ticked" } else { "unticked" };
-    Some(format!("{verb} “{text}” ({}, {item})", checklist.title))
+    match e.change().ok()? {
+        firebreak_core::Change::ChecklistTicked { list, item, done } => {
+            let checklist = i.checklists.iter().find(|c| c.name == list)?;
+            let text = &checklist.items.get(item.checked_sub(1)?)?.text;
+            let verb = if done { "ticked" } else { "unticked" };
+            Some(format!("{verb} “{text}” ({}, {item})", checklist.title))
+        }
+        firebreak_core::Change::EvidenceAdded(item) => Some(format!(
+            "evidence {} collected: {} {}, {}, sha256 {}…",
+            item.id,
+            item.kind,
+            item.source(),
+            bytes(item.size),
+            &item.sha256[..item.sha256.len().min(12)]
+        )),
+        _ => None,
+    }
 }
 
 /// Folds runs of consecutive events of the same group (newest first) into their newest entry.
