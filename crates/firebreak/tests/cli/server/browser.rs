@@ -403,6 +403,26 @@ async fn a_commander_writes_and_signs_off_a_review_and_reads_the_report() {
             "{path} scrolls sideways by {overflow}px on a phone"
         );
     }
+    // On a phone the quick actions are a bar at the bottom of the screen, even scrolled down.
+    b.goto(format!("{base}/incidents/{long}"))
+        .await
+        .expect("incident");
+    until_shown(&b, "Quick actions").await;
+    let gap = b
+        .execute(
+            "window.scrollTo(0, document.body.scrollHeight);
+             const bar = document.querySelector('.quick').getBoundingClientRect();
+             return Math.round(window.innerHeight - bar.bottom);",
+            Vec::new(),
+        )
+        .await
+        .expect("measure")
+        .convert::<i64>()
+        .expect("a number");
+    b.screenshot(&dir.join("phone-actions.png"))
+        .await
+        .expect("screenshot");
+    assert_eq!(gap, 0, "the action bar sits at the bottom of the screen");
     println!("screenshots: {}", dir.display());
 
     server.terminate();
