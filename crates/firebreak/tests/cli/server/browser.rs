@@ -87,6 +87,39 @@ async fn browser(driver: &str, profile: &Path) -> WebDriver {
         .expect("a Chromium session")
 }
 
+/// One browser signed in to nothing yet, against its own `firebreak serve`: what most stories
+/// need. `close` stops both.
+struct One {
+    server: Served,
+    _driver: Running,
+    _profile: tempfile::TempDir,
+    browser: WebDriver,
+    base: String,
+}
+
+impl One {
+    async fn open(fb: &Fb, profile: &str) -> One {
+        let server = Served::start(fb, &[]);
+        let base = server.url("");
+        let (running, driver) = chromedriver();
+        let dir = tempfile::tempdir().expect("profile");
+        let browser = browser(&driver, &dir.path().join(profile)).await;
+        One {
+            server,
+            _driver: running,
+            _profile: dir,
+            browser,
+            base,
+        }
+    }
+
+    async fn close(mut self) {
+        self.server.terminate();
+        let _ = self.server.wait(PATIENCE);
+        self.browser.quit().await.expect("quit");
+    }
+}
+
 /// Waits (up to [`PATIENCE`]) until the page's HTML contains `text`, without reloading it.
 async fn until_shown(b: &WebDriver, text: &str) {
     let start = Instant::now();
@@ -306,19 +339,16 @@ async fn a_commander_writes_and_signs_off_a_review_and_reads_the_report() {
         "P2",
     );
     let ana = token(&fb, "commander", "ana");
-    let mut server = Served::start(&fb, &[]);
-    let base = server.url("");
-    let (_driver, driver) = chromedriver();
-    let profiles = tempfile::tempdir().expect("profiles");
-    let b = browser(&driver, &profiles.path().join("ana")).await;
-    sign_in(&b, &base, &ana).await;
+    let one = One::open(&fb, "ana").await;
+    let (b, base) = (&one.browser, one.base.clone());
+    sign_in(b, &base, &ana).await;
 
     // From the incident to its review; write the summary, submit, sign off.
     b.goto(format!("{base}/incidents/{id}"))
         .await
         .expect("incident");
-    click_live(&b, By::LinkText("Post-incident review"), "open the review").await;
-    until_shown(&b, "Submit for sign-off").await;
+    click_live(b, By::LinkText("Post-incident review"), "open the review").await;
+    until_shown(b, "Submit for sign-off").await;
     let summary = "The gateway's connection pool was sized for last year's traffic.";
     b.find(By::Id("section-summary"))
         .await
@@ -327,29 +357,29 @@ async fn a_commander_writes_and_signs_off_a_review_and_reads_the_report() {
         .await
         .expect("type");
     click_live(
-        &b,
+        b,
         By::Css("form:has(#section-summary) button"),
         "save the summary",
     )
     .await;
-    until_shown(&b, summary).await;
+    until_shown(b, summary).await;
     click_live(
-        &b,
+        b,
         By::XPath("//button[text()='Submit for sign-off']"),
         "submit",
     )
     .await;
-    until_shown(&b, "Publish (sign off)").await;
+    until_shown(b, "Publish (sign off)").await;
     click_live(
-        &b,
+        b,
         By::XPath("//button[text()='Publish (sign off)']"),
         "publish",
     )
     .await;
-    until_shown(&b, "signed off by ana").await;
+    until_shown(b, "signed off by ana").await;
 
     // The framed review: the summary as written and the phase chart, drawn.
-    let review = framed_source(&b).await;
+    let review = framed_source(b).await;
     assert!(review.contains(summary), "{review}");
     assert!(review.contains("<svg"), "the phase chart: {review}");
     let chart = {
@@ -369,9 +399,9 @@ async fn a_commander_writes_and_signs_off_a_review_and_reads_the_report() {
         .expect("screenshot");
 
     // The reports page frames the report with its charts.
-    click_live(&b, By::LinkText("Reports"), "open the reports").await;
-    until_shown(&b, "report-frame").await;
-    let report = framed_source(&b).await;
+    click_live(b, By::LinkText("Reports"), "open the reports").await;
+    until_shown(b, "report-frame").await;
+    let report = framed_source(b).await;
     assert!(report.contains("<svg"), "{report}");
     assert!(report.contains("P1"), "{report}");
     b.screenshot(&dir.join("reports.png"))
@@ -387,7 +417,7 @@ async fn a_commander_writes_and_signs_off_a_review_and_reads_the_report() {
         ("/reports".to_string(), "phone-reports.png"),
     ] {
         b.goto(format!("{base}{path}")).await.expect("page");
-        until_shown(&b, "</main>").await;
+        until_shown(b, "</main>").await;
         let overflow = b
             .execute(
                 "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
@@ -407,7 +437,7 @@ async fn a_commander_writes_and_signs_off_a_review_and_reads_the_report() {
     b.goto(format!("{base}/incidents/{long}"))
         .await
         .expect("incident");
-    until_shown(&b, "Quick actions").await;
+    until_shown(b, "Quick actions").await;
     let gap = b
         .execute(
             "window.scrollTo(0, document.body.scrollHeight);
@@ -425,9 +455,7 @@ async fn a_commander_writes_and_signs_off_a_review_and_reads_the_report() {
     assert_eq!(gap, 0, "the action bar sits at the bottom of the screen");
     println!("screenshots: {}", dir.display());
 
-    server.terminate();
-    let _ = server.wait(PATIENCE);
-    b.quit().await.expect("quit");
+    one.close().await;
 }
 
 /// axe-core's serious and critical violations on the page `b` shows (`id: selector…`).
@@ -465,21 +493,18 @@ async fn pages_have_no_serious_accessibility_violations() {
         .expect("run");
     assert!(out.status.success());
     let ana = token(&fb, "commander", "ana");
-    let mut server = Served::start(&fb, &[]);
-    let base = server.url("");
-    let (_driver, driver) = chromedriver();
-    let profiles = tempfile::tempdir().expect("profiles");
-    let b = browser(&driver, &profiles.path().join("ana")).await;
+    let one = One::open(&fb, "ana").await;
+    let (b, base) = (&one.browser, one.base.clone());
 
     let mut problems = Vec::new();
     b.goto(format!("{base}/signin"))
         .await
         .expect("sign-in page");
-    until_shown(&b, "</main>").await;
-    for v in accessibility_violations(&b, &axe).await {
+    until_shown(b, "</main>").await;
+    for v in accessibility_violations(b, &axe).await {
         problems.push(format!("/signin: {v}"));
     }
-    sign_in(&b, &base, &ana).await;
+    sign_in(b, &base, &ana).await;
     for path in [
         "/".to_string(),
         format!("/incidents/{id}"),
@@ -489,14 +514,12 @@ async fn pages_have_no_serious_accessibility_violations() {
         "/reports/document".to_string(),
     ] {
         b.goto(format!("{base}{path}")).await.expect("page");
-        until_shown(&b, "</body>").await;
-        for v in accessibility_violations(&b, &axe).await {
+        until_shown(b, "</body>").await;
+        for v in accessibility_violations(b, &axe).await {
             problems.push(format!("{path}: {v}"));
         }
     }
-    server.terminate();
-    let _ = server.wait(PATIENCE);
-    b.quit().await.expect("quit");
+    one.close().await;
     assert!(
         problems.is_empty(),
         "serious or critical violations:\n{}",
@@ -532,20 +555,17 @@ async fn a_live_update_keeps_what_the_reader_opened() {
         String::from_utf8_lossy(&run.stderr)
     );
     let ben = token(&fb, "viewer", "ben");
-    let mut server = Served::start(&fb, &[]);
-    let base = server.url("");
-    let (_driver, driver) = chromedriver();
-    let profiles = tempfile::tempdir().expect("profiles");
-    let b = browser(&driver, &profiles.path().join("ben")).await;
-    sign_in(&b, &base, &ben).await;
+    let one = One::open(&fb, "ben").await;
+    let (b, base) = (&one.browser, one.base.clone());
+    sign_in(b, &base, &ben).await;
     b.goto(format!("{base}/incidents/{id}"))
         .await
         .expect("incident");
-    until_shown(&b, "data-live=\"open\"").await;
+    until_shown(b, "data-live=\"open\"").await;
 
     // The run is one row; Ben opens it.
     click_live(
-        &b,
+        b,
         By::Css("details[id^='fold-'] summary"),
         "open the folded run",
     )
@@ -560,14 +580,12 @@ async fn a_live_update_keeps_what_the_reader_opened() {
         .output()
         .expect("note");
     assert!(note.status.success());
-    until_shown(&b, "df shows 97% on /var").await;
+    until_shown(b, "df shows 97% on /var").await;
     let open = b.execute(is_open, Vec::new()).await.expect("script");
     assert!(
         open.convert::<bool>().expect("bool"),
         "the row is still open after the update"
     );
 
-    server.terminate();
-    let _ = server.wait(PATIENCE);
-    b.quit().await.expect("quit");
+    one.close().await;
 }
