@@ -421,7 +421,7 @@ fn a_runbook_run_is_one_line_of_the_review_timeline() {
     let id = fb.declare("Disk filling on db-1", "P3");
     let book = fb.file(
         "disk.md",
-        "# Disk filling\n\n## Diagnosis\n\n```bash\n# How full\ndf -h /\n```\n\n```bash\n# Biggest directories\ndu -sh /tmp\n```\n",
+        "# Disk filling\n\n## Diagnosis\n\n```bash\n# How full\ndf -h /\n```\n\n```bash\n# Kernel\nuname -r\n```\n",
     );
     fb.cmd(&[
         "runbook",
