@@ -2,7 +2,9 @@
 //! ticks, action items. Each is routed through [`super::csrf::post`], takes an `Allowed` for its
 //! permission, and records through `api::changes::record` (the same decisions, feed and metrics
 //! as the API). On success a plain form goes back to the incident page (303); an htmx request
-//! gets the incident's live fragment.
+//! gets the incident's live fragment. A plain form the server refuses gets the incident page
+//! again with the reason beside the form and what was typed still in it (an htmx form keeps
+//! its text in the browser, and `app.js` shows the reason).
 
 use axum::extract::{FromRequest, Path, Request, State};
 use axum::response::{IntoResponse as _, Redirect, Response};
@@ -14,7 +16,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::failure::{Failure, Htmx, Web, is_htmx};
-use super::pages;
+use super::pages::{self, Refused};
 use crate::server::api::changes::record;
 use crate::server::api::incident_id;
 use crate::server::api::incidents;
@@ -80,6 +82,42 @@ async fn changed(
     Ok(Redirect::to(&format!("/incidents/{id}")).into_response())
 }
 
+/// What follows a form with `outcome`: on success, as [`changed`]; on a refusal of a plain
+/// form, incident `id`'s page again with the reason beside form `form` holding `typed`.
+/// When the page itself cannot be shown (no such incident), the refusal is shown as it is.
+async fn settle(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    htmx: Htmx,
+    outcome: Result<(), ApiError>,
+    form: Option<&'static str>,
+    typed: &[(&'static str, &str)],
+) -> Result<Response, Failure> {
+    let error = match outcome {
+        Ok(()) => return changed(state, caller, id, htmx).await,
+        Err(error) => error,
+    };
+    let Ok(incident) = incident_id(id) else {
+        return Err(error.into());
+    };
+    if htmx.0 || error.code == Code::Unauthenticated {
+        return Err(Failure {
+            error,
+            htmx: htmx.0,
+            next: None,
+        });
+    }
+    let refused = Refused {
+        form,
+        message: error.message.clone(),
+        typed: typed.iter().map(|&(k, v)| (k, v.to_string())).collect(),
+    };
+    pages::refused_page(state, caller, &incident, error.code.status(), refused)
+        .await
+        .map_err(|_| Failure::from(error))
+}
+
 /// The declare form.
 #[derive(Debug, Deserialize)]
 pub struct DeclareForm {
@@ -120,8 +158,8 @@ pub async fn ack(
     Path(id): Path<String>,
     htmx: Htmx,
 ) -> Result<Response, Failure> {
-    record(&state, &caller, &id, decide::acknowledge).await?;
-    changed(&state, &caller, &id, htmx).await
+    let outcome = record(&state, &caller, &id, decide::acknowledge).await;
+    settle(&state, &caller, &id, htmx, outcome.map(drop), None, &[]).await
 }
 
 /// The status form.
@@ -141,19 +179,27 @@ pub async fn status(
     htmx: Htmx,
     FormBody(form): FormBody<StatusForm>,
 ) -> Result<Response, Failure> {
-    let to: Status = form
-        .status
-        .parse()
-        .map_err(|e: firebreak_core::status::BadStatus| {
-            ApiError::new(Code::Invalid, e.to_string())
-        })?;
     let reason = given(&form.reason);
     let policy = state.service.config().policy.clone();
-    record(&state, &caller, &id, |i| {
-        decide::set_status(i, &policy, to, reason)
-    })
-    .await?;
-    changed(&state, &caller, &id, htmx).await
+    let outcome = async {
+        let to: Status = form
+            .status
+            .parse()
+            .map_err(|e: firebreak_core::status::BadStatus| {
+                ApiError::new(Code::Invalid, e.to_string())
+            })?;
+        record(&state, &caller, &id, |i| {
+            decide::set_status(i, &policy, to, reason)
+        })
+        .await
+        .map(drop)
+    }
+    .await;
+    let typed = [
+        ("status", form.status.as_str()),
+        ("reason", form.reason.as_deref().unwrap_or_default()),
+    ];
+    settle(&state, &caller, &id, htmx, outcome, Some("status"), &typed).await
 }
 
 /// The reopen form.
@@ -172,8 +218,18 @@ pub async fn reopen(
     FormBody(form): FormBody<ReopenForm>,
 ) -> Result<Response, Failure> {
     let reason = form.reason.trim();
-    record(&state, &caller, &id, |i| decide::reopen(i, reason)).await?;
-    changed(&state, &caller, &id, htmx).await
+    let outcome = record(&state, &caller, &id, |i| decide::reopen(i, reason)).await;
+    let typed = [("reason", form.reason.as_str())];
+    settle(
+        &state,
+        &caller,
+        &id,
+        htmx,
+        outcome.map(drop),
+        Some("reopen"),
+        &typed,
+    )
+    .await
 }
 
 /// The severity form.
@@ -195,11 +251,24 @@ pub async fn severity(
 ) -> Result<Response, Failure> {
     let policy = state.service.config().policy.clone();
     let reason = given(&form.reason);
-    record(&state, &caller, &id, |i| {
+    let outcome = record(&state, &caller, &id, |i| {
         decide::set_severity(i, &policy, form.severity.trim(), reason)
     })
-    .await?;
-    changed(&state, &caller, &id, htmx).await
+    .await;
+    let typed = [
+        ("severity", form.severity.as_str()),
+        ("reason", form.reason.as_deref().unwrap_or_default()),
+    ];
+    settle(
+        &state,
+        &caller,
+        &id,
+        htmx,
+        outcome.map(drop),
+        Some("severity"),
+        &typed,
+    )
+    .await
 }
 
 /// The role form.
@@ -219,10 +288,19 @@ pub async fn assign(
     htmx: Htmx,
     FormBody(form): FormBody<RoleForm>,
 ) -> Result<Response, Failure> {
-    let role = decide::role_name(form.role.trim()).map_err(ApiError::from)?;
     let person = form.person.trim();
-    record(&state, &caller, &id, |i| decide::assign(i, &role, person)).await?;
-    changed(&state, &caller, &id, htmx).await
+    let outcome = async {
+        let role = decide::role_name(form.role.trim()).map_err(ApiError::from)?;
+        record(&state, &caller, &id, |i| decide::assign(i, &role, person))
+            .await
+            .map(drop)
+    }
+    .await;
+    let typed = [
+        ("role", form.role.as_str()),
+        ("person", form.person.as_str()),
+    ];
+    settle(&state, &caller, &id, htmx, outcome, Some("role"), &typed).await
 }
 
 /// The note form.
@@ -240,8 +318,18 @@ pub async fn note(
     htmx: Htmx,
     FormBody(form): FormBody<NoteForm>,
 ) -> Result<Response, Failure> {
-    record(&state, &caller, &id, |i| decide::note(i, form.text.trim())).await?;
-    changed(&state, &caller, &id, htmx).await
+    let outcome = record(&state, &caller, &id, |i| decide::note(i, form.text.trim())).await;
+    let typed = [("text", form.text.as_str())];
+    settle(
+        &state,
+        &caller,
+        &id,
+        htmx,
+        outcome.map(drop),
+        Some("note"),
+        &typed,
+    )
+    .await
 }
 
 /// A checklist tick (or untick).
@@ -263,11 +351,11 @@ pub async fn tick(
     htmx: Htmx,
     FormBody(form): FormBody<TickForm>,
 ) -> Result<Response, Failure> {
-    record(&state, &caller, &id, |i| {
+    let outcome = record(&state, &caller, &id, |i| {
         decide::tick(i, &form.list, form.item, form.done)
     })
-    .await?;
-    changed(&state, &caller, &id, htmx).await
+    .await;
+    settle(&state, &caller, &id, htmx, outcome.map(drop), None, &[]).await
 }
 
 /// The new action item form.
@@ -289,21 +377,30 @@ pub async fn add_action(
     htmx: Htmx,
     FormBody(form): FormBody<ActionForm>,
 ) -> Result<Response, Failure> {
-    let due: Option<Date> = match given(&form.due) {
-        Some(d) => Some(d.parse().map_err(|_| {
-            ApiError::new(
-                Code::Invalid,
-                format!("due date {d:?} is not a date like 2026-12-01"),
-            )
-        })?),
-        None => None,
-    };
     let owner = given(&form.owner);
-    record(&state, &caller, &id, |i| {
-        decide::add_action(i, form.text.trim(), owner, due)
-    })
-    .await?;
-    changed(&state, &caller, &id, htmx).await
+    let outcome = async {
+        let due: Option<Date> = match given(&form.due) {
+            Some(d) => Some(d.parse().map_err(|_| {
+                ApiError::new(
+                    Code::Invalid,
+                    format!("due date {d:?} is not a date like 2026-12-01"),
+                )
+            })?),
+            None => None,
+        };
+        record(&state, &caller, &id, |i| {
+            decide::add_action(i, form.text.trim(), owner, due)
+        })
+        .await
+        .map(drop)
+    }
+    .await;
+    let typed = [
+        ("text", form.text.as_str()),
+        ("owner", form.owner.as_deref().unwrap_or_default()),
+        ("due", form.due.as_deref().unwrap_or_default()),
+    ];
+    settle(&state, &caller, &id, htmx, outcome, Some("action"), &typed).await
 }
 
 /// Finishing an action item.
@@ -321,9 +418,9 @@ pub async fn finish_action(
     htmx: Htmx,
     FormBody(form): FormBody<FinishForm>,
 ) -> Result<Response, Failure> {
-    record(&state, &caller, &id, |i| {
+    let outcome = record(&state, &caller, &id, |i| {
         decide::finish_action(i, form.number)
     })
-    .await?;
-    changed(&state, &caller, &id, htmx).await
+    .await;
+    settle(&state, &caller, &id, htmx, outcome.map(drop), None, &[]).await
 }

@@ -190,6 +190,21 @@ struct IncidentPage {
     i: IncidentView,
     levels: Vec<Sev>,
     roles: &'static [&'static str],
+    /// A change the server just refused, shown beside its form with what was typed.
+    refused: Option<Refused>,
+}
+
+/// A form the server refused, for the page that shows it again: which form (the template
+/// names them), why, and the fields as they were typed, so nothing has to be typed twice.
+#[derive(Debug, Serialize)]
+pub struct Refused {
+    /// The form's name in the template (`note`, `action`, `status`, …); `None` for a button
+    /// with nothing typed, whose reason is shown at the top of the page.
+    pub form: Option<&'static str>,
+    /// The server's reason.
+    pub message: String,
+    /// Field name → what was typed.
+    pub typed: BTreeMap<&'static str, String>,
 }
 
 async fn incident_page(
@@ -202,7 +217,22 @@ async fn incident_page(
         i: view::incident(state, id).await?,
         levels: view::levels(&state.service.config().policy),
         roles: &firebreak_core::decide::ROLES,
+        refused: None,
     })
+}
+
+/// Incident `id`'s page again after a plain form was refused with `status`: the reason sits
+/// beside the form, which holds what was typed.
+pub async fn refused_page(
+    state: &AppState,
+    caller: &Caller,
+    id: &IncidentId,
+    status: StatusCode,
+    refused: Refused,
+) -> Result<Response, Failure> {
+    let mut ctx = incident_page(state, caller, id).await?;
+    ctx.refused = Some(refused);
+    Ok(state.pages.html(status, "incident.html", &ctx))
 }
 
 /// `GET /incidents/{id}`: one incident.

@@ -1156,6 +1156,98 @@ async fn the_incident_page_offers_only_the_moves_the_server_allows() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_refused_form_comes_back_with_the_reason_and_what_was_typed() {
+    let api = Api::new(Db::Sqlite).await;
+    let id = api.declare("Queue stuck", "P2").await;
+    let commander = api.browser(Role::Commander).await;
+    let page = format!("/incidents/{id}");
+    let csrf = commander.csrf.clone();
+    // Someone else closes the incident while this commander types a reason for containing it.
+    for status in ["resolved", "closed"] {
+        let r = api
+            .post(
+                &commander,
+                &format!("{page}/status"),
+                &[("status", status), ("_csrf", &csrf)],
+                false,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    }
+    let before = api.get(&commander, &page).await.text;
+    let r = api
+        .post(
+            &commander,
+            &format!("{page}/status"),
+            &[
+                ("status", "contained"),
+                ("reason", "blocked the <noisy> consumer"),
+                ("_csrf", &csrf),
+            ],
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert!(
+        r.text.contains("<h1>Queue stuck</h1>"),
+        "the incident page: {}",
+        r.text
+    );
+    let problem = r
+        .text
+        .find("id=\"problem\"")
+        .expect("the reason is on the page");
+    let status_card = r.text.find("<h2>Status</h2>").expect("status card");
+    assert!(problem > status_card, "the reason sits in the status card");
+    assert!(
+        r.text
+            .contains("value=\"blocked the &lt;noisy&gt; consumer\""),
+        "what was typed is kept, escaped: {}",
+        r.text
+    );
+    // A note that is only spaces is refused beside the note form; the note box keeps it.
+    let r = api
+        .post(
+            &commander,
+            &format!("{page}/notes"),
+            &[("text", "   "), ("_csrf", &csrf)],
+            false,
+        )
+        .await;
+    assert!(r.status.is_client_error(), "{}", r.status);
+    let note_card = r.text.find("<h2>Add a note</h2>").expect("note card");
+    let problem = r.text.find("id=\"problem\"").expect("reason");
+    assert!(
+        problem > note_card
+            && problem < r.text.find("<h2>New action item</h2>").expect("next card")
+    );
+    // A refused button with nothing typed says why at the top of the page.
+    let r = api
+        .post(
+            &commander,
+            &format!("{page}/actions/done"),
+            &[("number", "7"), ("_csrf", &csrf)],
+            false,
+        )
+        .await;
+    assert!(r.status.is_client_error(), "{}", r.status);
+    let flash = r.text.find("id=\"flash\"").expect("flash");
+    assert!(
+        r.text[flash..]
+            .starts_with("id=\"flash\" class=\"flash\" role=\"alert\"><span id=\"problem\">"),
+        "{}",
+        &r.text[flash..flash + 200]
+    );
+    // Nothing was recorded by the refusals.
+    let after = api.get(&commander, &page).await.text;
+    assert_eq!(
+        before.matches("class=\"event ").count(),
+        after.matches("class=\"event ").count()
+    );
+    api.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn quick_actions_acknowledge_take_command_and_resolve_from_the_top_of_the_page() {
     let api = Api::new(Db::Sqlite).await;
     let id = api.declare("Queue stuck", "P2").await;
