@@ -111,7 +111,10 @@ impl Item {
                 command.join(" ").escape_debug(),
                 o.stream.as_deref().unwrap_or("")
             ),
-            (None, None, Some(part)) => format!("snapshot: {part}"),
+            (None, None, Some(part)) => match crate::snapshot::title(part) {
+                Some(title) => format!("snapshot of {title} ({part})"),
+                None => format!("snapshot part {}", part.escape_debug()),
+            },
             _ => String::new(),
         };
         if let Some(target) = &o.link_target {

@@ -157,6 +157,22 @@ pub const COLLECTORS: [(&str, Collector); 8] = [
     ("auth-log", auth_log),
 ];
 
+/// What part `name` of a snapshot holds, in a few words for people (`running processes`);
+/// `None` for a name no collector returns.
+pub fn title(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "memory" => "memory, load and pressure",
+        "processes" => "running processes",
+        "sockets" => "open network sockets",
+        "users" => "signed-in users",
+        "kernel-oom" => "kernel out-of-memory kills",
+        "mounts" => "mounts and free space",
+        "modified-files" => "recently changed files",
+        "auth-log" => "recent sign-ins from the authentication log",
+        _ => return None,
+    })
+}
+
 /// Runs every collector in [`COLLECTORS`] order.
 pub fn collect(options: &Options) -> Vec<Part> {
     COLLECTORS
@@ -186,6 +202,9 @@ mod tests {
         let parts = collect(&options);
 
         let names: Vec<&str> = parts.iter().map(|p| p.name).collect();
+        for name in &names {
+            assert!(title(name).is_some(), "{name} has words for people");
+        }
         let table: Vec<&str> = COLLECTORS.iter().map(|(name, _)| *name).collect();
         assert_eq!(
             names, table,

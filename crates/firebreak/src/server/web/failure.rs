@@ -133,14 +133,39 @@ where
     }
 }
 
-/// Whether the request came from htmx (wanting a fragment back rather than a page).
+/// How the browser asked: by htmx (wanting a fragment back rather than a page) or plainly,
+/// and which part of the incident timeline its page shows (`?timeline=` on the request, or on
+/// the page htmx sent it from), so that an answer keeps the reader's filter.
 #[derive(Debug, Clone, Copy)]
-pub struct Htmx(pub bool);
+pub struct Asked {
+    /// Sent by htmx.
+    pub htmx: bool,
+    /// The timeline group shown; `None` for everything.
+    pub timeline: Option<&'static str>,
+}
 
-impl<S: Send + Sync> FromRequestParts<S> for Htmx {
+/// The timeline group named by `timeline=` in query string `query`.
+fn timeline_in(query: &str) -> Option<&'static str> {
+    query
+        .split('&')
+        .filter_map(|pair| pair.strip_prefix("timeline="))
+        .find_map(super::view::timeline_group)
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Asked {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Htmx(is_htmx(&parts.headers)))
+        let htmx = is_htmx(&parts.headers);
+        let from_page = || {
+            let url = parts.headers.get("hx-current-url")?.to_str().ok()?;
+            timeline_in(url.split_once('?')?.1)
+        };
+        let timeline = parts
+            .uri
+            .query()
+            .and_then(timeline_in)
+            .or_else(|| htmx.then(from_page).flatten());
+        Ok(Asked { htmx, timeline })
     }
 }

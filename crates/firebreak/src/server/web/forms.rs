@@ -15,7 +15,7 @@ use jiff::civil::Date;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use super::failure::{Failure, Htmx, Web, is_htmx};
+use super::failure::{Asked, Failure, Web, is_htmx};
 use super::pages::{self, Refused};
 use crate::server::api::changes::record;
 use crate::server::api::incident_id;
@@ -73,11 +73,11 @@ async fn changed(
     state: &AppState,
     caller: &Caller,
     id: &str,
-    Htmx(htmx): Htmx,
+    asked: Asked,
 ) -> Result<Response, Failure> {
     let id = incident_id(id)?;
-    if htmx {
-        return pages::live_fragment(state, caller, &id).await;
+    if asked.htmx {
+        return pages::live_fragment(state, caller, &id, asked.timeline).await;
     }
     Ok(Redirect::to(&format!("/incidents/{id}")).into_response())
 }
@@ -89,22 +89,22 @@ async fn settle(
     state: &AppState,
     caller: &Caller,
     id: &str,
-    htmx: Htmx,
+    asked: Asked,
     outcome: Result<(), ApiError>,
     form: Option<&'static str>,
     typed: &[(&'static str, &str)],
 ) -> Result<Response, Failure> {
     let error = match outcome {
-        Ok(()) => return changed(state, caller, id, htmx).await,
+        Ok(()) => return changed(state, caller, id, asked).await,
         Err(error) => error,
     };
     let Ok(incident) = incident_id(id) else {
         return Err(error.into());
     };
-    if htmx.0 || error.code == Code::Unauthenticated {
+    if asked.htmx || error.code == Code::Unauthenticated {
         return Err(Failure {
             error,
-            htmx: htmx.0,
+            htmx: asked.htmx,
             next: None,
         });
     }
@@ -113,9 +113,16 @@ async fn settle(
         message: error.message.clone(),
         typed: typed.iter().map(|&(k, v)| (k, v.to_string())).collect(),
     };
-    pages::refused_page(state, caller, &incident, error.code.status(), refused)
-        .await
-        .map_err(|_| Failure::from(error))
+    pages::refused_page(
+        state,
+        caller,
+        &incident,
+        asked,
+        error.code.status(),
+        refused,
+    )
+    .await
+    .map_err(|_| Failure::from(error))
 }
 
 /// The declare form.
@@ -156,10 +163,10 @@ pub async fn ack(
     Web(Allowed(caller, _)): Web<Allowed<need::Work>>,
     State(state): State<AppState>,
     Path(id): Path<String>,
-    htmx: Htmx,
+    asked: Asked,
 ) -> Result<Response, Failure> {
     let outcome = record(&state, &caller, &id, decide::acknowledge).await;
-    settle(&state, &caller, &id, htmx, outcome.map(drop), None, &[]).await
+    settle(&state, &caller, &id, asked, outcome.map(drop), None, &[]).await
 }
 
 /// The status form.
@@ -176,7 +183,7 @@ pub async fn status(
     Web(Allowed(caller, _)): Web<Allowed<need::Steer>>,
     State(state): State<AppState>,
     Path(id): Path<String>,
-    htmx: Htmx,
+    asked: Asked,
     FormBody(form): FormBody<StatusForm>,
 ) -> Result<Response, Failure> {
     let reason = given(&form.reason);
@@ -199,7 +206,7 @@ pub async fn status(
         ("status", form.status.as_str()),
         ("reason", form.reason.as_deref().unwrap_or_default()),
     ];
-    settle(&state, &caller, &id, htmx, outcome, Some("status"), &typed).await
+    settle(&state, &caller, &id, asked, outcome, Some("status"), &typed).await
 }
 
 /// The reopen form.
@@ -214,7 +221,7 @@ pub async fn reopen(
     Web(Allowed(caller, _)): Web<Allowed<need::Steer>>,
     State(state): State<AppState>,
     Path(id): Path<String>,
-    htmx: Htmx,
+    asked: Asked,
     FormBody(form): FormBody<ReopenForm>,
 ) -> Result<Response, Failure> {
     let reason = form.reason.trim();
@@ -224,7 +231,7 @@ pub async fn reopen(
         &state,
         &caller,
         &id,
-        htmx,
+        asked,
         outcome.map(drop),
         Some("reopen"),
         &typed,
@@ -246,7 +253,7 @@ pub async fn severity(
     Web(Allowed(caller, _)): Web<Allowed<need::Steer>>,
     State(state): State<AppState>,
     Path(id): Path<String>,
-    htmx: Htmx,
+    asked: Asked,
     FormBody(form): FormBody<SeverityForm>,
 ) -> Result<Response, Failure> {
     let policy = state.service.config().policy.clone();
@@ -263,7 +270,7 @@ pub async fn severity(
         &state,
         &caller,
         &id,
-        htmx,
+        asked,
         outcome.map(drop),
         Some("severity"),
         &typed,
@@ -285,7 +292,7 @@ pub async fn assign(
     Web(Allowed(caller, _)): Web<Allowed<need::Steer>>,
     State(state): State<AppState>,
     Path(id): Path<String>,
-    htmx: Htmx,
+    asked: Asked,
     FormBody(form): FormBody<RoleForm>,
 ) -> Result<Response, Failure> {
     let person = form.person.trim();
@@ -300,7 +307,7 @@ pub async fn assign(
         ("role", form.role.as_str()),
         ("person", form.person.as_str()),
     ];
-    settle(&state, &caller, &id, htmx, outcome, Some("role"), &typed).await
+    settle(&state, &caller, &id, asked, outcome, Some("role"), &typed).await
 }
 
 /// The note form.
@@ -315,7 +322,7 @@ pub async fn note(
     Web(Allowed(caller, _)): Web<Allowed<need::Work>>,
     State(state): State<AppState>,
     Path(id): Path<String>,
-    htmx: Htmx,
+    asked: Asked,
     FormBody(form): FormBody<NoteForm>,
 ) -> Result<Response, Failure> {
     let outcome = record(&state, &caller, &id, |i| decide::note(i, form.text.trim())).await;
@@ -324,7 +331,7 @@ pub async fn note(
         &state,
         &caller,
         &id,
-        htmx,
+        asked,
         outcome.map(drop),
         Some("note"),
         &typed,
@@ -348,14 +355,14 @@ pub async fn tick(
     Web(Allowed(caller, _)): Web<Allowed<need::Work>>,
     State(state): State<AppState>,
     Path(id): Path<String>,
-    htmx: Htmx,
+    asked: Asked,
     FormBody(form): FormBody<TickForm>,
 ) -> Result<Response, Failure> {
     let outcome = record(&state, &caller, &id, |i| {
         decide::tick(i, &form.list, form.item, form.done)
     })
     .await;
-    settle(&state, &caller, &id, htmx, outcome.map(drop), None, &[]).await
+    settle(&state, &caller, &id, asked, outcome.map(drop), None, &[]).await
 }
 
 /// The new action item form.
@@ -374,7 +381,7 @@ pub async fn add_action(
     Web(Allowed(caller, _)): Web<Allowed<need::Work>>,
     State(state): State<AppState>,
     Path(id): Path<String>,
-    htmx: Htmx,
+    asked: Asked,
     FormBody(form): FormBody<ActionForm>,
 ) -> Result<Response, Failure> {
     let owner = given(&form.owner);
@@ -400,7 +407,7 @@ pub async fn add_action(
         ("owner", form.owner.as_deref().unwrap_or_default()),
         ("due", form.due.as_deref().unwrap_or_default()),
     ];
-    settle(&state, &caller, &id, htmx, outcome, Some("action"), &typed).await
+    settle(&state, &caller, &id, asked, outcome, Some("action"), &typed).await
 }
 
 /// Finishing an action item.
@@ -415,12 +422,12 @@ pub async fn finish_action(
     Web(Allowed(caller, _)): Web<Allowed<need::Work>>,
     State(state): State<AppState>,
     Path(id): Path<String>,
-    htmx: Htmx,
+    asked: Asked,
     FormBody(form): FormBody<FinishForm>,
 ) -> Result<Response, Failure> {
     let outcome = record(&state, &caller, &id, |i| {
         decide::finish_action(i, form.number)
     })
     .await;
-    settle(&state, &caller, &id, htmx, outcome.map(drop), None, &[]).await
+    settle(&state, &caller, &id, asked, outcome.map(drop), None, &[]).await
 }

@@ -11,7 +11,7 @@ use firebreak_core::IncidentId;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::failure::{Failure, Web};
+use super::failure::{Asked, Failure, Web};
 use super::view::{self, Frame, IncidentView, ListRow, Sev, Strip};
 use crate::server::api::incidents::{ListQuery, PAGE_MAX, page};
 use crate::server::api::{QueryParams, incident_id};
@@ -211,10 +211,11 @@ async fn incident_page(
     state: &AppState,
     caller: &Caller,
     id: &IncidentId,
+    timeline: Option<&'static str>,
 ) -> Result<IncidentPage, Failure> {
     Ok(IncidentPage {
         frame: Frame::of(caller),
-        i: view::incident(state, id).await?,
+        i: view::incident(state, id, timeline).await?,
         levels: view::levels(&state.service.config().policy),
         roles: &firebreak_core::decide::ROLES,
         refused: None,
@@ -227,41 +228,46 @@ pub async fn refused_page(
     state: &AppState,
     caller: &Caller,
     id: &IncidentId,
+    asked: Asked,
     status: StatusCode,
     refused: Refused,
 ) -> Result<Response, Failure> {
-    let mut ctx = incident_page(state, caller, id).await?;
+    let mut ctx = incident_page(state, caller, id, asked.timeline).await?;
     ctx.refused = Some(refused);
     Ok(state.pages.html(status, "incident.html", &ctx))
 }
 
-/// `GET /incidents/{id}`: one incident.
+/// `GET /incidents/{id}[?timeline=GROUP]`: one incident.
 pub async fn incident(
     Web(Allowed(caller, _)): Web<Allowed<need::Read>>,
     State(state): State<AppState>,
     Path(id): Path<String>,
+    asked: Asked,
 ) -> Result<Response, Failure> {
     let id = incident_id(&id)?;
-    let ctx = incident_page(&state, &caller, &id).await?;
+    let ctx = incident_page(&state, &caller, &id, asked.timeline).await?;
     Ok(state.pages.html(StatusCode::OK, "incident.html", &ctx))
 }
 
-/// `GET /fragments/incidents/{id}`: the live part of an incident's page.
+/// `GET /fragments/incidents/{id}[?timeline=GROUP]`: the live part of an incident's page.
 pub async fn incident_fragment(
     Web(Allowed(caller, _)): Web<Allowed<need::Read>>,
     State(state): State<AppState>,
     Path(id): Path<String>,
+    asked: Asked,
 ) -> Result<Response, Failure> {
     let id = incident_id(&id)?;
-    live_fragment(&state, &caller, &id).await
+    live_fragment(&state, &caller, &id, asked.timeline).await
 }
 
-/// The live part of incident `id`'s page (also what an htmx form gets back).
+/// The live part of incident `id`'s page, its timeline narrowed to group `timeline` (also what
+/// an htmx form gets back).
 pub async fn live_fragment(
     state: &AppState,
     caller: &Caller,
     id: &IncidentId,
+    timeline: Option<&'static str>,
 ) -> Result<Response, Failure> {
-    let ctx = incident_page(state, caller, id).await?;
+    let ctx = incident_page(state, caller, id, timeline).await?;
     Ok(state.pages.html(StatusCode::OK, "incident_live.html", &ctx))
 }

@@ -1248,6 +1248,77 @@ async fn a_refused_form_comes_back_with_the_reason_and_what_was_typed() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn timeline_chips_narrow_it_to_one_kind_and_a_live_update_keeps_the_choice() {
+    let api = Api::new(Db::Sqlite).await;
+    let id = api.declare("Queue stuck", "P2").await;
+    api.change(&id, "notes", json!({"text": "consumer lag is 40k"}))
+        .await;
+    api.change(&id, "ack", json!({})).await;
+    api.change(&id, "notes", json!({"text": "restarted one consumer"}))
+        .await;
+    let b = api.browser(Role::Responder).await;
+    let page = format!("/incidents/{id}");
+
+    let all = api.get(&b, &page).await.text;
+    for chip in [
+        "Everything <span class=\"count\">4</span>",
+        "Notes <span class=\"count\">2</span>",
+        "Decisions <span class=\"count\">2</span>",
+    ] {
+        assert!(all.contains(chip), "{chip}: {all}");
+    }
+    assert!(
+        !all.contains(">Runbook runs <"),
+        "no chip for a kind with no events"
+    );
+
+    let timeline = |html: &str| -> String {
+        let start = html.find("<ol class=\"timeline\"").expect("timeline");
+        let end = start + html[start..].find("</ol>").expect("end");
+        html[start..end].to_string()
+    };
+    let notes = api.get(&b, &format!("{page}?timeline=notes")).await.text;
+    let shown = timeline(&notes);
+    assert_eq!(shown.matches("<li class=\"event").count(), 2, "{shown}");
+    assert!(
+        shown.contains("restarted one consumer") && !shown.contains("acknowledged"),
+        "{shown}"
+    );
+    assert!(
+        notes.contains("?timeline=notes#timeline\" class=\"chip\" aria-current=\"true\""),
+        "{notes}"
+    );
+    assert!(
+        notes.contains(&format!(
+            "hx-get=\"/fragments/incidents/{id}?timeline=notes\""
+        )),
+        "the live region asks for the same kind again"
+    );
+    // An htmx form sent from the narrowed page gets the narrowed fragment back.
+    let req = Request::post(format!("{page}/notes"))
+        .header(header::COOKIE, &b.cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("HX-Request", "true")
+        .header(
+            "HX-Current-URL",
+            format!("http://firebreak.test{page}?timeline=notes"),
+        )
+        .body(Body::from(format!("_csrf={}&text=third+note", b.csrf)))
+        .expect("request");
+    let r = api.send(req).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let shown = timeline(&r.text);
+    assert_eq!(shown.matches("<li class=\"event").count(), 3, "{shown}");
+    // A value that names no kind shows everything rather than nothing.
+    let odd = api
+        .get(&b, &format!("{page}?timeline=%3Cscript%3E"))
+        .await
+        .text;
+    assert_eq!(timeline(&odd).matches("<li class=\"event").count(), 5);
+    api.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn quick_actions_acknowledge_take_command_and_resolve_from_the_top_of_the_page() {
     let api = Api::new(Db::Sqlite).await;
     let id = api.declare("Queue stuck", "P2").await;

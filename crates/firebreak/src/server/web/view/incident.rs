@@ -1,5 +1,5 @@
 //! The incident page's view: summary and clocks, checklists, action items, roles, notes,
-//! evidence, runbook runs and the newest part of the timeline.
+//! evidence, runbook runs and the newest part of the timeline (see [`super::timeline`]).
 
 use firebreak_core::blob::BlobStore;
 use firebreak_core::clock::Clocks;
@@ -10,13 +10,11 @@ use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
 use super::runs::{Run, runs};
-use super::{Countdown, Sev, Stamp, bytes, countdowns, span, when};
-use crate::server::api::incidents::{Detail, Entry};
+use super::timeline::Timeline;
+use super::{Countdown, Sev, Stamp, bytes, countdowns, first_due, open_for, span, when};
+use crate::server::api::incidents::Detail;
 use crate::server::error::ApiError;
 use crate::server::state::AppState;
-
-/// The newest timeline entries an incident page shows.
-pub const TIMELINE_MAX: usize = 300;
 
 /// One checklist item.
 #[derive(Debug, Clone, Serialize)]
@@ -87,71 +85,6 @@ pub struct Evidence {
     pub reason: Option<String>,
     /// Its bytes were purged.
     pub purged: bool,
-}
-
-/// One timeline entry.
-#[derive(Debug, Clone, Serialize)]
-pub struct TimelineEntry {
-    /// Position.
-    pub seq: u64,
-    /// When.
-    pub at: String,
-    /// Who.
-    pub actor: String,
-    /// Kind.
-    pub kind: String,
-    /// What happened, in words.
-    pub what: String,
-    /// Older events folded under this one (a runbook run's steps, a batch of evidence), newest
-    /// first; the page shows them when the row is opened.
-    pub folded: Vec<TimelineEntry>,
-}
-
-/// Which fold an event kind belongs to: a runbook run's events, or evidence added in a row.
-fn fold_group(kind: &str) -> Option<&'static str> {
-    match kind {
-        "run_started" | "step_recorded" | "run_finished" => Some("runbook"),
-        "evidence_added" => Some("evidence"),
-        _ => None,
-    }
-}
-
-/// A timeline line in people's words where the journal's own wording is terse: a checklist
-/// tick names the item (`ticked “Preserve the logs” (Initial response, 3)`) rather than its
-/// list and number, and evidence gives its size as `12.3 KiB` rather than in bytes.
-fn in_words(i: &Incident, e: &Event) -> Option<String> {
-    match e.change().ok()? {
-        firebreak_core::Change::ChecklistTicked { list, item, done } => {
-            let checklist = i.checklists.iter().find(|c| c.name == list)?;
-            let text = &checklist.items.get(item.checked_sub(1)?)?.text;
-            let verb = if done { "ticked" } else { "unticked" };
-            Some(format!("{verb} “{text}” ({}, {item})", checklist.title))
-        }
-        firebreak_core::Change::EvidenceAdded(item) => Some(format!(
-            "evidence {} collected: {} {}, {}, sha256 {}…",
-            item.id,
-            item.kind,
-            item.source(),
-            bytes(item.size),
-            &item.sha256[..item.sha256.len().min(12)]
-        )),
-        _ => None,
-    }
-}
-
-/// Folds runs of consecutive events of the same group (newest first) into their newest entry.
-fn fold(entries: Vec<TimelineEntry>) -> Vec<TimelineEntry> {
-    let mut out: Vec<TimelineEntry> = Vec::with_capacity(entries.len());
-    for entry in entries {
-        let group = fold_group(&entry.kind);
-        match out.last_mut() {
-            Some(last) if group.is_some() && fold_group(&last.kind) == group => {
-                last.folded.push(entry);
-            }
-            _ => out.push(entry),
-        }
-    }
-    out
 }
 
 /// One step of the phase bar.
@@ -233,6 +166,10 @@ pub struct IncidentView {
     pub detected: String,
     /// Running deadlines.
     pub countdowns: Vec<Countdown>,
+    /// The deadline that falls first, for the page's head.
+    pub next: Option<Countdown>,
+    /// How long it has been open since it was noticed (`3h 05m`), while open.
+    pub open_for: Option<String>,
     /// The response as a bar: detected, acknowledged, contained, resolved, each reached or not.
     pub phases: Vec<PhaseStep>,
     /// Whether acknowledgement met the target.
@@ -249,10 +186,8 @@ pub struct IncidentView {
     pub evidence: Vec<Evidence>,
     /// Runbook runs, newest first.
     pub runs: Vec<Run>,
-    /// Timeline, newest first, at most [`TIMELINE_MAX`].
-    pub timeline: Vec<TimelineEntry>,
-    /// Events not shown on the timeline.
-    pub earlier: usize,
+    /// Timeline, newest first, with its filter chips.
+    pub timeline: Timeline,
     /// Number of events.
     pub events: u64,
 }
@@ -260,28 +195,16 @@ pub struct IncidentView {
 impl IncidentView {
     /// The page's view of `incident` and its `events`, reading captured output from `blobs`.
     /// Blocking (it reads files): call it off the async runtime.
-    pub fn build(policy: &Policy, detail: &Detail, events: &[Event], blobs: &BlobStore) -> Self {
+    pub fn build(
+        policy: &Policy,
+        detail: &Detail,
+        events: &[Event],
+        blobs: &BlobStore,
+        shown: Option<&'static str>,
+    ) -> Self {
         let i = &detail.incident;
         let clocks = &detail.clocks;
         let today = Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
-        let shown: Vec<TimelineEntry> = events
-            .iter()
-            .rev()
-            .take(TIMELINE_MAX)
-            .map(|e| {
-                let entry = Entry::from(e);
-                TimelineEntry {
-                    seq: entry.seq,
-                    at: when(entry.at),
-                    actor: entry.actor,
-                    what: in_words(i, e).unwrap_or(entry.what),
-                    kind: entry.kind,
-                    folded: Vec::new(),
-                }
-            })
-            .collect();
-        let shown_count = shown.len();
-        let timeline = fold(shown);
         Self {
             id: i.id.to_string(),
             title: i.title.clone(),
@@ -299,6 +222,8 @@ impl IncidentView {
             started: when(i.started_at),
             detected: when(i.detected_at),
             countdowns: countdowns(clocks),
+            next: first_due(clocks),
+            open_for: open_for(i.status, i.detected_at, Timestamp::now()),
             phases: phases(clocks, policy.find(&i.severity).map(|l| l.ack_within)),
             sla_met: clocks.sla_met,
             roles: i
@@ -349,8 +274,7 @@ impl IncidentView {
                 .collect(),
             evidence: evidence(i),
             runs: runs(events, blobs),
-            earlier: events.len().saturating_sub(shown_count),
-            timeline,
+            timeline: Timeline::build(i, events, shown),
             events: i.head.seq,
         }
     }
@@ -374,64 +298,19 @@ fn evidence(i: &Incident) -> Vec<Evidence> {
         .collect()
 }
 
-/// The incident page's view of incident `id`, read now.
-pub async fn incident(state: &AppState, id: &IncidentId) -> Result<IncidentView, ApiError> {
+/// The incident page's view of incident `id`, read now, its timeline narrowed to group `shown`.
+pub async fn incident(
+    state: &AppState,
+    id: &IncidentId,
+    shown: Option<&'static str>,
+) -> Result<IncidentView, ApiError> {
     let (incident, events) = state.service.incident(id).await?;
     let detail = Detail::of(state, incident);
     let policy = state.service.config().policy.clone();
     let blobs = BlobStore::in_data_dir(state.service.data_dir());
-    tokio::task::spawn_blocking(move || IncidentView::build(&policy, &detail, &events, &blobs))
-        .await
-        .map_err(ApiError::internal)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn entry(seq: u64, kind: &str) -> TimelineEntry {
-        TimelineEntry {
-            seq,
-            at: String::new(),
-            actor: "ana".into(),
-            kind: kind.into(),
-            what: kind.into(),
-            folded: Vec::new(),
-        }
-    }
-
-    #[test]
-    fn a_run_and_a_batch_of_evidence_fold_into_their_newest_row() {
-        // Newest first, as the page lists them.
-        let kinds = [
-            "note_added",
-            "run_finished",
-            "step_recorded",
-            "step_recorded",
-            "run_started",
-            "evidence_added",
-            "evidence_added",
-            "acknowledged",
-        ];
-        let entries = kinds
-            .iter()
-            .enumerate()
-            .map(|(n, k)| entry(100 - n as u64, k))
-            .collect();
-        let folded = fold(entries);
-        let rows: Vec<(&str, usize)> = folded
-            .iter()
-            .map(|e| (e.kind.as_str(), e.folded.len()))
-            .collect();
-        assert_eq!(
-            rows,
-            [
-                ("note_added", 0),
-                ("run_finished", 3),
-                ("evidence_added", 1),
-                ("acknowledged", 0)
-            ]
-        );
-        assert_eq!(folded[1].folded[2].kind, "run_started");
-    }
+    tokio::task::spawn_blocking(move || {
+        IncidentView::build(&policy, &detail, &events, &blobs, shown)
+    })
+    .await
+    .map_err(ApiError::internal)
 }

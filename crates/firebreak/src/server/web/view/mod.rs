@@ -1,10 +1,12 @@
 //! What the templates are given: incidents turned into plain, already-worded values (times as
 //! text, countdowns with their remaining seconds, severities with a colour tone), so that the
 //! templates only lay things out. This file holds what every page shares and the list's rows;
-//! the incident page's view is in `incident`, runbook runs with their output in `runs`.
+//! the incident page's view is in `incident`, its timeline in `timeline`, runbook runs with
+//! their output in `runs`.
 
 mod incident;
 mod runs;
+mod timeline;
 
 use firebreak_core::Status;
 use firebreak_core::access::Permission;
@@ -16,6 +18,7 @@ use serde::Serialize;
 use crate::server::api::incidents::Row;
 use crate::server::auth::{Caller, Via};
 pub use incident::{IncidentView, incident};
+pub use timeline::group as timeline_group;
 
 /// What every page knows about who is looking.
 #[derive(Debug, Clone, Serialize)]
@@ -157,6 +160,17 @@ pub fn countdowns(clocks: &Clocks) -> Vec<Countdown> {
     out
 }
 
+/// The countdown that falls first (the most overdue, or the nearest).
+pub fn first_due(clocks: &Clocks) -> Option<Countdown> {
+    countdowns(clocks).into_iter().min_by_key(|c| c.left)
+}
+
+/// How long an incident in `status`, noticed at `detected`, has been open at `now`
+/// (`3h 05m`); `None` once it is no longer open.
+pub fn open_for(status: Status, detected: Timestamp, now: Timestamp) -> Option<String> {
+    status.is_open().then(|| since(detected, now))
+}
+
 /// A severity with the colour tone of its rank (0 = most severe; 4 = everything past the
 /// fourth level and levels the policy no longer knows).
 #[derive(Debug, Clone, Serialize)]
@@ -234,10 +248,10 @@ impl ListRow {
             sev: Sev::of(policy, &s.severity),
             status: s.status.as_str(),
             commander: s.commander.clone(),
-            deadline: countdowns(&row.clocks).into_iter().min_by_key(|c| c.left),
+            deadline: first_due(&row.clocks),
             actions_overdue: row.clocks.actions_overdue,
             acknowledged: s.acknowledged_at.is_some(),
-            open_for: s.status.is_open().then(|| since(s.detected_at, now)),
+            open_for: open_for(s.status, s.detected_at, now),
             updated: when(s.updated_at),
             updated_ago: format!("{} ago", since(s.updated_at, now)),
         }
