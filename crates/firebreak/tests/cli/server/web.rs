@@ -462,7 +462,7 @@ async fn the_incident_page_shows_clocks_checklists_actions_roles_notes_evidence_
     );
     let book = fb.file(
         "look.md",
-        "# Look around\n\n## Diagnosis\n\n```bash\n# 1. Say hello\necho hello-from-the-runbook\n```\n",
+        "# Look around\n\n## Diagnosis\n\n```bash\n# 1. Say hello\necho hello-from-the-runbook <service>\n```\n\n```bash\n# 2. Check the key is set\ntest -n <api-token>\n```\n",
     );
     let out = fb
         .cmd(&[
@@ -471,6 +471,10 @@ async fn the_incident_page_shows_clocks_checklists_actions_roles_notes_evidence_
             book.to_str().expect("utf-8"),
             "--incident",
             &id,
+            "--set",
+            "SERVICE=checkout",
+            "--set",
+            "API_TOKEN=hunter2-secret",
             "--yes",
         ])
         .output()
@@ -506,6 +510,19 @@ async fn the_incident_page_shows_clocks_checklists_actions_roles_notes_evidence_
     ] {
         assert!(page.contains(shown), "the page shows {shown:?}:\n{page}");
     }
+    // A run is one line per step, each opening to its command and output, under the
+    // parameters it was given (a secret one masked).
+    assert!(page.contains("<details class=\"run\" id=\"run-"), "{page}");
+    assert_eq!(page.matches("<details id=\"step-").count(), 2, "{page}");
+    assert!(
+        page.contains("<dt>SERVICE</dt><dd><code>checkout</code>"),
+        "{page}"
+    );
+    assert!(page.contains("<dt>API_TOKEN</dt>"), "{page}");
+    assert!(
+        !page.contains("hunter2-secret"),
+        "a secret parameter never reaches the page"
+    );
     // Evidence sizes read as people write them, not as a byte count.
     assert!(page.contains(" collected: "), "{page}");
     assert!(!page.contains(" bytes, sha256"), "{page}");

@@ -62,6 +62,8 @@ pub struct Run {
     pub name: String,
     /// Who started it, when.
     pub started: Stamp,
+    /// Parameter values it was given (secrets masked when the run was recorded).
+    pub params: Vec<(String, String)>,
     /// Steps moved past, of all.
     pub done: usize,
     /// Number of steps.
@@ -83,6 +85,7 @@ pub fn runs(events: &[Event], blobs: &BlobStore) -> Vec<Run> {
                 by: r.started_by,
                 at: when(r.started_at),
             },
+            params: r.params.into_iter().collect(),
             done: r.steps_done,
             steps: r.steps_total,
             outcome: r.outcome.unwrap_or_else(|| "in progress".to_string()),
