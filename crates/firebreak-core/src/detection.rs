@@ -1,7 +1,10 @@
 //! What an incident records when log detection raised it or added to it: the rule, the key it
 //! counted by (`client=203.0.113.9`), how many lines and when, a few sample lines, and the
-//! runbook the rule suggests. The detection engine itself lives in `firebreak-detect`; this is
-//! only its trace in the journal.
+//! runbook the rule suggests; for a group of alerts an alert sender posted, each alert with its
+//! labels and links ([`AlertSeen`]). The detection engine itself lives in `firebreak-detect`;
+//! this is only its trace in the journal.
+
+use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -10,6 +13,41 @@ use serde::{Deserialize, Serialize};
 pub const SAMPLES_MAX: usize = 5;
 /// Longest sample line kept, in characters; longer lines are cut and marked with `…`.
 pub const SAMPLE_CHARS_MAX: usize = 500;
+
+/// Most alerts of one group kept with their labels and links.
+pub const ALERTS_MAX: usize = 20;
+
+/// One firing alert of a group an alert sender (Alertmanager) posted, as the incident page
+/// shows it. Its texts are masked and bounded by the intake before they get here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertSeen {
+    /// Fingerprint, or the sender's key.
+    pub id: String,
+    /// The alert's summary annotation, else its name.
+    pub title: String,
+    /// Its labels, secret-looking values masked.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+    /// When it started firing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<Timestamp>,
+    /// Where the sender graphs it (Prometheus's expression browser); `http(s)` only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub graph: Option<String>,
+    /// The `runbook_url` annotation; `http(s)` only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runbook_url: Option<String>,
+}
+
+/// `url` if it is a web address a page may link to (`http://` or `https://`, no spaces or
+/// control characters); anything else (`javascript:`, `data:`) is not a link.
+pub fn web_link(url: &str) -> Option<String> {
+    let url = url.trim();
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    let web = lower.starts_with("http://") || lower.starts_with("https://");
+    let plain = !url.chars().any(|c| c.is_whitespace() || c.is_control());
+    (web && plain && url.len() > 8).then(|| url.to_string())
+}
 
 /// A finding from log detection, as recorded on an incident.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,6 +77,9 @@ pub struct Detection {
     /// The rule's tags.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// For alerts: the firing alerts, at most [`ALERTS_MAX`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alerts: Vec<AlertSeen>,
 }
 
 impl Detection {
@@ -68,6 +109,7 @@ impl Detection {
             }
             *sample = cut;
         }
+        self.alerts.truncate(ALERTS_MAX);
         self
     }
 
@@ -188,6 +230,7 @@ mod tests {
                 .collect(),
             runbook: None,
             tags: vec![],
+            alerts: vec![],
         }
         .bounded();
         assert_eq!(d.samples.len(), SAMPLES_MAX);
@@ -204,6 +247,25 @@ mod tests {
             ..d.clone()
         };
         assert!(alert.describe().contains("client=192.0.2.1, 7 alerts"));
+    }
+
+    #[test]
+    fn only_web_addresses_become_links() {
+        assert_eq!(
+            web_link(" https://prom.example/graph?g0.expr=up "),
+            Some("https://prom.example/graph?g0.expr=up".into())
+        );
+        assert!(web_link("HTTP://grafana.example/d/1").is_some());
+        for bad in [
+            "javascript:alert(1)",
+            "data:text/html,x",
+            "//evil.example",
+            "https://",
+            "https://a b",
+            "",
+        ] {
+            assert_eq!(web_link(bad), None, "{bad}");
+        }
     }
 
     proptest::proptest! {
@@ -241,6 +303,7 @@ mod tests {
             samples: vec![line.into()],
             runbook: None,
             tags: vec![],
+            alerts: vec![],
         }
         .bounded();
         assert!(!d.samples[0].contains("hunter2"));

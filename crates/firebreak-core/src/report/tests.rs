@@ -274,6 +274,7 @@ fn the_origin_is_the_finding_declared_with_the_incident() {
         samples: Vec::new(),
         runbook: None,
         tags: Vec::new(),
+        alerts: Vec::new(),
     };
     let declared = Change::Declared(Declared {
         title: "t".into(),

@@ -323,6 +323,7 @@ pub fn detection(f: &Finding) -> Detection {
             .collect(),
         runbook: f.runbook.clone(),
         tags: f.tags.clone(),
+        alerts: Vec::new(),
     }
     .bounded()
 }

@@ -190,5 +190,9 @@ fn alert(index: usize, a: AmAlert) -> Alert {
         starts_at: time(a.starts_at.as_deref()),
         ends_at: time(a.ends_at.as_deref()),
         link: Some(clean(&a.generator_url, TEXT_CHARS)).filter(|l| !l.is_empty()),
+        runbook_url: annotations
+            .get("runbook_url")
+            .map(|u| clean(u, TEXT_CHARS))
+            .filter(|u| !u.is_empty()),
     }
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use firebreak_core::IncidentId;
 use firebreak_core::change::AlertResolved;
-use firebreak_core::detection::{Detection, SAMPLES_MAX};
+use firebreak_core::detection::{ALERTS_MAX, Detection, SAMPLES_MAX};
 use jiff::Timestamp;
 use serde::Serialize;
 
@@ -231,6 +231,7 @@ fn finding(group: &Group, firing: &[&Alert], mapped: &[Mapped]) -> Detection {
         samples,
         runbook: mapped.iter().find_map(|m| m.runbook.clone()),
         tags: vec!["alert".into()],
+        alerts: firing.iter().take(ALERTS_MAX).map(|a| a.seen()).collect(),
     }
 }
 
@@ -250,6 +251,7 @@ mod tests {
             starts_at: Some("2026-11-23T09:00:00Z".parse().expect("time")),
             ends_at: None,
             link: None,
+            runbook_url: None,
         }
     }
 

@@ -121,6 +121,34 @@ struct Alert {
     ends_at: Option<Timestamp>,
     /// Where the sender shows the alert (Prometheus graph), masked.
     link: Option<String>,
+    /// Its `runbook_url` annotation, masked, if it is a web address.
+    runbook_url: Option<String>,
+}
+
+impl Alert {
+    /// The alert as the incident records it: labels masked, links only to web addresses.
+    fn seen(&self) -> firebreak_core::detection::AlertSeen {
+        use firebreak_core::detection::web_link;
+        firebreak_core::detection::AlertSeen {
+            id: self.id.clone(),
+            title: self.title.clone(),
+            labels: self
+                .labels
+                .iter()
+                .map(|(k, v)| {
+                    let value = if secret_name(k) {
+                        "••••".to_string()
+                    } else {
+                        clean(v, TEXT_CHARS)
+                    };
+                    (clean(k, TEXT_CHARS), value)
+                })
+                .collect(),
+            since: self.starts_at,
+            graph: self.link.as_deref().and_then(web_link),
+            runbook_url: self.runbook_url.as_deref().and_then(web_link),
+        }
+    }
 }
 
 /// Alerts that land on one incident.

@@ -168,6 +168,7 @@ fn groups(alerts: Vec<WebhookAlert>, severity_label: &str) -> Result<Vec<Group>,
             starts_at: a.started_at,
             ends_at: None,
             link: None,
+            runbook_url: None,
         };
         match groups.iter_mut().find(|g| g.rule == rule && g.key == key) {
             Some(g) => g.alerts.push(alert),

@@ -1336,6 +1336,83 @@ async fn timeline_chips_narrow_it_to_one_kind_and_a_live_update_keeps_the_choice
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_alertmanager_incident_shows_each_alert_with_its_labels_and_links() {
+    let api = Api::new(Db::Sqlite).await;
+    let alert = |instance: &str, runbook: &str| {
+        json!({
+            "status": "firing",
+            "labels": {"alertname": "DiskFull", "instance": instance, "severity": "critical", "api_token": "fbk_do-not-show"},
+            "annotations": {"summary": format!("Disk almost full on {instance}"), "runbook_url": runbook},
+            "startsAt": "2026-11-23T09:58:12Z",
+            "endsAt": "0001-01-01T00:00:00Z",
+            "generatorURL": "http://prometheus.example.org:9090/graph?g0.expr=disk_free",
+            "fingerprint": format!("fp-{instance}")
+        })
+    };
+    let body = json!({
+        "version": "4",
+        "groupKey": "{}:{alertname=\"DiskFull\"}",
+        "truncatedAlerts": 0,
+        "status": "firing",
+        "receiver": "firebreak",
+        "groupLabels": {"alertname": "DiskFull"},
+        "commonLabels": {"alertname": "DiskFull"},
+        "commonAnnotations": {"summary": "Disks filling on the database hosts"},
+        "externalURL": "http://alertmanager.example.org:9093",
+        "alerts": [
+            alert("db-1:9100", "https://wiki.example.org/runbooks/disk-full"),
+            alert("db-2:9100", "javascript:alert(1)")
+        ]
+    });
+    let r = api
+        .call(
+            Some(Role::Responder),
+            Method::POST,
+            "/api/v1/alerts/alertmanager",
+            Some(body),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let id = r.body["alerts"][0]["incident"]
+        .as_str()
+        .expect("incident")
+        .to_string();
+    let b = api.browser(Role::Viewer).await;
+    let page = api.get(&b, &format!("/incidents/{id}")).await.text;
+    assert!(
+        page.contains("<h1>Disks filling on the database hosts"),
+        "title from the summary: {page}"
+    );
+    let card = &page[page
+        .find("<section class=\"card alerts\">")
+        .expect("alert card")..];
+    // The escaper writes `/` as `&#x2f;` in attributes; a browser reads it back as `/`.
+    let card = card[..card.find("</section>").expect("end")].replace("&#x2f;", "/");
+    assert_eq!(card.matches("class=\"alert-title\"").count(), 2, "{card}");
+    for shown in [
+        "Disk almost full on db-1:9100",
+        "<span class=\"label-name\">instance</span>=<span class=\"label-value\">db-2:9100</span>",
+        "<span class=\"label-name\">severity</span>=<span class=\"label-value\">critical</span>",
+        "firing for <time datetime=\"2026-11-23 09:58:12 UTC\"",
+        "href=\"http://prometheus.example.org:9090/graph?g0.expr=disk_free\"",
+        "href=\"https://wiki.example.org/runbooks/disk-full\"",
+    ] {
+        assert!(card.contains(shown), "{shown}: {card}");
+    }
+    assert_eq!(
+        card.matches(">runbook</a>").count(),
+        1,
+        "a javascript: runbook_url is no link: {card}"
+    );
+    assert!(!page.contains("javascript:"), "{card}");
+    assert!(
+        !page.contains("fbk_do-not-show"),
+        "a secret label is masked: {card}"
+    );
+    api.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn quick_actions_acknowledge_take_command_and_resolve_from_the_top_of_the_page() {
     let api = Api::new(Db::Sqlite).await;
     let id = api.declare("Queue stuck", "P2").await;

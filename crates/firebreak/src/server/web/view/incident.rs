@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::runs::{Run, runs};
 use super::timeline::Timeline;
-use super::{Countdown, Sev, Stamp, bytes, countdowns, first_due, open_for, span, when};
+use super::{Countdown, Sev, Stamp, bytes, countdowns, first_due, open_for, since, span, when};
 use crate::server::api::incidents::Detail;
 use crate::server::error::ApiError;
 use crate::server::state::AppState;
@@ -85,6 +85,48 @@ pub struct Evidence {
     pub reason: Option<String>,
     /// Its bytes were purged.
     pub purged: bool,
+}
+
+/// One alert of the groups that raised or joined the incident, for the alert card.
+#[derive(Debug, Clone, Serialize)]
+pub struct AlertCard {
+    /// The alert's summary, else its name.
+    pub title: String,
+    /// The group it came in (`alertname=DiskFull`), and from where.
+    pub group: String,
+    /// Its labels.
+    pub labels: Vec<(String, String)>,
+    /// Firing since, exact.
+    pub since: Option<String>,
+    /// Firing for (`2h 05m`).
+    pub firing_for: Option<String>,
+    /// Its graph, an `http(s)` address.
+    pub graph: Option<String>,
+    /// Its runbook, an `http(s)` address.
+    pub runbook_url: Option<String>,
+}
+
+/// The alerts recorded by the incident's detections, latest group first.
+fn alerts(i: &Incident, now: Timestamp) -> Vec<AlertCard> {
+    i.detections
+        .iter()
+        .rev()
+        .flat_map(|d| {
+            d.alerts.iter().map(move |a| AlertCard {
+                title: a.title.clone(),
+                group: format!("{} · {}", d.key, d.source),
+                labels: a
+                    .labels
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+                since: a.since.map(when),
+                firing_for: a.since.map(|t| since(t, now)),
+                graph: a.graph.clone(),
+                runbook_url: a.runbook_url.clone(),
+            })
+        })
+        .collect()
 }
 
 /// One step of the phase bar.
@@ -166,6 +208,8 @@ pub struct IncidentView {
     pub detected: String,
     /// Running deadlines.
     pub countdowns: Vec<Countdown>,
+    /// Alerts that raised or joined it, each with labels and links.
+    pub alerts: Vec<AlertCard>,
     /// The deadline that falls first, for the page's head.
     pub next: Option<Countdown>,
     /// How long it has been open since it was noticed (`3h 05m`), while open.
@@ -222,6 +266,7 @@ impl IncidentView {
             started: when(i.started_at),
             detected: when(i.detected_at),
             countdowns: countdowns(clocks),
+            alerts: alerts(i, Timestamp::now()),
             next: first_due(clocks),
             open_for: open_for(i.status, i.detected_at, Timestamp::now()),
             phases: phases(clocks, policy.find(&i.severity).map(|l| l.ack_within)),
