@@ -589,3 +589,192 @@ async fn a_live_update_keeps_what_the_reader_opened() {
 
     one.close().await;
 }
+
+/// The ids of the incident list's rows, top to bottom.
+async fn listed(b: &WebDriver) -> Vec<String> {
+    b.execute(
+        "return Array.from(document.querySelectorAll('#incidents .id')).map(e => e.textContent);",
+        Vec::new(),
+    )
+    .await
+    .expect("list ids")
+    .convert::<Vec<String>>()
+    .expect("strings")
+}
+
+/// How far the page scrolls sideways (0 when it fits the screen).
+async fn overflow(b: &WebDriver) -> i64 {
+    b.execute(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+        Vec::new(),
+    )
+    .await
+    .expect("measure")
+    .convert::<i64>()
+    .expect("a number")
+}
+
+/// The story of a tired responder, told once at a laptop's size and once at a phone's: the
+/// late P1 is on top, nothing scrolls sideways, the quick actions act, the status form offers
+/// only what the server allows, a change refused because someone else moved first comes back
+/// with what was typed, and a live update leaves the page where the reader scrolled it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tired_responder_at_a_laptop_and_on_a_phone() {
+    browser_tools();
+    let fb = Fb::init();
+    let declare = |title: &str, sev: &str, detected: &str| {
+        let out = fb
+            .cmd(&["declare", title, "--sev", sev, "--detected", detected])
+            .output()
+            .expect("declare");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .find(|w| w.starts_with("INC-"))
+            .expect("an id")
+            .trim_end_matches([':', ','])
+            .to_string()
+    };
+    let ana = token(&fb, "commander", "ana");
+    let one = One::open(&fb, "ana").await;
+    let (b, base) = (&one.browser, one.base.clone());
+    sign_in(b, &base, &ana).await;
+    let dir = artifacts();
+
+    for (width, height, size) in [(1366, 900, "laptop"), (390, 844, "phone")] {
+        b.set_window_rect(0, 0, width, height).await.expect("size");
+        // Declared oldest first, so an id order would put the late P1 last.
+        let late = declare(&format!("Payments down ({size})"), "P1", "40m ago");
+        let fresh = declare(&format!("Slow search ({size})"), "P3", "1m ago");
+        let later = declare(&format!("Cache misses ({size})"), "P3", "2m ago");
+        b.goto(format!("{base}/")).await.expect("list");
+        until_shown(b, &later).await;
+        let order = listed(b).await;
+        let pos = |id: &str| order.iter().position(|o| o == id).expect("listed");
+        assert!(
+            pos(&late) < pos(&fresh) && pos(&late) < pos(&later),
+            "{size}: {order:?}"
+        );
+        assert!(overflow(b).await <= 0, "{size}: the list scrolls sideways");
+        b.screenshot(&dir.join(format!("tired-{size}-list.png")))
+            .await
+            .expect("screenshot");
+
+        // The late P1: acknowledge it from the quick actions.
+        b.goto(format!("{base}/incidents/{late}"))
+            .await
+            .expect("incident");
+        until_shown(b, "data-live=\"open\"").await;
+        assert!(
+            overflow(b).await <= 0,
+            "{size}: the incident page scrolls sideways"
+        );
+        click_live(
+            b,
+            By::XPath("//div[@class='quick']//button[.='Acknowledge']"),
+            "acknowledge",
+        )
+        .await;
+        until_shown(b, "acknowledged by ana").await;
+
+        // Only the moves the server allows are offered.
+        let moves = b
+            .execute(
+                "return Array.from(document.querySelectorAll('#status-to option')).map(o => o.value);",
+                Vec::new(),
+            )
+            .await
+            .expect("options")
+            .convert::<Vec<String>>()
+            .expect("strings");
+        assert_eq!(moves, ["contained", "resolved"], "{size}");
+
+        // Ana types why she contains it; meanwhile someone resolves it from a terminal.
+        b.find(By::Id("status-reason"))
+            .await
+            .expect("reason field")
+            .send_keys("card issuer throttled; retries paused")
+            .await
+            .expect("type");
+        let out = fb
+            .cmd(&["status", &late, "resolved"])
+            .output()
+            .expect("resolve");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let status_form =
+            format!("//form[@action='/incidents/{late}/status']//button[.='Change status']");
+        let button = b
+            .find(By::XPath(&status_form))
+            .await
+            .expect("change status");
+        button.scroll_into_view().await.expect("scroll");
+        button.click().await.expect("click");
+        until_shown(b, "id=\"problem\"").await;
+        let kept = b
+            .execute(
+                "const f = document.getElementById('status-reason') || document.getElementById('reopen-reason');
+                 return [document.getElementById('problem').textContent, f ? f.value : ''];",
+                Vec::new(),
+            )
+            .await
+            .expect("read")
+            .convert::<Vec<String>>()
+            .expect("strings");
+        assert!(
+            !kept[0].is_empty(),
+            "{size}: the reason for the refusal is shown"
+        );
+        assert_eq!(
+            kept[1], "card issuer throttled; retries paused",
+            "{size}: what was typed is kept"
+        );
+        b.screenshot(&dir.join(format!("tired-{size}-refused.png")))
+            .await
+            .expect("screenshot");
+
+        // A live update leaves the page where the reader scrolled it.
+        b.goto(format!("{base}/incidents/{fresh}"))
+            .await
+            .expect("incident");
+        until_shown(b, "data-live=\"open\"").await;
+        let scrolled = b
+            .execute(
+                "window.scrollTo(0, 600); return Math.round(window.scrollY);",
+                Vec::new(),
+            )
+            .await
+            .expect("scroll")
+            .convert::<i64>()
+            .expect("a number");
+        assert!(scrolled > 0, "{size}: the page is long enough to scroll");
+        let out = fb
+            .cmd(&["note", &fresh, &format!("search index rebuilt ({size})")])
+            .output()
+            .expect("note");
+        assert!(out.status.success());
+        until_shown(b, &format!("search index rebuilt ({size})")).await;
+        let after = b
+            .execute("return Math.round(window.scrollY);", Vec::new())
+            .await
+            .expect("scroll")
+            .convert::<i64>()
+            .expect("a number");
+        assert_eq!(
+            after, scrolled,
+            "{size}: the live update kept the scroll position"
+        );
+        b.screenshot(&dir.join(format!("tired-{size}-incident.png")))
+            .await
+            .expect("screenshot");
+    }
+    println!("screenshots: {}", dir.display());
+    one.close().await;
+}
