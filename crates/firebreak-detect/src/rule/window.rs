@@ -6,14 +6,34 @@
 
 use std::collections::{HashMap, VecDeque};
 
-/// Most distinct seconds a window keeps. Past it the two oldest seconds merge into the later
-/// one, so a key with activity in more than this many seconds of one window counts its
-/// oldest lines slightly longer than exact (it may fire a little early, never late).
+/// Most slots a window keeps. A window wider than this many seconds counts in steps of
+/// `ceil(width / (MAX_SLOTS - 1))` seconds, each line at the end of its step: a line stays
+/// counted at most one step longer than exact (a rule may fire a little early, never late),
+/// and every line still leaves the window.
 const MAX_SLOTS: usize = 128;
 
 /// Seconds kept in place before spilling to the heap: most keys see few distinct seconds
 /// per window, and keeping them inline saves a cache miss per line.
 const INLINE: usize = 3;
+
+/// One slot: the amount counted in a step of seconds, and the first second it was counted
+/// at (for a finding's first-seen time, which must not be late).
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    /// The step's last second: the slot leaves the window when this one does.
+    end: i64,
+    /// The earliest line counted in it.
+    first: i64,
+    amount: f64,
+}
+
+impl Slot {
+    const EMPTY: Slot = Slot {
+        end: 0,
+        first: 0,
+        amount: 0.0,
+    };
+}
 
 /// Amounts per second, oldest first: lines (1 each) or a field's values.
 #[derive(Debug)]
@@ -24,18 +44,15 @@ pub(crate) struct Slots {
 
 #[derive(Debug)]
 enum Store {
-    Inline {
-        slots: [(i64, f64); INLINE],
-        len: usize,
-    },
-    Heap(VecDeque<(i64, f64)>),
+    Inline { slots: [Slot; INLINE], len: usize },
+    Heap(VecDeque<Slot>),
 }
 
 impl Default for Slots {
     fn default() -> Slots {
         Slots {
             store: Store::Inline {
-                slots: [(0, 0.0); INLINE],
+                slots: [Slot::EMPTY; INLINE],
                 len: 0,
             },
             total: 0.0,
@@ -51,28 +68,21 @@ impl Store {
         }
     }
 
-    fn front(&self) -> Option<(i64, f64)> {
+    fn front(&self) -> Option<Slot> {
         match self {
             Store::Inline { slots, len } => slots.get(..*len).and_then(|s| s.first()).copied(),
             Store::Heap(deque) => deque.front().copied(),
         }
     }
 
-    fn back_mut(&mut self) -> Option<&mut (i64, f64)> {
+    fn back_mut(&mut self) -> Option<&mut Slot> {
         match self {
             Store::Inline { slots, len } => slots.get_mut(..*len).and_then(|s| s.last_mut()),
             Store::Heap(deque) => deque.back_mut(),
         }
     }
 
-    fn front_mut(&mut self) -> Option<&mut (i64, f64)> {
-        match self {
-            Store::Inline { slots, len } => slots.get_mut(..*len).and_then(|s| s.first_mut()),
-            Store::Heap(deque) => deque.front_mut(),
-        }
-    }
-
-    fn push_back(&mut self, slot: (i64, f64)) {
+    fn push_back(&mut self, slot: Slot) {
         match self {
             Store::Inline { slots, len } if *len < INLINE => {
                 if let Some(free) = slots.get_mut(*len) {
@@ -90,7 +100,7 @@ impl Store {
         }
     }
 
-    fn pop_front(&mut self) -> Option<(i64, f64)> {
+    fn pop_front(&mut self) -> Option<Slot> {
         match self {
             Store::Inline { slots, len } => {
                 let first = slots.get(..*len).and_then(|s| s.first()).copied()?;
@@ -103,7 +113,7 @@ impl Store {
                 if deque.is_empty() {
                     // Back in place: an idle key holds no heap memory.
                     *self = Store::Inline {
-                        slots: [(0, 0.0); INLINE],
+                        slots: [Slot::EMPTY; INLINE],
                         len: 0,
                     };
                 }
@@ -114,30 +124,40 @@ impl Store {
 }
 
 impl Slots {
-    /// Adds an amount at `t`. A line older than the newest second counts at the newest one.
-    pub(crate) fn add(&mut self, t: i64, amount: f64) {
+    /// Adds an amount at `t` to a window `width` seconds wide. A line older than the newest
+    /// slot counts in the newest one.
+    pub(crate) fn add(&mut self, t: i64, amount: f64, width: i64) {
+        let end = step_end(t, width);
         match self.store.back_mut() {
-            Some(back) if back.0 >= t => back.1 += amount,
-            _ => self.store.push_back((t, amount)),
+            Some(back) if back.end >= end => {
+                back.amount += amount;
+                back.first = back.first.min(t);
+            }
+            _ => self.store.push_back(Slot {
+                end,
+                first: t,
+                amount,
+            }),
         }
         self.total += amount;
-        if self.store.len() > MAX_SLOTS
-            && let Some((_, oldest)) = self.store.pop_front()
-            && let Some(next) = self.store.front_mut()
-        {
-            next.1 += oldest;
+        // Steps keep the live part of a window within MAX_SLOTS; what is beyond has left
+        // the window already and is dropped here rather than at the next expiry.
+        while self.store.len() > MAX_SLOTS {
+            if let Some(oldest) = self.store.pop_front() {
+                self.total -= oldest.amount;
+            }
         }
     }
 
     /// Drops what has left a window of `width` seconds at `now`.
     pub(crate) fn expire(&mut self, now: i64, width: i64) {
         let cutoff = now.saturating_sub(width);
-        while let Some((t, amount)) = self.store.front() {
-            if t > cutoff {
+        while let Some(oldest) = self.store.front() {
+            if oldest.end > cutoff {
                 break;
             }
             self.store.pop_front();
-            self.total -= amount;
+            self.total -= oldest.amount;
         }
         if self.store.len() == 0 {
             // Floating-point leftovers from adding and removing fractions.
@@ -149,14 +169,14 @@ impl Slots {
     /// that the threshold is met, so a flood keeps at most `need` seconds.
     pub(crate) fn trim(&mut self, need: f64) {
         while self.store.len() > 1 {
-            let Some((_, oldest)) = self.store.front() else {
+            let Some(oldest) = self.store.front() else {
                 break;
             };
-            if self.total - oldest < need {
+            if self.total - oldest.amount < need {
                 break;
             }
             self.store.pop_front();
-            self.total -= oldest;
+            self.total -= oldest.amount;
         }
     }
 
@@ -166,7 +186,7 @@ impl Slots {
 
     /// The time of the oldest amount still inside.
     pub(crate) fn oldest(&self) -> Option<i64> {
-        self.store.front().map(|s| s.0)
+        self.store.front().map(|s| s.first)
     }
 
     pub(crate) fn clear(&mut self) {
@@ -176,6 +196,16 @@ impl Slots {
     pub(crate) fn is_empty(&self) -> bool {
         self.store.len() == 0
     }
+}
+
+/// The end of the step holding second `t` in a window `width` seconds wide: `t` itself while
+/// the window fits MAX_SLOTS seconds.
+fn step_end(t: i64, width: i64) -> i64 {
+    let step = (width.max(1) as u64).div_ceil(MAX_SLOTS as u64 - 1) as i64;
+    if step <= 1 {
+        return t;
+    }
+    t.div_euclid(step).saturating_add(1).saturating_mul(step) - 1
 }
 
 /// Different values seen (by hash), each with the last time it was seen. Holds at most
@@ -231,11 +261,11 @@ mod tests {
     fn slots_slide_by_the_second() {
         let mut s = Slots::default();
         for t in 0..60 {
-            s.add(t, 1.0);
+            s.add(t, 1.0, 60);
         }
         s.expire(59, 60);
         assert_eq!(s.total(), 60.0);
-        s.add(60, 1.0);
+        s.add(60, 1.0, 60);
         s.expire(60, 60);
         assert_eq!(s.total(), 60.0, "second 0 left, second 60 came in");
         assert_eq!(s.oldest(), Some(1));
@@ -245,15 +275,39 @@ mod tests {
     fn slots_stay_bounded() {
         let mut s = Slots::default();
         for t in 0..10_000 {
-            s.add(t, 1.0);
+            s.add(t, 1.0, 60);
         }
         assert!(s.store.len() <= MAX_SLOTS);
-        assert_eq!(s.total(), 10_000.0);
+        assert_eq!(s.total(), MAX_SLOTS as f64, "what no window holds is gone");
         s.trim(5.0);
         assert!(s.total() >= 5.0 && s.store.len() <= 5);
         s.expire(20_000, 10);
         assert!(s.is_empty());
         assert!(matches!(s.store, Store::Inline { .. }), "memory returned");
+    }
+
+    /// Regression: with more than 128 distinct seconds in a window, old seconds were merged
+    /// forward instead of leaving, so a client fetching every 3 s summed hours of traffic.
+    #[test]
+    fn window_expiry_past_128_distinct_seconds() {
+        let mut s = Slots::default();
+        let width = 600;
+        for t in (0..6 * 3600).step_by(3) {
+            s.add(t, 1.0, width);
+            s.expire(t, width);
+            assert!(s.store.len() <= MAX_SLOTS);
+        }
+        let exact = f64::from(600 / 3);
+        assert!(
+            s.total() >= exact && s.total() <= exact + 5.0,
+            "a 10-minute window of one line every 3 s holds about 200, not {}",
+            s.total()
+        );
+        let last = 6 * 3600 - 3;
+        assert!(
+            s.oldest()
+                .is_some_and(|o| o > last - width - 5 && o <= last - 590)
+        );
     }
 
     #[test]
