@@ -283,7 +283,7 @@ impl Window {
             },
             (Counting::Threshold { count, window }, _, Window::Slots(slots)) => {
                 let need = *count as f64;
-                slots.add(now, 1.0, *window);
+                slots.add(now, 1.0);
                 slots.expire(now, *window);
                 slots.trim(need);
                 Measure {
@@ -293,7 +293,7 @@ impl Window {
                 }
             }
             (Counting::Sum { over, window, .. }, Hit::Amount(amount), Window::Slots(slots)) => {
-                slots.add(now, amount, *window);
+                slots.add(now, amount);
                 slots.expire(now, *window);
                 Measure {
                     fires: slots.total() > *over,
@@ -314,7 +314,7 @@ impl Window {
                 Hit::First,
                 Window::Sequence { firsts, pending },
             ) => {
-                firsts.add(now, 1.0, *within);
+                firsts.add(now, 1.0);
                 firsts.expire(now, *within);
                 match pending {
                     Some(sample) => sample.refill(line.source, line.number, line.raw),
