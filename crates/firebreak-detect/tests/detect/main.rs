@@ -1,4 +1,5 @@
 //! Integration tests of the log engine: one binary.
+mod attribution;
 mod follow;
 mod formats;
 mod fuzz;
