@@ -187,12 +187,23 @@ pub struct Read {
     pub summary: firebreak_detect::input::Summary,
     /// Lines that did not parse.
     pub unparsed: Unparsed,
+    /// Lines read but not parsed because the input's format could not be told (the input
+    /// was skipped after its first block).
+    pub undetected: Option<u64>,
 }
 
 impl Read {
     /// Warnings worth a line on stderr: lines that did not parse, overlong lines, an early end.
     pub fn warnings(&self) -> Vec<String> {
         let mut out = Vec::new();
+        if let Some(lines) = self.undetected {
+            out.push(format!(
+                "{}: cannot tell the log format from its first lines, so it was skipped \
+                 ({lines} line{} read, none used); give --format or --log-format",
+                self.name,
+                if lines == 1 { "" } else { "s" }
+            ));
+        }
         if let Some((line, column, reason)) = self.unparsed.samples.first() {
             out.push(format!(
                 "{}: {} line{} did not parse as {} (first at {}:{line}:{column}: {reason})",
@@ -228,7 +239,9 @@ const DETECT_LINES: usize = 64;
 const UNPARSED_SAMPLES: usize = 5;
 
 /// Reads one input in order, parsing each line with the format asked for or detected from the
-/// first lines, and calls `each(line number, line, record)` for every line that parses.
+/// first lines, and calls `each(line number, line, record)` for every line that parses. An
+/// input whose format cannot be told is not an error: it is skipped after its first block
+/// and the [`Read`] says so, so the other inputs are still read.
 pub fn each_record(
     input: firebreak_detect::input::Input,
     asked: Option<&Format>,
@@ -238,6 +251,7 @@ pub fn each_record(
     let mut blocks = input.blocks(firebreak_detect::input::Options::default());
     let mut format: Option<Format> = None;
     let mut unparsed = Unparsed::default();
+    let mut undetected = None;
     while let Some(block) = blocks.next() {
         if format.is_none() {
             let first: Vec<&[u8]> = block
@@ -247,7 +261,14 @@ pub fn each_record(
                 .take(DETECT_LINES)
                 .collect();
             if !first.is_empty() {
-                format = Some(format_of(asked, &name, &first)?);
+                match format_of(asked, &name, &first) {
+                    Ok(found) => format = Some(found),
+                    Err(_) => {
+                        undetected = Some(block.lines().count() as u64);
+                        blocks.recycle(block);
+                        break;
+                    }
+                }
             }
         }
         let Some(format) = &format else {
@@ -275,5 +296,6 @@ pub fn each_record(
         format: format.map(|f| f.name().to_owned()),
         summary: blocks.summary().clone(),
         unparsed,
+        undetected,
     })
 }

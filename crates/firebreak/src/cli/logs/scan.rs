@@ -88,6 +88,7 @@ pub fn run(ctx: &mut Context, args: Args) -> anyhow::Result<ExitCode> {
             "inputs": reads.iter().map(|r| json!({
                 "name": r.name,
                 "format": r.format,
+                "skipped": r.undetected.map(|_| "the log format could not be told from the first lines"),
                 "lines": r.summary.lines,
                 "unparsed": r.unparsed,
                 "overlong": r.summary.overlong,
