@@ -212,25 +212,32 @@ fn merge_closest(deque: &mut VecDeque<Slot>) {
     }
 }
 
-/// Different values seen (by hash), each with the last time it was seen. Holds at most
-/// `need` values plus one: past that, the least recently seen is forgotten, since `need`
+/// Different values seen (by hash), each with the first and last time it was seen. Holds at
+/// most `need` values plus one: past that, the least recently seen is forgotten, since `need`
 /// recent ones already meet the count.
 #[derive(Debug, Default)]
 pub(crate) struct Distinct {
-    seen: HashMap<u64, i64, foldhash::fast::RandomState>,
+    /// Value → (first seen, last seen).
+    seen: HashMap<u64, (i64, i64), foldhash::fast::RandomState>,
 }
 
 impl Distinct {
     /// Records a value at `now` and returns how many different values are inside a window
     /// of `width` seconds, counted exactly up to `need`.
     pub(crate) fn add(&mut self, value: u64, now: i64, width: i64, need: u64) -> u64 {
-        let last = self.seen.entry(value).or_insert(now);
+        let (first, last) = self.seen.entry(value).or_insert((now, now));
+        *first = (*first).min(now);
         *last = (*last).max(now);
         if self.seen.len() as u64 >= need {
             self.expire(now, width);
         }
         while self.seen.len() as u64 > need.max(1) {
-            let Some(oldest) = self.seen.iter().min_by_key(|(_, t)| **t).map(|(v, _)| *v) else {
+            let Some(oldest) = self
+                .seen
+                .iter()
+                .min_by_key(|(_, (_, last))| *last)
+                .map(|(v, _)| *v)
+            else {
                 break;
             };
             self.seen.remove(&oldest);
@@ -240,7 +247,7 @@ impl Distinct {
 
     pub(crate) fn expire(&mut self, now: i64, width: i64) {
         let cutoff = now.saturating_sub(width);
-        self.seen.retain(|_, t| *t > cutoff);
+        self.seen.retain(|_, (_, last)| *last > cutoff);
     }
 
     /// The values inside.
@@ -248,8 +255,10 @@ impl Distinct {
         self.seen.keys().copied()
     }
 
+    /// When the earliest value inside was first seen (a finding's first-seen time: a value
+    /// seen again must not make it later).
     pub(crate) fn oldest(&self) -> Option<i64> {
-        self.seen.values().min().copied()
+        self.seen.values().map(|(first, _)| *first).min()
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -322,5 +331,16 @@ mod tests {
         assert_eq!(d.add(1, 6, 10, 3), 2);
         assert_eq!(d.add(3, 12, 10, 3), 3, "1 was seen again at 6");
         assert_eq!(d.add(4, 15, 10, 3), 3, "2 (seen at 5) has left");
+    }
+
+    /// Regression: a value tried again moved the window's first-seen time to its repeat, so
+    /// a finding's `first_seen` came late.
+    #[test]
+    fn first_seen_is_a_values_first_time() {
+        let mut d = Distinct::default();
+        d.add(1, 100, 600, 5);
+        d.add(1, 280, 600, 5);
+        d.add(2, 290, 600, 5);
+        assert_eq!(d.oldest(), Some(100));
     }
 }
