@@ -77,17 +77,14 @@ pub(crate) fn read(message: &[u8]) -> Option<Auth<'_>> {
         b"ssh_dispatch_run_fatal: Connection from ",
     ] {
         if let Some(rest) = message.strip_prefix(prefix) {
-            let rest = rest
-                .strip_prefix(b"invalid user ")
-                .or_else(|| rest.strip_prefix(b"authenticating user "))
-                .unwrap_or(rest);
+            // `Timeout before authentication for connection from ADDR to …` (older sshd).
+            let rest = rest.strip_prefix(b"connection from ").unwrap_or(rest);
             let event = if prefix == b"Received disconnect from " && !is_preauth(message) {
                 Event::SshDisconnected
             } else {
                 Event::SshPreauth
             };
-            // The address follows the fixed prefix; a user name after `invalid user ` is
-            // not possible here (sshd prints it after the address in these messages).
+            // The address follows the fixed prefix; what the client chose comes after it.
             return Some(with(event, None, leading_addr(rest)));
         }
     }
