@@ -120,6 +120,12 @@ impl Event {
         }
     }
 
+    /// Whether the event is about a remote login, so it should name the remote address
+    /// (sudo's events do not).
+    pub fn is_remote_login(self) -> bool {
+        !matches!(self, Event::SudoCommand | Event::SudoFailed)
+    }
+
     /// The event a name stands for.
     pub fn from_name(name: &str) -> Option<Event> {
         Event::ALL.into_iter().find(|e| e.as_str() == name)

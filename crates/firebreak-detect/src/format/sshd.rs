@@ -310,7 +310,7 @@ fn addr_port(text: &[u8]) -> Option<(Addr, &[u8])> {
 /// `ADDR port N` (or just `ADDR`) making up the whole of `text`.
 fn addr_port_tail(text: &[u8]) -> Option<Addr> {
     match addr_port(text) {
-        Some((addr, rest)) if rest.is_empty() => Some(addr),
+        Some((addr, [])) => Some(addr),
         Some(_) => None,
         None => Addr::parse(text),
     }

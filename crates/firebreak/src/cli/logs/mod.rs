@@ -190,6 +190,10 @@ pub struct Read {
     /// Lines read but not parsed because the input's format could not be told (the input
     /// was skipped after its first block).
     pub undetected: Option<u64>,
+    /// Login lines (sshd, dropbear, PAM) whose remote address could not be told for certain
+    /// (a host name instead of an address, or text forged on both sides of it): counted
+    /// here, since no per-address rule can count them.
+    pub unattributed: u64,
 }
 
 impl Read {
@@ -212,6 +216,16 @@ impl Read {
                 if self.unparsed.count == 1 { "" } else { "s" },
                 self.format.as_deref().unwrap_or("?"),
                 self.name
+            ));
+        }
+        if self.unattributed > 0 {
+            out.push(format!(
+                "{}: {} login line{} named no address that could be trusted, so no \
+                 per-address rule counted {}",
+                self.name,
+                self.unattributed,
+                if self.unattributed == 1 { "" } else { "s" },
+                if self.unattributed == 1 { "it" } else { "them" }
             ));
         }
         if self.summary.overlong > 0 {
@@ -252,6 +266,7 @@ pub fn each_record(
     let mut format: Option<Format> = None;
     let mut unparsed = Unparsed::default();
     let mut undetected = None;
+    let mut unattributed = 0;
     while let Some(block) = blocks.next() {
         if format.is_none() {
             let first: Vec<&[u8]> = block
@@ -280,7 +295,13 @@ pub fn each_record(
                 continue;
             }
             match format.parse(line) {
-                Ok(record) => each(number, line, &record)?,
+                Ok(record) => {
+                    if record.event.is_some_and(|e| e.is_remote_login()) && record.client.is_none()
+                    {
+                        unattributed += 1;
+                    }
+                    each(number, line, &record)?
+                }
                 Err(bad) => {
                     unparsed.count += 1;
                     if unparsed.samples.len() < UNPARSED_SAMPLES {
@@ -297,5 +318,6 @@ pub fn each_record(
         summary: blocks.summary().clone(),
         unparsed,
         undetected,
+        unattributed,
     })
 }

@@ -254,3 +254,28 @@ fn http_flood_rules_do_not_count_sshd_lines() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+/// A login line whose address cannot be trusted (a host name, or forged text on both sides)
+/// is counted and named, never silently dropped from the per-address rules.
+#[test]
+fn login_lines_without_a_trusted_address_are_counted() {
+    let fb = Fb::new();
+    let auth = fb.file(
+        "auth.log",
+        "Nov 23 10:00:01 web1 sshd[41]: error: PAM: Authentication failure for root from scanner.example.net\n\
+         Nov 23 10:00:02 web1 sshd[42]: Failed publickey for a from 10.6.6.6 port 1 ssh2: RSA SHA256:x ID y from 203.0.113.8 port 2 ssh2: ED25519 SHA256:z\n\
+         Nov 23 10:00:03 web1 sshd[43]: Failed password for root from 203.0.113.9 port 3 ssh2\n",
+    );
+    let out = fb
+        .cmd(&["--json", "scan", auth.to_str().expect("utf-8")])
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("2 login lines named no address"),
+        "{stderr}"
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(report["inputs"][0]["unattributed"], 2, "{report}");
+}
