@@ -58,14 +58,30 @@ pub struct Record<'a> {
 /// Authentication events understood in sshd and sudo messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Event {
-    /// `Failed password|publickey|… for [invalid user] USER from ADDR`.
+    /// A secret that was wrong: `Failed password|keyboard-interactive|none for …`, PAM's
+    /// `Authentication failure`, pam_unix's `authentication failure; … rhost=…`, dropbear's
+    /// `Bad password attempt`.
     SshFailed,
-    /// `Accepted password|publickey for USER from ADDR`.
+    /// `Accepted password|publickey for USER from ADDR`, dropbear's `… auth succeeded`.
     SshAccepted,
-    /// `Invalid user USER from ADDR`.
+    /// `Invalid user USER from ADDR`, dropbear's `Login attempt for nonexistent user`.
     SshInvalidUser,
-    /// `Disconnected from …`, `Connection closed by …`, `Received disconnect from …`.
+    /// After a login: `Disconnected from user …`, `Received disconnect from …` without
+    /// `[preauth]`, `Connection closed by …`.
     SshDisconnected,
+    /// A key the server does not accept: `Failed publickey|hostbased for …`. An agent offers
+    /// every key it holds, so these are not guesses.
+    SshKeyFailed,
+    /// Refused by configuration: `User … not allowed because …`, `ROOT LOGIN REFUSED`,
+    /// tcp wrappers' `refused connect from`, dropbear's `root login rejected`.
+    SshRefused,
+    /// The connection's limit of tries was reached: `maximum authentication attempts
+    /// exceeded`, `Too many authentication failures`, dropbear's `Max auth tries reached`.
+    SshMaxAttempts,
+    /// A connection that ended before any login: `[preauth]` disconnects and closes, banner
+    /// and key-exchange failures, `Did not receive identification string`, `Timeout before
+    /// authentication`, `Bad protocol version identification`, dropbear's `Exit before auth`.
+    SshPreauth,
     /// sudo ran a command (`USER : TTY=… ; COMMAND=…`).
     SudoCommand,
     /// sudo refused or failed authentication (`authentication failure`, `incorrect password
@@ -75,11 +91,15 @@ pub enum Event {
 
 impl Event {
     /// Every event, for documentation and rule validation.
-    pub const ALL: [Event; 6] = [
+    pub const ALL: [Event; 10] = [
         Event::SshFailed,
         Event::SshAccepted,
         Event::SshInvalidUser,
         Event::SshDisconnected,
+        Event::SshKeyFailed,
+        Event::SshRefused,
+        Event::SshMaxAttempts,
+        Event::SshPreauth,
         Event::SudoCommand,
         Event::SudoFailed,
     ];
@@ -91,9 +111,19 @@ impl Event {
             Event::SshAccepted => "ssh_accepted",
             Event::SshInvalidUser => "ssh_invalid_user",
             Event::SshDisconnected => "ssh_disconnected",
+            Event::SshKeyFailed => "ssh_key_failed",
+            Event::SshRefused => "ssh_refused",
+            Event::SshMaxAttempts => "ssh_max_attempts",
+            Event::SshPreauth => "ssh_preauth",
             Event::SudoCommand => "sudo_command",
             Event::SudoFailed => "sudo_failed",
         }
+    }
+
+    /// Whether the event is about a remote login, so it should name the remote address
+    /// (sudo's events do not).
+    pub fn is_remote_login(self) -> bool {
+        !matches!(self, Event::SudoCommand | Event::SudoFailed)
     }
 
     /// The event a name stands for.

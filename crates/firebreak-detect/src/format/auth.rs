@@ -1,11 +1,9 @@
-//! What sshd and sudo messages mean: the login events responders count (failed and accepted
-//! logins, invalid users, disconnects, sudo commands and refusals), with the account, the
-//! remote address and the method. Only the message text is read here; finding it in a syslog
-//! line or a JSON journal entry is the parsers' business.
-//!
-//! User names are attacker-chosen text (`ssh 'x from 10.0.0.1'@host`), so every sshd message is
-//! read from its right end: the address is the token before the last ` port `, or after the
-//! last ` from `, and the user is whatever lies between the fixed prefix and it.
+//! What login messages mean: the events responders count (failed and accepted logins, keys
+//! refused, invalid users, refusals, probes, disconnects, sudo commands and refusals), with the
+//! account, the remote address and the method. This module picks the reader by program —
+//! [`sshd`](super::sshd) (OpenSSH and the PAM lines it logs), [`dropbear`](super::dropbear),
+//! sudo here — and owns what they share. Finding the message in a syslog line or a JSON
+//! journal entry is the parsers' business.
 
 use memchr::memmem;
 
@@ -30,7 +28,7 @@ pub struct Auth<'m> {
 }
 
 impl<'m> Auth<'m> {
-    fn new(event: Event) -> Auth<'m> {
+    pub(crate) fn new(event: Event) -> Auth<'m> {
         Auth {
             event,
             user: None,
@@ -51,7 +49,9 @@ pub fn is_sshd(program: &[u8]) -> bool {
 pub fn understand<'m>(program: &[u8], message: &'m [u8]) -> Option<Auth<'m>> {
     let message = unwrap_repeated(trim(message));
     if is_sshd(program) {
-        sshd(message)
+        super::sshd::read(message)
+    } else if super::dropbear::is_dropbear(program) {
+        super::dropbear::read(message)
     } else if program == b"sudo" {
         sudo(message)
     } else {
@@ -76,94 +76,7 @@ fn trim(text: &[u8]) -> &[u8] {
     text.trim_ascii()
 }
 
-fn sshd(message: &[u8]) -> Option<Auth<'_>> {
-    if let Some(rest) = message.strip_prefix(b"Failed ") {
-        return login(Event::SshFailed, rest);
-    }
-    if let Some(rest) = message.strip_prefix(b"Accepted ") {
-        return login(Event::SshAccepted, rest);
-    }
-    if let Some(rest) = message.strip_prefix(b"Invalid user ") {
-        // `Invalid user NAME from ADDR [port N]`; an empty name leaves two spaces.
-        let from = memmem::rfind(rest, b" from ")?;
-        let (addr, _) = addr_and_port(&rest[from + 6..])?;
-        let mut auth = Auth::new(Event::SshInvalidUser);
-        auth.user = non_empty(&rest[..from]);
-        auth.client = Some(addr);
-        return Some(auth);
-    }
-    for prefix in [
-        &b"Disconnected from "[..],
-        b"Connection closed by ",
-        b"Connection reset by ",
-        b"Received disconnect from ",
-    ] {
-        if let Some(rest) = message.strip_prefix(prefix) {
-            return disconnect(rest);
-        }
-    }
-    None
-}
-
-/// `METHOD for [invalid user ]USER from ADDR port N ssh2[: KEY]` after `Failed `/`Accepted `.
-fn login(event: Event, rest: &[u8]) -> Option<Auth<'_>> {
-    let for_at = memmem::find(rest, b" for ")?;
-    let method = &rest[..for_at];
-    if method.is_empty() || method.contains(&b' ') {
-        return None;
-    }
-    let after_for = &rest[for_at + 5..];
-    let from = memmem::rfind(after_for, b" from ")?;
-    let user = &after_for[..from];
-    let user = user.strip_prefix(b"invalid user ").unwrap_or(user);
-    let (addr, _) = addr_and_port(&after_for[from + 6..])?;
-    let mut auth = Auth::new(event);
-    auth.user = non_empty(user);
-    auth.client = Some(addr);
-    auth.method = Some(method);
-    Some(auth)
-}
-
-/// `[invalid user |authenticating user |user ]USER ADDR port N …` or `ADDR port N …`, and the
-/// older `ADDR: 11: Bye Bye`.
-fn disconnect(rest: &[u8]) -> Option<Auth<'_>> {
-    let mut auth = Auth::new(Event::SshDisconnected);
-    let Some(port) = memmem::rfind(rest, b" port ") else {
-        // `Received disconnect from 1.2.3.4: 11: Bye Bye [preauth]` (OpenSSH < 7.3).
-        let end = memchr::memchr2(b':', b' ', rest).unwrap_or(rest.len());
-        let end = match Addr::parse(&rest[..end]) {
-            Some(_) => end,
-            // An IPv6 address runs up to the `: ` that ends it.
-            None => memmem::find(rest, b": ").unwrap_or(rest.len()),
-        };
-        auth.client = Some(Addr::parse(&rest[..end])?);
-        return Some(auth);
-    };
-    let before = &rest[..port];
-    let addr_at = memchr::memrchr(b' ', before).map_or(0, |s| s + 1);
-    auth.client = Some(Addr::parse(&before[addr_at..])?);
-    if addr_at > 0 {
-        let who = &before[..addr_at - 1];
-        let user = [&b"invalid user "[..], b"authenticating user ", b"user "]
-            .iter()
-            .find_map(|prefix| who.strip_prefix(*prefix))?;
-        auth.user = non_empty(user);
-    }
-    Some(auth)
-}
-
-/// `ADDR port N…` (the port and what follows are optional).
-fn addr_and_port(text: &[u8]) -> Option<(Addr, Option<&[u8]>)> {
-    let end = memchr::memchr(b' ', text).unwrap_or(text.len());
-    let addr = Addr::parse(&text[..end])?;
-    let port = text
-        .get(end..)
-        .and_then(|t| t.strip_prefix(b" port "))
-        .map(|t| &t[..memchr::memchr(b' ', t).unwrap_or(t.len())]);
-    Some((addr, port))
-}
-
-fn non_empty(text: &[u8]) -> Option<&[u8]> {
+pub(crate) fn non_empty(text: &[u8]) -> Option<&[u8]> {
     (!text.is_empty()).then_some(text)
 }
 
@@ -303,46 +216,59 @@ mod tests {
 
     #[test]
     fn sshd_disconnects() {
-        for (message, user, addr) in [
+        for (message, event, user, addr) in [
             (
                 "Disconnected from invalid user admin 203.0.113.5 port 40000 [preauth]",
+                Event::SshPreauth,
                 s("admin"),
                 "203.0.113.5",
             ),
             (
                 "Disconnected from authenticating user root 2001:db8::9 port 22 [preauth]",
+                Event::SshPreauth,
                 s("root"),
                 "2001:db8::9",
             ),
             (
                 "Disconnected from user alice 192.0.2.1 port 5 ",
+                Event::SshDisconnected,
                 s("alice"),
                 "192.0.2.1",
             ),
             (
                 "Connection closed by 192.0.2.1 port 5 [preauth]",
+                Event::SshPreauth,
                 None,
                 "192.0.2.1",
             ),
             (
                 "Received disconnect from 192.0.2.1 port 5:11: Bye Bye [preauth]",
+                Event::SshPreauth,
                 None,
                 "192.0.2.1",
             ),
             (
                 "Received disconnect from 192.0.2.1: 11: Bye Bye [preauth]",
+                Event::SshPreauth,
                 None,
                 "192.0.2.1",
             ),
             (
                 "Received disconnect from 2001:db8::1: 11: Bye",
+                Event::SshDisconnected,
                 None,
                 "2001:db8::1",
+            ),
+            (
+                "Received disconnect from 192.0.2.1 port 5:11: disconnected by user",
+                Event::SshDisconnected,
+                None,
+                "192.0.2.1",
             ),
         ] {
             assert_eq!(
                 read("sshd", message),
-                Some((Event::SshDisconnected, user, s(addr), None)),
+                Some((event, user, s(addr), None)),
                 "{message}"
             );
         }
@@ -351,6 +277,42 @@ mod tests {
             read("cron", "Failed password for root from 1.2.3.4 port 1 ssh2"),
             None
         );
+    }
+
+    /// Regression: the address was the last `from ADDR` in the line, so text the client
+    /// chose after it (a disconnect reason, a certificate's key id) moved the blame.
+    #[test]
+    fn attribution_by_the_messages_fixed_position() {
+        for (message, addr) in [
+            (
+                "Received disconnect from 192.0.2.1 port 5:11: from 10.9.9.9 port 1 [preauth]",
+                s("192.0.2.1"),
+            ),
+            (
+                "Received disconnect from 192.0.2.1 port 5:11: x 10.9.9.9 port 7 [preauth]",
+                s("192.0.2.1"),
+            ),
+            (
+                "Failed publickey for bob from 192.0.2.1 port 5 ssh2: ED25519-CERT SHA256:abc ID evil from 10.9.9.9 port 1 ssh2 (serial 1) CA ED25519 SHA256:def",
+                s("192.0.2.1"),
+            ),
+            (
+                "Accepted password for x from 10.9.9.9 port 1 ssh2 from 192.0.2.1 port 5 ssh2",
+                s("192.0.2.1"),
+            ),
+            (
+                "Failed password for x from 10.9.9.9 port 1 ssh2: RSA SHA256:a ID y from 192.0.2.1 port 5 ssh2",
+                s("192.0.2.1"),
+            ),
+            // Both sides forged: no address is certain, so none is given.
+            (
+                "Failed publickey for a from 10.9.9.9 port 1 ssh2: RSA SHA256:x ID y from 192.0.2.1 port 5 ssh2: ED25519 SHA256:z",
+                None,
+            ),
+        ] {
+            let auth = understand(b"sshd", message.as_bytes()).expect(message);
+            assert_eq!(auth.client.map(|a| a.to_string()), addr, "{message}");
+        }
     }
 
     #[test]

@@ -13,9 +13,11 @@ pub mod auth;
 mod combined;
 mod config;
 mod detect;
+mod dropbear;
 mod fields;
 mod jsonl;
 mod log_format;
+mod sshd;
 mod syslog;
 
 use std::fmt;

@@ -64,21 +64,42 @@ impl SyslogFormat {
         if is_5424 {
             return rfc5424(line, at + memchr::memchr(b' ', rest).unwrap_or(0) + 1);
         }
-        let (time, used) = match rest.first() {
+        // journalctl -o short-full: `Fri 2026-11-20 10:00:00 UTC host …`.
+        let weekday = matches!(rest, [a, b, c, b' ', b'0'..=b'9', _, _, _, b'-', ..]
+            if [a, b, c].iter().all(|l| l.is_ascii_alphabetic()));
+        if weekday {
+            at += 4;
+        }
+        let rest = line.get(at..).unwrap_or_default();
+        let stamped = match rest.first() {
             Some(b'0'..=b'9') => time::iso8601_prefix(rest),
             _ => self.bsd(rest),
-        }
-        .ok_or(Malformed::at(
-            at,
-            "expected a syslog time like `Nov 23 13:47:15` or `2026-11-23T13:47:15Z`",
-        ))?;
+        };
+        let Some((time, used)) = stamped else {
+            if !weekday && let Some(record) = untimed(rest) {
+                return Ok(record);
+            }
+            return Err(Malformed::at(
+                at,
+                "expected a syslog time like `Nov 23 13:47:15` or `2026-11-23T13:47:15Z`",
+            ));
+        };
         at += used;
+        let mut time = Some(time);
+        if weekday {
+            let zone = zone_word(line.get(at..).unwrap_or_default());
+            // Only UTC is certain; another zone's abbreviation does not say its offset.
+            if zone.is_some_and(|z| z != b"UTC" && z != b"GMT") {
+                time = None;
+            }
+            at += zone.map_or(0, |z| z.len() + 1);
+        }
         if line.get(at) != Some(&b' ') {
             return Err(Malformed::at(at, "expected a space after the time"));
         }
         at += 1;
         let mut record = Record {
-            time: Some(time),
+            time,
             ..Record::default()
         };
         let rest = line.get(at..).unwrap_or_default();
@@ -108,6 +129,39 @@ impl SyslogFormat {
         }
         Some((value, used))
     }
+}
+
+/// ` ABC ` after a short-full time: the zone's abbreviation.
+fn zone_word(text: &[u8]) -> Option<&[u8]> {
+    let word = text.strip_prefix(b" ")?;
+    let end = memchr::memchr(b' ', word)?;
+    let zone = &word[..end];
+    ((2..=5).contains(&zone.len()) && zone.iter().all(u8::is_ascii_uppercase)).then_some(zone)
+}
+
+/// `journalctl -o cat`-like output with the host kept but no time: `host prog[pid]: msg`.
+/// Only this strict shape is taken (a host word, then a tag with a pid), so ordinary text is
+/// not read as syslog; the line has no time and counts at the last one seen.
+fn untimed(rest: &[u8]) -> Option<Record<'_>> {
+    let host_end = memchr::memchr(b' ', rest)?;
+    let host = &rest[..host_end];
+    if host.is_empty() || host.iter().any(|b| matches!(b, b':' | b'[' | b']' | b'"')) {
+        return None;
+    }
+    let after = &rest[host_end + 1..];
+    let tag_end = memchr::memchr(b' ', after)?;
+    let tag = after[..tag_end].strip_suffix(b"]:")?;
+    let open = memchr::memchr(b'[', tag)?;
+    let pid = &tag[open + 1..];
+    if open == 0 || pid.is_empty() || !pid.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let mut record = Record {
+        host: Some(Cow::Borrowed(host)),
+        ..Record::default()
+    };
+    message(&mut record, after);
+    Some(record)
 }
 
 /// `<PRI>`: returns the index after `>`.

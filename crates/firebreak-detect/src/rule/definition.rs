@@ -142,6 +142,9 @@ pub struct Rule {
 impl Rule {
     /// Whether a line meets the rule's conditions (for a sequence: either step's).
     pub(crate) fn matches(&self, record: &Record<'_>, scratch: &mut Scratch) -> bool {
+        if self.required() & !crate::rule::fields::presence(record) != 0 {
+            return false;
+        }
         if let Some(condition) = &self.condition
             && !condition.eval(record, scratch)
         {
@@ -155,9 +158,14 @@ impl Rule {
         }
     }
 
-    /// The fields (as bits) a line must have to count for this rule at all.
+    /// The fields (as bits) a line must have to count for this rule at all. A rule written
+    /// for an access-log format (`combined`, `common`) counts only requests — lines with a
+    /// status — so a flood rule never counts sshd lines as requests.
     pub(crate) fn required(&self) -> u32 {
         let mut mask = self.condition.as_ref().map_or(0, Cond::required);
+        if matches!(self.format.as_deref(), Some("combined" | "common")) {
+            mask |= field_bit(&Field::Status);
+        }
         mask |= self.group_by.iter().fold(0, |m, f| m | field_bit(f));
         mask |= match &self.counting {
             Counting::Every | Counting::Threshold { .. } => 0,

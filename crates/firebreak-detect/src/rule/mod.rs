@@ -72,7 +72,8 @@
 //! - Numbers compare as numbers (`status`, `bytes`, `time`, `request_time`,
 //!   `upstream_time`; an `extra.` field when its text is a number); `client` compares as an
 //!   address; `event` takes the names `ssh_failed`, `ssh_accepted`, `ssh_invalid_user`,
-//!   `ssh_disconnected`, `sudo_command`, `sudo_failed`. A test on a field the line lacks is
+//!   `ssh_disconnected`, `ssh_key_failed`, `ssh_refused`,
+//!   `ssh_max_attempts`, `ssh_preauth`, `sudo_command`, `sudo_failed`. A test on a field the line lacks is
 //!   false (so `not` of it is true), except `present: false`. Regexes match bytes, with ASCII
 //!   classes and case folding unless the pattern turns Unicode on with `(?u)`.
 //! - The key is the `group-by` values; a line lacking one of them does not count. Without

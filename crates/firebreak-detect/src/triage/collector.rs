@@ -311,7 +311,7 @@ impl<'o> Collector<'o> {
             };
             let user = events.user(event);
             match event.kind {
-                Kind::Login(..) => self.logins.event(at, event, user),
+                Kind::Login(..) => self.logins.event(at, event, user, events.path(event)),
                 Kind::SshFailed | Kind::SshInvalidUser | Kind::SshAccepted => {
                     let user = user.map(|u| self.names.key(u));
                     self.sshd.event(at, event, user);

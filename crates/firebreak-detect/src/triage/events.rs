@@ -11,6 +11,8 @@ use super::options::Outcome;
 
 /// Longest user name kept, in bytes.
 const MAX_USER: usize = 128;
+/// Longest login path kept, in bytes.
+const MAX_PATH: usize = 256;
 
 /// What an event is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,20 +35,24 @@ pub(crate) struct Event {
     pub(crate) addr: Option<u128>,
     pub(crate) kind: Kind,
     pub(crate) status: Option<u16>,
-    /// `(start, length)` of the user name in the batch's name buffer.
+    /// `(start, length)` of the user name in the batch's text buffer.
     user: Option<(u32, u32)>,
+    /// `(start, length)` of a login request's path (query string left out) in it.
+    path: Option<(u32, u32)>,
 }
 
 /// The events of one run of blocks, in line order.
 #[derive(Debug, Default)]
 pub(crate) struct Events {
     list: Vec<Event>,
-    users: Vec<u8>,
+    /// User names and paths, back to back.
+    text: Vec<u8>,
 }
 
 impl Events {
-    /// Appends an event (user names are cut to 128 bytes).
+    /// Appends an event (user names are cut to 128 bytes, paths to 256).
     #[inline]
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn push(
         &mut self,
         line: u64,
@@ -55,14 +61,10 @@ impl Events {
         kind: Kind,
         status: Option<u16>,
         user: Option<&[u8]>,
+        path: Option<&[u8]>,
     ) {
-        let user = user.and_then(|name| {
-            let name = name.get(..MAX_USER).unwrap_or(name);
-            let start = u32::try_from(self.users.len()).ok()?;
-            let len = u32::try_from(name.len()).ok()?;
-            self.users.extend_from_slice(name);
-            Some((start, len))
-        });
+        let user = user.and_then(|name| self.keep(name, MAX_USER));
+        let path = path.and_then(|path| self.keep(path, MAX_PATH));
         self.list.push(Event {
             line,
             time,
@@ -70,7 +72,16 @@ impl Events {
             kind,
             status,
             user,
+            path,
         });
+    }
+
+    fn keep(&mut self, text: &[u8], max: usize) -> Option<(u32, u32)> {
+        let text = text.get(..max).unwrap_or(text);
+        let start = u32::try_from(self.text.len()).ok()?;
+        let len = u32::try_from(text.len()).ok()?;
+        self.text.extend_from_slice(text);
+        Some((start, len))
     }
 
     /// The events in line order.
@@ -80,9 +91,17 @@ impl Events {
 
     /// The user an event names.
     pub(crate) fn user(&self, event: &Event) -> Option<&[u8]> {
-        let (start, len) = event.user?;
+        self.text_at(event.user?)
+    }
+
+    /// The path a login event requested.
+    pub(crate) fn path(&self, event: &Event) -> Option<&[u8]> {
+        self.text_at(event.path?)
+    }
+
+    fn text_at(&self, (start, len): (u32, u32)) -> Option<&[u8]> {
         let start = start as usize;
-        self.users.get(start..start + len as usize)
+        self.text.get(start..start + len as usize)
     }
 
     /// Number of events.

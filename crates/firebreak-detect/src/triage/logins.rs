@@ -39,7 +39,9 @@ struct Sequence {
     failures: u64,
     first_failure: Option<i64>,
     at: At,
+    /// The configured login path matched, and the path requested.
     path: u8,
+    requested: Option<String>,
     status: Option<u16>,
     user: Option<String>,
 }
@@ -72,7 +74,13 @@ impl Logins {
     }
 
     /// Takes the next login event.
-    pub(crate) fn event(&mut self, at: At, event: &Event, user: Option<&[u8]>) {
+    pub(crate) fn event(
+        &mut self,
+        at: At,
+        event: &Event,
+        user: Option<&[u8]>,
+        requested: Option<&[u8]>,
+    ) {
         let Kind::Login(outcome, path) = event.kind else {
             return;
         };
@@ -123,6 +131,7 @@ impl Logins {
                     first_failure,
                     at,
                     path,
+                    requested: requested.map(|p| String::from_utf8_lossy(p).into_owned()),
                     status: event.status,
                     user: user.map(|u| String::from_utf8_lossy(u).into_owned()),
                 });
@@ -163,7 +172,7 @@ impl Logins {
                 success: s.at.time.map(Stamp::at),
                 input: inputs.get(s.at.input).cloned().unwrap_or_default(),
                 line: s.at.line,
-                path: plan.login_path_name(s.path),
+                path: s.requested.unwrap_or_else(|| plan.login_path_name(s.path)),
                 status: s.status,
                 user: s.user,
             })

@@ -379,7 +379,7 @@ pub struct LoginSequence {
     pub input: String,
     /// Line of the success.
     pub line: u64,
-    /// Login path (as configured) of the success.
+    /// The path the success requested (query string left out).
     pub path: String,
     /// Status of the success.
     pub status: Option<u16>,

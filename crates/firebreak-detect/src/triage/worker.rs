@@ -287,8 +287,14 @@ impl<'p> Worker<'p> {
             loop {
                 let mut taken = 0u64;
                 let mut filled = 0usize;
+                let mut blank = 0u64;
                 for (number, line) in lines.by_ref().take(BATCH) {
                     taken += 1;
+                    if line.is_empty() {
+                        // A blank line says nothing; it is not a line in a wrong format.
+                        blank += 1;
+                        continue;
+                    }
                     let Some(slot) = slots.get_mut(filled) else {
                         break;
                     };
@@ -313,7 +319,7 @@ impl<'p> Worker<'p> {
                 }
                 counts.lines += taken;
                 counts.parsed += filled as u64;
-                counts.malformed += taken - filled as u64;
+                counts.malformed += taken - blank - filled as u64;
                 let batch = slots.get(..filled).unwrap_or_default();
                 self.warm(batch);
                 for parsed in batch {
@@ -420,6 +426,7 @@ impl<'p> Worker<'p> {
                     Kind::Login(self.plan.outcome(status), which),
                     status,
                     user(record),
+                    Some(bare),
                 );
             }
         }
@@ -455,7 +462,7 @@ impl<'p> Worker<'p> {
             _ => None,
         };
         if let Some(kind) = kind {
-            events.push(number, record.time, addr, kind, status, user(record));
+            events.push(number, record.time, addr, kind, status, user(record), None);
         }
         // Credential stuffing: any request or sshd attempt naming both an address and a user.
         if let (Some(addr), Some(name)) = (addr, user(record)) {

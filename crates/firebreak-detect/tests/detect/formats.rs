@@ -725,3 +725,40 @@ fn binary_garbage_is_malformed_not_a_panic() {
         assert!(Format::detect(&[line.as_slice()]).is_none());
     }
 }
+
+/// journald's `short-full` (`Fri 2026-11-20 10:00:00 UTC host …`) and output with the host
+/// but no time (`host sshd[pid]: …`) are read as syslog; a zone other than UTC leaves the
+/// time unknown rather than guessed.
+#[test]
+fn journald_short_full_and_untimed_lines() {
+    let format = syslog_2026();
+    let full = parse(
+        &format,
+        "Mon 2026-11-23 13:47:15 UTC bastion sshd[4121]: Failed password for root from 203.0.113.5 port 48822 ssh2",
+    );
+    assert_eq!(full.time, Some(T));
+    assert_eq!(
+        (text(&full.host), text(&full.program)),
+        (s("bastion"), s("sshd"))
+    );
+    assert_eq!(client(&full), s("203.0.113.5"));
+    let cet = parse(
+        &format,
+        "Mon 2026-11-23 14:47:15 CET bastion sshd[4121]: Invalid user x from 203.0.113.5 port 1",
+    );
+    assert_eq!((cet.time, text(&cet.host)), (None, s("bastion")));
+    let untimed = parse(
+        &format,
+        "bastion sshd[4121]: Failed password for root from 203.0.113.5 port 48822 ssh2",
+    );
+    assert_eq!(untimed.time, None);
+    assert_eq!(
+        (text(&untimed.host), text(&untimed.program)),
+        (s("bastion"), s("sshd"))
+    );
+    assert_eq!(untimed.event, Some(Event::SshFailed));
+    let text_lines = "bastion sshd[1]: Connection closed by 192.0.2.1 port 22 [preauth]\nbastion sshd[2]: Invalid user a from 192.0.2.1 port 1\n";
+    let found = Format::detect(&lines(text_lines)).map(|f| f.name().to_owned());
+    assert_eq!(found.as_deref(), Some("syslog"));
+    assert!(Format::detect(&lines("hello world: this is prose\nNote: more prose\n")).is_none());
+}

@@ -1,4 +1,6 @@
 //! Integration tests of the log engine: one binary.
+mod attribution;
+mod corpus;
 mod follow;
 mod formats;
 mod fuzz;

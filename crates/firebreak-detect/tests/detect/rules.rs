@@ -907,7 +907,7 @@ fn mistakes_in_values_are_positioned() {
         ),
         (
             "    match: { event: ssh_fail }\n",
-            "5:21: unknown event \"ssh_fail\": events are ssh_failed, ssh_accepted, ssh_invalid_user, ssh_disconnected, sudo_command, sudo_failed",
+            "5:21: unknown event \"ssh_fail\": events are ssh_failed, ssh_accepted, ssh_invalid_user, ssh_disconnected, ssh_key_failed, ssh_refused, ssh_max_attempts, ssh_preauth, sudo_command, sudo_failed",
         ),
         (
             "    sum: { field: client, over: 1, window: 1m }\n",

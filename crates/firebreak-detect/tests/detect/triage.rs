@@ -407,16 +407,22 @@ fn binary_garbage_is_counted_as_malformed() {
     let path = write(dir.path(), "garbage.bin", &garbage);
     let lines = garbage.iter().filter(|&&b| b == b'\n').count() as u64
         + u64::from(garbage.last() != Some(&b'\n'));
+    // Blank lines are neither parsed nor malformed.
+    let blank = garbage
+        .split(|&b| b == b'\n')
+        .take(lines as usize)
+        .filter(|l| l.is_empty())
+        .count() as u64;
 
     let named = triage_files(&[&path], Some(Format::Combined), &options(2));
     assert_eq!(named.totals.lines, lines);
-    assert_eq!(named.totals.malformed, lines);
+    assert_eq!(named.totals.malformed, lines - blank);
     assert_eq!(named.malformed.len(), 5);
     assert_eq!(named.malformed[0].line, 1);
 
     let guessed = triage_files(&[&path], None, &options(2));
     assert_eq!(guessed.inputs[0].format, None);
-    assert_eq!(guessed.totals.malformed, lines);
+    assert_eq!(guessed.totals.malformed, lines - blank);
     assert!(
         guessed
             .notes
@@ -708,4 +714,78 @@ fn progress_climbs_to_the_total_over_several_inputs() {
     );
     let last = seen.last().expect("a call");
     assert_eq!((last.0, last.1, last.2), (1, total, report.totals.lines));
+}
+
+/// Regression: blank lines (a trailing empty line, paragraphs pasted from a ticket) were
+/// counted as malformed.
+#[test]
+fn blank_lines_are_not_malformed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut text = String::from("\n");
+    for i in 0..4 {
+        line(
+            &mut text,
+            "192.0.2.5",
+            BASE + i,
+            "GET /",
+            200,
+            10,
+            "Mozilla/5.0",
+        );
+        text.push('\n');
+    }
+    let path = write(dir.path(), "access.log", text.as_bytes());
+    let report = triage_files(&[&path], None, &options(1));
+    assert_eq!(report.totals.parsed, 4);
+    assert_eq!(report.totals.malformed, 0, "{:?}", report.malformed);
+}
+
+/// Regression: the login that followed failures was reported with the configured login
+/// path (`/login`), not the path requested (`/shop/account/login`).
+#[test]
+fn the_login_success_path_is_the_one_requested() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut text = String::new();
+    for i in 0..6 {
+        line(
+            &mut text,
+            "198.51.100.31",
+            BASE + i,
+            "POST /shop/account/login",
+            401,
+            10,
+            "x",
+        );
+    }
+    line(
+        &mut text,
+        "198.51.100.31",
+        BASE + 9,
+        "POST /shop/account/login?next=%2F",
+        302,
+        10,
+        "x",
+    );
+    let path = write(dir.path(), "access.log", text.as_bytes());
+    let report = triage_files(&[&path], None, &options(1));
+    let sequence = report.logins.sequences.first().expect("a login sequence");
+    assert_eq!(
+        sequence.path, "/shop/account/login",
+        "query strings are left out"
+    );
+}
+
+/// Regression: the guide said a spike is the median plus 4 median absolute deviations while
+/// triage used (and its JSON said) 5.
+#[test]
+fn the_guide_states_the_spike_rule_triage_uses() {
+    let guide =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/guide.md"))
+            .expect("docs/guide.md");
+    let mads = Options::default().spike_mads;
+    let said = format!("the median plus {mads} median absolute");
+    assert!(
+        guide.replace('\n', " ").replace("  ", " ").contains(&said),
+        "docs/guide.md should say {said:?}"
+    );
 }

@@ -1,8 +1,10 @@
 //! Turning findings into incidents: a finding (from log detection, or an alert received by the
-//! server) attaches to the open incident that already carries the same rule and key, or declares
-//! a new one with the given severity. Deduplication across time is the detection engine's job;
-//! this only decides where a finding lands. Alerts that stop firing are recorded on the incident
-//! their firing landed on.
+//! server) attaches to the open incident that already carries the same rule and key, or — one
+//! incident per attacker — the same address key from another rule, or another flood finding,
+//! within [`CAMPAIGN_WINDOW`] of that incident's latest finding; otherwise it declares a new one
+//! with the given severity. The incident's timeline lists each finding. Deduplication across
+//! time is the detection engine's job; this only decides where a finding lands. Alerts that
+//! stop firing are recorded on the incident their firing landed on.
 
 use std::collections::HashMap;
 
@@ -14,6 +16,10 @@ use firebreak_store::ListFilter;
 use jiff::Timestamp;
 
 use super::{Recorded, Service, ServiceError};
+
+/// How close in log time a finding from another rule must come to an incident's latest finding
+/// to join it as part of the same attack.
+const CAMPAIGN_WINDOW: jiff::SignedDuration = jiff::SignedDuration::from_hours(1);
 
 /// Longest title given to an incident a detection declares.
 const TITLE_CHARS: usize = 160;
@@ -103,7 +109,8 @@ impl Service {
     }
 
     /// Records a detection: on `known` (an open incident with the same rule and key, found
-    /// earlier by the caller) or the one [`Service::open_incident_for`] finds; otherwise on a new
+    /// earlier by the caller), the one [`Service::open_incident_for`] finds, or the open
+    /// incident of the same attack ([`Service::open_incident_of_attack`]); otherwise on a new
     /// incident of `severity`, started when the first counted line was written.
     pub async fn record_detection(
         &self,
@@ -113,9 +120,44 @@ impl Service {
     ) -> Result<Landed, ServiceError> {
         let target = match known {
             Some(id) => Some(id),
-            None => self.open_incident_for(&found.rule, &found.key).await?,
+            None => match self.open_incident_for(&found.rule, &found.key).await? {
+                Some(id) => Some(id),
+                None => self.open_incident_of_attack(found).await?,
+            },
         };
         self.land_finding(found, severity, target).await
+    }
+
+    /// The open incident whose findings come from the same attack as `found`: the same client
+    /// address (any rule), or — for a flood — any other flood finding, with the latest of them
+    /// within [`CAMPAIGN_WINDOW`] of `found`'s first line. Newest incident first.
+    pub async fn open_incident_of_attack(
+        &self,
+        found: &Detection,
+    ) -> Result<Option<IncidentId>, ServiceError> {
+        let by_client = found.key.starts_with("client=") && !found.key.contains(' ');
+        let flood = is_flood(found);
+        if !by_client && !flood {
+            return Ok(None);
+        }
+        let open = self
+            .store
+            .list(&ListFilter {
+                open: true,
+                ..ListFilter::default()
+            })
+            .await?;
+        for summary in open {
+            let (incident, _) = self.incident(&summary.id).await?;
+            let joins = incident.detections.iter().any(|d| {
+                let same = (by_client && d.key == found.key) || (flood && is_flood(d));
+                same && close_in_time(d, found)
+            });
+            if joins {
+                return Ok(Some(summary.id));
+            }
+        }
+        Ok(None)
     }
 
     /// Records a detection on `target` (an open incident the caller found with the same rule
@@ -160,4 +202,21 @@ impl Service {
         };
         Ok(Landed::Declared(self.declare(&request).await?.incident))
     }
+}
+
+/// Whether a finding is a flood (tagged `flood` or `ddos` by its rule).
+fn is_flood(d: &Detection) -> bool {
+    d.tags.iter().any(|t| t == "flood" || t == "ddos")
+}
+
+/// Whether `found` began within [`CAMPAIGN_WINDOW`] of `earlier`'s last line (both times
+/// known: without times, nothing says it is the same attack).
+fn close_in_time(earlier: &Detection, found: &Detection) -> bool {
+    let (Some(last), Some(first)) = (
+        earlier.last_seen.or(earlier.first_seen),
+        found.first_seen.or(found.last_seen),
+    ) else {
+        return false;
+    };
+    first.duration_since(last).abs() <= CAMPAIGN_WINDOW
 }

@@ -187,12 +187,27 @@ pub struct Read {
     pub summary: firebreak_detect::input::Summary,
     /// Lines that did not parse.
     pub unparsed: Unparsed,
+    /// Lines read but not parsed because the input's format could not be told (the input
+    /// was skipped after its first block).
+    pub undetected: Option<u64>,
+    /// Login lines (sshd, dropbear, PAM) whose remote address could not be told for certain
+    /// (a host name instead of an address, or text forged on both sides of it): counted
+    /// here, since no per-address rule can count them.
+    pub unattributed: u64,
 }
 
 impl Read {
     /// Warnings worth a line on stderr: lines that did not parse, overlong lines, an early end.
     pub fn warnings(&self) -> Vec<String> {
         let mut out = Vec::new();
+        if let Some(lines) = self.undetected {
+            out.push(format!(
+                "{}: cannot tell the log format from its first lines, so it was skipped \
+                 ({lines} line{} read, none used); give --format or --log-format",
+                self.name,
+                if lines == 1 { "" } else { "s" }
+            ));
+        }
         if let Some((line, column, reason)) = self.unparsed.samples.first() {
             out.push(format!(
                 "{}: {} line{} did not parse as {} (first at {}:{line}:{column}: {reason})",
@@ -201,6 +216,16 @@ impl Read {
                 if self.unparsed.count == 1 { "" } else { "s" },
                 self.format.as_deref().unwrap_or("?"),
                 self.name
+            ));
+        }
+        if self.unattributed > 0 {
+            out.push(format!(
+                "{}: {} login line{} named no address that could be trusted, so no \
+                 per-address rule counted {}",
+                self.name,
+                self.unattributed,
+                if self.unattributed == 1 { "" } else { "s" },
+                if self.unattributed == 1 { "it" } else { "them" }
             ));
         }
         if self.summary.overlong > 0 {
@@ -228,7 +253,9 @@ const DETECT_LINES: usize = 64;
 const UNPARSED_SAMPLES: usize = 5;
 
 /// Reads one input in order, parsing each line with the format asked for or detected from the
-/// first lines, and calls `each(line number, line, record)` for every line that parses.
+/// first lines, and calls `each(line number, line, record)` for every line that parses. An
+/// input whose format cannot be told is not an error: it is skipped after its first block
+/// and the [`Read`] says so, so the other inputs are still read.
 pub fn each_record(
     input: firebreak_detect::input::Input,
     asked: Option<&Format>,
@@ -238,6 +265,8 @@ pub fn each_record(
     let mut blocks = input.blocks(firebreak_detect::input::Options::default());
     let mut format: Option<Format> = None;
     let mut unparsed = Unparsed::default();
+    let mut undetected = None;
+    let mut unattributed = 0;
     while let Some(block) = blocks.next() {
         if format.is_none() {
             let first: Vec<&[u8]> = block
@@ -247,7 +276,14 @@ pub fn each_record(
                 .take(DETECT_LINES)
                 .collect();
             if !first.is_empty() {
-                format = Some(format_of(asked, &name, &first)?);
+                match format_of(asked, &name, &first) {
+                    Ok(found) => format = Some(found),
+                    Err(_) => {
+                        undetected = Some(block.lines().count() as u64);
+                        blocks.recycle(block);
+                        break;
+                    }
+                }
             }
         }
         let Some(format) = &format else {
@@ -259,7 +295,13 @@ pub fn each_record(
                 continue;
             }
             match format.parse(line) {
-                Ok(record) => each(number, line, &record)?,
+                Ok(record) => {
+                    if record.event.is_some_and(|e| e.is_remote_login()) && record.client.is_none()
+                    {
+                        unattributed += 1;
+                    }
+                    each(number, line, &record)?
+                }
                 Err(bad) => {
                     unparsed.count += 1;
                     if unparsed.samples.len() < UNPARSED_SAMPLES {
@@ -275,5 +317,7 @@ pub fn each_record(
         format: format.map(|f| f.name().to_owned()),
         summary: blocks.summary().clone(),
         unparsed,
+        undetected,
+        unattributed,
     })
 }

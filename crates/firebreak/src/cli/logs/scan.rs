@@ -88,8 +88,10 @@ pub fn run(ctx: &mut Context, args: Args) -> anyhow::Result<ExitCode> {
             "inputs": reads.iter().map(|r| json!({
                 "name": r.name,
                 "format": r.format,
+                "skipped": r.undetected.map(|_| "the log format could not be told from the first lines"),
                 "lines": r.summary.lines,
                 "unparsed": r.unparsed,
+                "unattributed": r.unattributed,
                 "overlong": r.summary.overlong,
                 "ended_early": r.summary.ended.as_ref().map(|e| json!({"line": e.line, "byte": e.byte, "message": e.message})),
             })).collect::<Vec<_>>(),

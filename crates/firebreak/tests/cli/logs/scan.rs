@@ -167,3 +167,115 @@ fn rotated_files_given_newest_first_are_read_oldest_first() {
         .collect();
     assert!(names[0].ends_with("access.log.1"), "{names:?}");
 }
+
+/// Regression: one input whose format could not be told made `scan` exit 1 with nothing
+/// printed; the other inputs' findings must still come out, with the skipped one named.
+#[test]
+fn scan_carries_on_when_one_inputs_format_is_unknown() {
+    let fb = Fb::new();
+    let junk = fb.file("notes.txt", "just some words\nand more words\n\n");
+    let guesses: String = (0..12)
+        .map(|n| {
+            format!(
+                "Nov 23 10:00:{n:02} web1 sshd[41{n:02}]: Failed password for root from 203.0.113.61 port 5{n:03} ssh2\n"
+            )
+        })
+        .collect();
+    let auth = fb.file("auth.log", &guesses);
+    let out = fb
+        .cmd(&[
+            "--json",
+            "scan",
+            junk.to_str().expect("utf-8"),
+            auth.to_str().expect("utf-8"),
+        ])
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("notes.txt") && stderr.contains("cannot tell the log format"),
+        "{stderr}"
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let findings = report["findings"].as_array().expect("findings");
+    assert!(
+        findings.iter().any(
+            |f| f["rule"] == "ssh-brute-force" && f["key"].to_string().contains("203.0.113.61")
+        ),
+        "{report}"
+    );
+    let inputs = report["inputs"].as_array().expect("inputs");
+    let skipped = inputs
+        .iter()
+        .find(|i| i["name"].as_str().is_some_and(|n| n.ends_with("notes.txt")))
+        .expect("the junk input is listed");
+    assert!(skipped["skipped"].is_string(), "{skipped}");
+}
+
+/// Regression: the HTTP flood rules have no condition, so they counted every sshd line as a
+/// request from the sshd message's address.
+#[test]
+fn http_flood_rules_do_not_count_sshd_lines() {
+    let fb = Fb::new();
+    let probes: String = (0..700)
+        .map(|n| {
+            format!(
+                "Nov 23 10:00:{:02} web1 sshd[{}]: Connection closed by 198.51.100.90 port {} [preauth]\n",
+                n % 60,
+                1000 + n,
+                30000 + n
+            )
+        })
+        .collect();
+    let auth = fb.file("auth.log", &probes);
+    let report = fb.json(&["scan", auth.to_str().expect("utf-8")]);
+    let findings = report["findings"].as_array().expect("findings");
+    assert!(
+        !findings
+            .iter()
+            .any(|f| f["rule"].as_str().is_some_and(|r| r.starts_with("http-"))),
+        "{report}"
+    );
+    let out = fb
+        .cmd(&[
+            "scan",
+            auth.to_str().expect("utf-8"),
+            "--lines",
+            "--rule",
+            "http-flood-per-address",
+        ])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+/// A login line whose address cannot be trusted (a host name, or forged text on both sides)
+/// is counted and named, never silently dropped from the per-address rules.
+#[test]
+fn login_lines_without_a_trusted_address_are_counted() {
+    let fb = Fb::new();
+    let auth = fb.file(
+        "auth.log",
+        "Nov 23 10:00:01 web1 sshd[41]: error: PAM: Authentication failure for root from scanner.example.net\n\
+         Nov 23 10:00:02 web1 sshd[42]: Failed publickey for a from 10.6.6.6 port 1 ssh2: RSA SHA256:x ID y from 203.0.113.8 port 2 ssh2: ED25519 SHA256:z\n\
+         Nov 23 10:00:03 web1 sshd[43]: Failed password for root from 203.0.113.9 port 3 ssh2\n",
+    );
+    let out = fb
+        .cmd(&["--json", "scan", auth.to_str().expect("utf-8")])
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("2 login lines named no address"),
+        "{stderr}"
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(report["inputs"][0]["unattributed"], 2, "{report}");
+}

@@ -295,11 +295,14 @@ fn findings_declare_an_incident_then_add_to_it() {
         .find(|f| f["rule"] == "ssh-brute-force")
         .unwrap_or_else(|| panic!("ssh-brute-force among {found:?}"));
     assert_eq!(brute["landed"], "declared");
-    assert!(
-        found.iter().all(|f| f["landed"] == "declared"),
-        "two rules, two incidents: {found:?}"
-    );
     let id = brute["incident"].as_str().expect("incident id").to_owned();
+    // One attacker, one incident: the other rule's finding on the same address joins it.
+    let success = found
+        .iter()
+        .find(|f| f["rule"] == "ssh-brute-force-then-success")
+        .unwrap_or_else(|| panic!("ssh-brute-force-then-success among {found:?}"));
+    assert_eq!(success["landed"], "added", "{found:?}");
+    assert_eq!(success["incident"], id.as_str(), "{found:?}");
     // The same guessing hours later (past the rule's dedup period): the same incident grows.
     let again: String = (0..12)
         .map(|n| format!("Nov 23 23:00:{n:02} web1 sshd[4243]: Failed password for root from 198.51.100.23 port {} ssh2\n", 41000 + n))
@@ -327,7 +330,11 @@ fn findings_declare_an_incident_then_add_to_it() {
         .iter()
         .filter(|e| e["kind"] == "detected")
         .collect();
-    assert_eq!(detected.len(), 2, "{timeline}");
+    assert_eq!(
+        detected.len(),
+        3,
+        "each finding is on the timeline: {timeline}"
+    );
     assert_eq!(detected[0]["payload"]["rule"], "ssh-brute-force");
     assert_eq!(detected[0]["payload"]["runbook"], "unauthorized-access");
     let text = fb.cmd(&["timeline", &id]).output().expect("run");
@@ -419,4 +426,49 @@ fn lines_in_the_wrong_format_are_reported_a_few_times_not_each() {
         err.iter().any(|l| l.contains("further unparsed lines")),
         "{err:?}"
     );
+}
+
+/// A flood from several addresses at once is one incident listing each address's finding.
+#[test]
+fn a_flood_from_several_addresses_is_one_incident() {
+    let fb = Fb::init();
+    let log = fb.root().join("access.log");
+    append(&log, "");
+    let offsets = fb.root().join("offsets.json");
+    let mut w = Watcher::start(
+        &fb,
+        &[
+            log.to_str().expect("utf-8"),
+            "--declare",
+            "--offsets",
+            offsets.to_str().expect("utf-8"),
+            "--format",
+            "combined",
+        ],
+    );
+    let mut flood = String::new();
+    for n in 0..650 {
+        for addr in ["203.0.113.201", "203.0.113.202"] {
+            flood.push_str(&super::combined(
+                addr,
+                5,
+                n % 60,
+                "GET /search HTTP/1.1",
+                200,
+                10,
+                "x",
+            ));
+        }
+    }
+    append(&log, &flood);
+    let found = w.findings(2);
+    let (code, err) = w.stop();
+    assert_eq!(code, 0, "{err:?}");
+    assert!(
+        found.iter().all(|f| f["rule"] == "http-flood-per-address"),
+        "{found:?}"
+    );
+    assert_eq!(found[0]["landed"], "declared", "{found:?}");
+    assert_eq!(found[1]["landed"], "added", "{found:?}");
+    assert_eq!(found[0]["incident"], found[1]["incident"], "{found:?}");
 }
