@@ -147,6 +147,7 @@ impl From<StoreError> for ApiError {
             StoreError::NoSuchIncident(_) => Self::not_found(e.to_string()),
             StoreError::Conflict(_) => Self::new(Code::Conflict, e.to_string()),
             StoreError::Taken(_) => Self::new(Code::Conflict, e.to_string()),
+            StoreError::DiskFull => Self::new(Code::Unavailable, e.to_string()),
             StoreError::Database(sqlx::Error::PoolTimedOut) => {
                 Self::new(Code::Unavailable, "the database is busy; try again")
             }
