@@ -700,6 +700,40 @@ fn an_exported_bundle_verifies_anywhere_and_tampering_is_named() {
     let out = verify(&bundle, Some(&other.data_dir().join("journal.pub")));
     assert_eq!(out.status.code(), Some(3), "{:?}", text(&out));
 
+    // Regression: `--key journal.key` printed the private key ("expected 96117c1b…"). A private
+    // key is refused by name or by its public half beside it; elsewhere it is never echoed.
+    let secret = std::fs::read_to_string(fb.data_dir().join("journal.key")).expect("key");
+    let secret = secret.trim();
+    let out = verify(&bundle, Some(&fb.data_dir().join("journal.key")));
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("private key"), "{stderr}");
+    assert!(
+        !stdout.contains(secret) && !stderr.contains(secret),
+        "{stderr}"
+    );
+    let copy = elsewhere.path().join("copy.txt");
+    std::fs::write(&copy, format!("{secret}\n")).expect("copy");
+    let out = verify(&bundle, Some(&copy));
+    let (stdout, stderr) = text(&out);
+    assert_ne!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        !stdout.contains(secret) && !stderr.contains(secret),
+        "{stderr}"
+    );
+    // A key file that is not there is said to be missing, not malformed.
+    let out = verify(&bundle, Some(&elsewhere.path().join("journal.pub")));
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("there is no file"), "{stderr}");
+    // The public key is meant to be handed out.
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(fb.data_dir().join("journal.pub"))
+            .expect("pub")
+            .permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o644);
+
     // The export is part of each item's custody.
     let shown = fb.json(&["evidence", "show", &format!("{id}/E1")]);
     let custody = shown["custody"].to_string();
