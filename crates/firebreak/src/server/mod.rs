@@ -51,6 +51,7 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(health::check))
         .fallback(no_such_route)
         .layer(DefaultBodyLimit::max(limit))
+        .layer(middleware::from_fn(error::with_json_body))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             metrics::track,
