@@ -723,3 +723,37 @@ async fn a_damaged_incident_stops_only_its_own_group() {
     assert_eq!(am.body["alerts"][0]["outcome"], "declared");
     api.finish().await;
 }
+
+/// Regression: our own API token format (`fbk_…`) in an alert's text was stored and shown.
+#[tokio::test]
+async fn our_own_tokens_in_alert_text_are_masked() {
+    let api = Api::new(Db::Sqlite).await;
+    let token = api.token(Role::Admin).to_string();
+    assert!(token.starts_with("fbk_"));
+    let r = post(
+        &api,
+        HOOK,
+        json!({
+            "source": "ci",
+            "key": "deploy",
+            "title": format!("Deploy failed with {token}"),
+            "summary": format!("curl -H 'X-Token: {token}' failed"),
+            "labels": { "note": format!("see {token}") },
+            "severity": "warning"
+        }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let id = r.body["alerts"][0]["incident"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let shown = format!(
+        "{}{}",
+        timeline(&api, &id).await.text,
+        incident(&api, &id).await
+    );
+    assert!(!shown.contains(&token[4..]), "{shown}");
+    assert!(shown.contains("••••"), "{shown}");
+    api.finish().await;
+}
