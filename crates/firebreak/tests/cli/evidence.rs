@@ -184,23 +184,36 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Regression: as root (as CI runs) the locked file was readable and the test only asserted
+/// exit 0. The command now always runs as an ordinary user: as root, the scratch directory is
+/// handed to `nobody` and firebreak run under `setpriv`.
 #[test]
 fn a_permission_denied_file_is_reported_not_fatal() {
-    // Root reads everything; run this check only as an ordinary user would see it.
     let (fb, id) = setup();
     let locked = fb.root().join("locked.txt");
     std::fs::write(&locked, "secret").expect("write");
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).expect("chmod");
-    let readable = std::fs::read(&locked).is_ok();
-    let out = run(&fb, &["evidence", "add", &id, "locked.txt"]);
-    let (_, stderr) = text(&out);
-    if readable {
-        // Running as root: the file is readable, so it is simply collected.
-        assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let out = if rustix::process::geteuid().is_root() {
+        let chown = std::process::Command::new("chown")
+            .args(["-R", "65534:65534"])
+            .arg(fb.root())
+            .status()
+            .expect("chown");
+        assert!(chown.success());
+        std::process::Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(binary())
+            .args(["evidence", "add", &id, "locked.txt"])
+            .envs(fb.env())
+            .current_dir(fb.root())
+            .output()
+            .expect("setpriv (util-linux) runs firebreak as nobody")
     } else {
-        assert_eq!(out.status.code(), Some(1), "{stderr}");
-        assert!(stderr.contains("locked.txt: permission denied"), "{stderr}");
-    }
+        run(&fb, &["evidence", "add", &id, "locked.txt"])
+    };
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("locked.txt: permission denied"), "{stderr}");
 }
 
 #[test]
