@@ -10,11 +10,12 @@
 #    incidents (not timed), starts `firebreak serve --listen 127.0.0.1:0` and measures for a
 #    bounded time each: GET /api/v1/incidents?limit=50 on 16 keep-alive connections for 10 s;
 #    POST notes on 8 connections for 5 s, spread over the open incidents and then on one; the
-#    dashboard list GET / for 3 s if the dashboard answers; and the notes again on a scratch
-#    PostgreSQL database it creates and drops;
+#    dashboard list GET / for 3 s if the dashboard answers; alert intake: 10,000 webhook alert
+#    groups declared as open incidents (not timed), then alerts landing on them, one connection,
+#    for 5 s; and the notes again on a scratch PostgreSQL database it creates and drops;
 # 3. prints a table with requests/s, p50/p99/max latency, and the CPU the server and the client
 #    used, against the targets: list ≥ 5,000/s with p99 ≤ 20 ms, notes ≥ 500/s on SQLite,
-#    dashboard list ≤ 50 ms.
+#    dashboard list ≤ 50 ms, alert intake p99 ≤ 20 ms with 10,000 open incidents.
 #
 # Environment:
 #   FIREBREAK_TEST_POSTGRES_URL    PostgreSQL admin URL for the scratch database
@@ -52,4 +53,5 @@ exec target/release/examples/load \
     --seed target/release/examples/seed \
     --incidents 10000 --connections 16 --seconds 10 \
     --writers 8 --write-seconds 5 --dashboard-seconds 3 \
+    --intake-incidents 10000 --intake-seconds 5 \
     "${pg[@]}" "$@"

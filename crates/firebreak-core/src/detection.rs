@@ -163,8 +163,61 @@ const SECRET_NAMES: &[&str] = &[
 /// The mask shown instead of a secret value.
 const MASK: &str = "••••";
 
+/// Token shapes recognised wherever they appear, whatever surrounds them: a prefix, and the
+/// fewest characters after it that make it a credential rather than a word. Our own API tokens
+/// (`fbk_` + 64 hex) come first.
+const TOKEN_SHAPES: &[(&str, usize)] = &[
+    (crate::access::TOKEN_PREFIX, 16),
+    ("ghp_", 20),
+    ("gho_", 20),
+    ("ghu_", 20),
+    ("ghs_", 20),
+    ("ghr_", 20),
+    ("github_pat_", 20),
+    ("glpat-", 16),
+    ("xoxb-", 10),
+    ("xoxp-", 10),
+    ("xoxa-", 10),
+    ("xoxr-", 10),
+    ("xoxs-", 10),
+    ("sk_live_", 16),
+    ("rk_live_", 16),
+    ("AKIA", 16),
+    ("ASIA", 16),
+];
+
+/// Masks credentials recognisable by their shape alone: the [`TOKEN_SHAPES`], and JSON Web
+/// Tokens (`eyJ…` with two dots).
+fn mask_token_shapes(text: &str) -> String {
+    let is_word = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.');
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(|c: char| is_word(c)) {
+        out.push_str(&rest[..start]);
+        let tail = &rest[start..];
+        let end = tail.find(|c: char| !is_word(c)).unwrap_or(tail.len());
+        let word = &tail[..end];
+        let secret =
+            TOKEN_SHAPES.iter().any(|(prefix, min)| {
+                word.strip_prefix(prefix).is_some_and(|body| {
+                    body.len() >= *min
+                        && body
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
+                })
+            }) || (word.starts_with("eyJ") && word.matches('.').count() == 2 && word.len() >= 24);
+        out.push_str(if secret { MASK } else { word });
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Masks the values of `name=value` pairs whose name looks like a credential (query strings,
-/// form bodies, `key=value` log fields), and what follows `Bearer ` or `Basic `.
+/// form bodies, `key=value` log fields), what follows `Bearer ` or `Basic `, and credentials
+/// recognisable by their shape anywhere (our own `fbk_` API tokens, GitHub, GitLab, Slack,
+/// Stripe and AWS keys, JSON Web Tokens). The one masking function for text that comes from
+/// outside: log samples, alert labels and annotations, change payloads.
 pub fn mask_secrets(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
     let mut rest = line;
@@ -207,12 +260,27 @@ pub fn mask_secrets(line: &str) -> String {
         masked.push_str(rest);
         out = masked;
     }
-    out
+    mask_token_shapes(&out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tokens_are_masked_by_their_shape() {
+        let ours = format!("fbk_{}", "3f".repeat(32));
+        let text = format!(
+            "leaked {ours} and ghp_{} AKIAIOSFODNN7EXAMPLE eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln ok",
+            "a".repeat(36)
+        );
+        assert_eq!(mask_secrets(&text), "leaked •••• and •••• •••• •••• ok");
+        // Words that merely start alike stay.
+        assert_eq!(
+            mask_secrets("fbk_ AKIA ghp_short akiaxyz"),
+            "fbk_ AKIA ghp_short akiaxyz"
+        );
+    }
 
     #[test]
     fn samples_are_bounded_and_inert() {

@@ -88,6 +88,15 @@ fn read_hex_key(path: &Path) -> Result<[u8; 32], KeyError> {
     Ok(bytes)
 }
 
+/// Whether `secret` (hex, as `journal.key` holds it) is the private key whose public half is
+/// `public` (hex, as `journal.pub` holds it): how a private key given where a public one is
+/// expected is recognised without printing either.
+pub fn is_private_half_of(secret: &str, public: &str) -> bool {
+    let mut seed = [0u8; 32];
+    hex::decode_to_slice(secret.trim(), &mut seed).is_ok()
+        && hex::encode(SigningKey::from_bytes(&seed).verifying_key().to_bytes()) == public.trim()
+}
+
 impl Sealer {
     /// Makes a new key pair in `dir`: the private key with mode 0600, created exclusively so an
     /// existing key is never overwritten.
@@ -114,6 +123,11 @@ impl Sealer {
             format!("{}\n", hex::encode(key.verifying_key().to_bytes())),
         )
         .map_err(io(&public))?;
+        // The public key is meant to be handed out (bundle verifiers, other replicas): readable
+        // by all, whatever the umask; the data directory itself stays 0700.
+        #[cfg(unix)]
+        fs::set_permissions(&public, std::os::unix::fs::PermissionsExt::from_mode(0o644))
+            .map_err(io(&public))?;
         Ok(Self { key })
     }
 

@@ -31,6 +31,11 @@ pub enum StoreError {
     /// The URL names no supported database.
     #[error("unsupported database URL {0:?}; use sqlite://PATH or postgres://USER@HOST/DB")]
     BadUrl(String),
+    /// The disk under the database is full; nothing was recorded.
+    #[error(
+        "the database's disk is full; nothing was recorded — free space and retry (writes resume by themselves)"
+    )]
+    DiskFull,
     /// Stored data does not have the expected shape.
     #[error("stored data is damaged: {0}")]
     Corrupt(String),

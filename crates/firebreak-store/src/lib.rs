@@ -16,6 +16,7 @@
 mod access;
 pub mod backend;
 mod error;
+mod health;
 pub mod projection;
 mod rows;
 pub mod schema;
@@ -27,6 +28,7 @@ pub mod testing;
 pub use access::{SessionRow, TokenRow};
 pub use backend::Backend;
 pub use error::StoreError;
+pub use health::WriteState;
 pub use projection::ListFilter;
 pub use rows::EventRow;
 pub use store::{Batch, Loaded, OpenMode, RegistryRow, SealRow, Snapshot, Store};

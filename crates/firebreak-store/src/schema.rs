@@ -9,7 +9,8 @@
 //! - `day_counters` — the last id number handed out per UTC day;
 //! - `incidents` — the listing projection, rebuilt by `reindex`;
 //! - `tokens` — API tokens: name, role, SHA-256 of the secret (version 2);
-//! - `sessions` — dashboard sign-ins: SHA-256 of the cookie, token, CSRF token (version 2).
+//! - `sessions` — dashboard sign-ins: SHA-256 of the cookie, token, CSRF token (version 2);
+//! - `events_by_finding` — an index of `detected` events by rule and key (version 3).
 //!
 //! Times are BIGINT unix microseconds, hashes and signatures hex TEXT, payloads JSON TEXT: the
 //! same on both backends.
@@ -20,7 +21,7 @@ use crate::backend::Backend;
 use crate::error::StoreError;
 
 /// The newest schema version this build writes.
-pub const CURRENT: i64 = 2;
+pub const CURRENT: i64 = 3;
 
 const V1_COMMON: &str = "
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -97,6 +98,24 @@ CREATE TABLE sessions (
 CREATE INDEX sessions_by_token ON sessions (token);
 ";
 
+/// Version 3: alert intake and log watchers look up the open incident carrying a finding
+/// (detection rule and key) by key, instead of folding every open incident. The index is over
+/// the `detected` events themselves, so the database keeps it exact with no code of ours; the
+/// expressions here must match [`crate::store`]'s `FINDING_*` queries character for character,
+/// or the planner will not use it.
+fn v3_findings(backend: Backend) -> String {
+    match backend {
+        Backend::Sqlite => "CREATE INDEX events_by_finding ON events \
+            (json_extract(payload, '$.rule'), json_extract(payload, '$.key')) \
+            WHERE kind = 'detected'"
+            .to_string(),
+        Backend::Postgres => "CREATE INDEX events_by_finding ON events \
+            ((payload::jsonb ->> 'rule'), (payload::jsonb ->> 'key')) \
+            WHERE kind = 'detected'"
+            .to_string(),
+    }
+}
+
 fn migration(backend: Backend, version: i64) -> Vec<String> {
     let clustered = match backend {
         Backend::Sqlite => " WITHOUT ROWID",
@@ -109,6 +128,7 @@ fn migration(backend: Backend, version: i64) -> Vec<String> {
             format!("{V1_EVENTS}{clustered};"),
         ],
         2 => vec![V2_ACCESS.to_string()],
+        3 => vec![v3_findings(backend)],
         _ => Vec::new(),
     }
 }

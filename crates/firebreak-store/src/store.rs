@@ -7,10 +7,11 @@ use futures_util::TryStreamExt;
 use std::sync::Arc;
 
 use jiff::civil::Date;
-use sqlx::{Any, AnyConnection, AnyPool, AssertSqlSafe, Row, Transaction};
+use sqlx::{Any, AnyConnection, AnyPool, AssertSqlSafe, Connection as _, Row, Transaction};
 
 use crate::backend::{Backend, redact};
 use crate::error::StoreError;
+use crate::health::{self, WriteHealth, WriteState};
 use crate::projection::{self, ListFilter};
 use crate::rows::EventRow;
 use crate::schema;
@@ -83,6 +84,8 @@ pub struct Store {
     /// waking the next in line; queueing here first hands the lock on at once. (Other processes
     /// still meet the busy handler, as before.)
     writers: Option<Arc<tokio::sync::Mutex<()>>>,
+    /// What the last write transaction met (see [`Store::write_state`]).
+    health: WriteHealth,
 }
 
 async fn insert_events(conn: &mut AnyConnection, events: &[Event]) -> Result<(), StoreError> {
@@ -130,6 +133,7 @@ impl Store {
                 .as_ref()
                 .map(|_| Arc::new(tokio::sync::Mutex::new(()))),
             sqlite,
+            health: WriteHealth::default(),
         };
         let mut conn = store.pool.acquire().await?;
         let found = schema::version(&mut conn, backend).await?;
@@ -162,6 +166,50 @@ impl Store {
             Some(m) => Some(m.lock().await),
             None => None,
         }
+    }
+
+    /// Runs `work` in one write transaction on a connection of its own, in this process's turn.
+    ///
+    /// A connection whose transaction failed in the database is closed, not returned to the
+    /// pool: after SQLite rolls a transaction back by itself (as it does when the disk fills
+    /// during COMMIT), the driver's own rollback fails and the connection is left believing it
+    /// is still inside a transaction, refusing every later BEGIN. A fresh connection has no
+    /// such memory, so writes recover as soon as the database can take them again.
+    async fn write<T>(
+        &self,
+        work: impl AsyncFnOnce(&mut AnyConnection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let _turn = self.write_turn().await;
+        let mut conn = self.pool.acquire().await.map_err(StoreError::from)?;
+        let result = async {
+            let mut tx = conn.begin_with(self.backend.begin_write()).await?;
+            let out = work(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(out)
+        }
+        .await
+        .map_err(|e: StoreError| match e {
+            StoreError::Database(d) if health::is_disk_full(&d) => StoreError::DiskFull,
+            other => other,
+        });
+        match &result {
+            Ok(_) => self.health.committed(),
+            Err(e) => {
+                if matches!(
+                    e,
+                    StoreError::Database(_) | StoreError::Sqlite(_) | StoreError::DiskFull
+                ) {
+                    conn.close_on_drop();
+                }
+                self.health.failed(e);
+            }
+        }
+        result
+    }
+
+    /// What the last write met: `Ok` once a write commits again after a failure.
+    pub fn write_state(&self) -> WriteState {
+        self.health.get()
     }
 
     pub(crate) fn pool(&self) -> &AnyPool {
@@ -198,8 +246,7 @@ impl Store {
         day: Date,
         build: impl FnOnce(IncidentId, u64) -> Result<Batch, StoreError>,
     ) -> Result<Batch, StoreError> {
-        let _turn = self.write_turn().await;
-        let mut tx = self.pool.begin_with(self.backend.begin_write()).await?;
+        self.write(async |tx| {
         let number: i64 = sqlx::query(
             "INSERT INTO day_counters (day, last) VALUES ($1, 1) \
              ON CONFLICT (day) DO UPDATE SET last = day_counters.last + 1 RETURNING last",
@@ -234,10 +281,11 @@ impl Store {
             .bind(&batch.seal)
             .execute(&mut *tx)
             .await?;
-        insert_events(&mut tx, &batch.events).await?;
-        projection::upsert(&mut tx, &batch.summary).await?;
-        tx.commit().await?;
+        insert_events(tx, &batch.events).await?;
+        projection::upsert(tx, &batch.summary).await?;
         Ok(batch)
+        })
+        .await
     }
 
     /// Appends `batch` to `id`'s chain if its head is still `expected`; otherwise returns
@@ -249,35 +297,35 @@ impl Store {
         batch: &Batch,
     ) -> Result<(), StoreError> {
         let head = head_of(batch)?;
-        let _turn = self.write_turn().await;
-        let mut tx = self.pool.begin_with(self.backend.begin_write()).await?;
-        let moved = sqlx::query(
-            "UPDATE seals SET seq = $1, hash = $2, signature = $3 \
+        self.write(async |tx| {
+            let moved = sqlx::query(
+                "UPDATE seals SET seq = $1, hash = $2, signature = $3 \
              WHERE incident = $4 AND seq = $5 AND hash = $6",
-        )
-        .bind(head.seq as i64)
-        .bind(head.hash.to_string())
-        .bind(&batch.seal)
-        .bind(id.to_string())
-        .bind(expected.seq as i64)
-        .bind(expected.hash.to_string())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if moved != 1 {
-            return Err(StoreError::Conflict(id.to_string()));
-        }
-        insert_events(&mut tx, &batch.events)
-            .await
-            .map_err(|e| match e {
-                StoreError::Database(sqlx::Error::Database(d)) if d.is_unique_violation() => {
-                    StoreError::Conflict(id.to_string())
-                }
-                other => other,
-            })?;
-        projection::upsert(&mut tx, &batch.summary).await?;
-        tx.commit().await?;
-        Ok(())
+            )
+            .bind(head.seq as i64)
+            .bind(head.hash.to_string())
+            .bind(&batch.seal)
+            .bind(id.to_string())
+            .bind(expected.seq as i64)
+            .bind(expected.hash.to_string())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if moved != 1 {
+                return Err(StoreError::Conflict(id.to_string()));
+            }
+            insert_events(tx, &batch.events)
+                .await
+                .map_err(|e| match e {
+                    StoreError::Database(sqlx::Error::Database(d)) if d.is_unique_violation() => {
+                        StoreError::Conflict(id.to_string())
+                    }
+                    other => other,
+                })?;
+            projection::upsert(tx, &batch.summary).await?;
+            Ok(())
+        })
+        .await
     }
 
     /// Opens a consistent read-only view: every read through it sees the database as of one
@@ -340,18 +388,55 @@ impl Store {
         rows.iter().map(projection::decode).collect()
     }
 
+    /// The newest open incident with a `detected` event of this rule and key, found through the
+    /// `events_by_finding` index (one index probe per candidate, however many incidents are
+    /// open). The answer is a hint like any projection: the caller still reads and checks the
+    /// incident before recording anything on it.
+    pub async fn open_incident_with(
+        &self,
+        rule: &str,
+        key: &str,
+    ) -> Result<Option<IncidentId>, StoreError> {
+        let mut found: Option<String> = None;
+        match &self.sqlite {
+            Some(readers) => {
+                let conn = readers.lease()?;
+                sqlite::each_row(&conn, FINDING_SQLITE, &[&rule, &key], |r| {
+                    found = Some(r.get::<_, String>(0)?);
+                    Ok(())
+                })?;
+            }
+            None => {
+                if let Some(row) = sqlx::query(FINDING_POSTGRES)
+                    .bind(rule)
+                    .bind(key)
+                    .fetch_optional(&self.pool)
+                    .await?
+                {
+                    found = Some(row.try_get(0)?);
+                }
+            }
+        }
+        found
+            .map(|id| {
+                id.parse()
+                    .map_err(|e| StoreError::Corrupt(format!("events.incident {id:?}: {e}")))
+            })
+            .transpose()
+    }
+
     /// Replaces the whole listing projection with `rows`, atomically.
     pub async fn replace_projection(&self, rows: &[Summary]) -> Result<(), StoreError> {
-        let _turn = self.write_turn().await;
-        let mut tx = self.pool.begin_with(self.backend.begin_write()).await?;
-        sqlx::query("DELETE FROM incidents")
-            .execute(&mut *tx)
-            .await?;
-        for s in rows {
-            projection::upsert(&mut tx, s).await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        self.write(async |tx| {
+            sqlx::query("DELETE FROM incidents")
+                .execute(&mut *tx)
+                .await?;
+            for s in rows {
+                projection::upsert(tx, s).await?;
+            }
+            Ok(())
+        })
+        .await
     }
 }
 
@@ -362,6 +447,16 @@ pub enum Snapshot {
     /// SQLite: a read transaction on the fast read path.
     Sqlite(sqlite::Lease),
 }
+
+// The expressions match the `events_by_finding` index of schema version 3 exactly.
+const FINDING_SQLITE: &str = "SELECT i.id FROM events e JOIN incidents i ON i.id = e.incident \
+     WHERE e.kind = 'detected' AND json_extract(e.payload, '$.rule') = $1 \
+     AND json_extract(e.payload, '$.key') = $2 AND i.status IN ('investigating', 'contained') \
+     ORDER BY i.day DESC, i.number DESC LIMIT 1";
+const FINDING_POSTGRES: &str = "SELECT i.id FROM events e JOIN incidents i ON i.id = e.incident \
+     WHERE e.kind = 'detected' AND (e.payload::jsonb ->> 'rule') = $1 \
+     AND (e.payload::jsonb ->> 'key') = $2 AND i.status IN ('investigating', 'contained') \
+     ORDER BY i.day DESC, i.number DESC LIMIT 1";
 
 const SEAL_OF: &str =
     "SELECT incident, ordinal, seq, hash, signature FROM seals WHERE incident = $1";

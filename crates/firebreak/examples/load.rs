@@ -17,7 +17,11 @@
 //!    note is committed (SQLite `synchronous = FULL`);
 //! 3. the dashboard's incident list `GET /` with a session cookie, one request at a time, if the
 //!    route answers 200 (otherwise it says "dashboard: not available");
-//! 4. with `--postgres ADMIN_URL`: the notes again on a scratch PostgreSQL database it creates
+//! 4. alert intake: `--intake-incidents` webhook alerts of distinct groups are posted first (not
+//!    timed), each declaring an open incident carrying its finding; then for `--intake-seconds`
+//!    one connection (Alertmanager sends a group's notifications one at a time) posts alerts of
+//!    those groups, each answered once it is recorded on its group's incident;
+//! 5. with `--postgres ADMIN_URL`: the notes again on a scratch PostgreSQL database it creates
 //!    and drops.
 //!
 //! Afterwards it stops the server with SIGTERM and runs `firebreak verify` over what was written.
@@ -75,6 +79,12 @@ struct Args {
     /// Seconds the dashboard list is measured for (one request at a time).
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=60))]
     dashboard_seconds: u64,
+    /// Alert groups (each an open incident) declared before intake is measured; 0 skips it.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(0..=100_000))]
+    intake_incidents: u32,
+    /// Seconds alert intake is measured for.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=60))]
+    intake_seconds: u64,
     /// PostgreSQL admin URL; a scratch database is created there and dropped afterwards.
     #[arg(long, value_name = "URL")]
     postgres: Option<String>,
@@ -146,6 +156,9 @@ async fn run(args: &Args) -> anyhow::Result<()> {
     });
     results.extend(notes(args, &server, &setup, "SQLite").await?);
     results.push(dashboard(args, &server, &setup).await?);
+    if args.intake_incidents > 0 {
+        results.push(intake(args, &server, &setup).await?);
+    }
     server.stop()?;
     setup.verify(args)?;
 
@@ -577,6 +590,7 @@ enum Target {
     List,
     Notes,
     Dashboard,
+    Intake,
 }
 
 impl Measured {
@@ -601,6 +615,7 @@ impl Measured {
             ),
             Some(Target::Notes) => (self.rate() >= 500.0, "≥ 500/s"),
             Some(Target::Dashboard) => (self.pct(0.99) <= 50.0, "≤ 50 ms"),
+            Some(Target::Intake) => (self.pct(0.99) <= 20.0, "p99 ≤ 20 ms"),
         };
         format!("{what}: {}", if met { "met" } else { "MISSED" })
     }
@@ -768,6 +783,58 @@ async fn notes(
         Measured { target, ..spread },
         Measured { target, ..one },
     ])
+}
+
+/// A generic-webhook alert of group `bench-N`.
+fn alert(addr: &SocketAddr, auth: &str, group: u32, n: usize) -> Request {
+    Request::post_json(
+        addr,
+        "/api/v1/alerts/webhook",
+        auth,
+        &format!(
+            "{{\"source\":\"load\",\"key\":\"bench-{group}\",\"title\":\"Probe {group} fails\",\
+             \"severity\":\"warning\",\"summary\":\"probe round {n} failed\"}}"
+        ),
+    )
+}
+
+/// Alert intake with many open incidents: declares `--intake-incidents` groups (not timed), then
+/// measures alerts landing on them, one connection.
+async fn intake(args: &Args, server: &Server, setup: &Setup) -> anyhow::Result<Measured> {
+    let auth = setup.auth_header();
+    let groups = args.intake_incidents;
+    let started = Instant::now();
+    let mut conn = Conn::open(server.addr).await?;
+    for group in 0..groups {
+        let reply = conn.send(&alert(&server.addr, &auth, group, 0)).await?;
+        ensure!(
+            reply.status == 200 && find(&reply.body, b"\"declared\"").is_some(),
+            "declaring alert group {group}: {} {}",
+            reply.status,
+            String::from_utf8_lossy(&reply.body)
+        );
+    }
+    eprintln!(
+        "load: {groups} alert groups declared as open incidents in {:.1} s (not measured)",
+        started.elapsed().as_secs_f64()
+    );
+    let addr = server.addr;
+    let measured = phase(
+        &format!("POST alerts (webhook), {groups} open alert incidents, 1 conn"),
+        server,
+        1,
+        Duration::from_secs(args.intake_seconds),
+        move |n| {
+            // A stride through the groups, so that every alert lands on a different incident.
+            let group = u32::try_from(n.wrapping_mul(7919) % groups as usize).unwrap_or(0);
+            alert(&addr, &auth, group, n + 1)
+        },
+    )
+    .await?;
+    Ok(Measured {
+        target: Some(Target::Intake),
+        ..measured
+    })
 }
 
 /// The dashboard's incident list, if the dashboard answers.

@@ -160,7 +160,10 @@ pub enum BundleError {
         what: String,
     },
     /// The bundle is signed by a key other than the one the verifier trusts.
-    #[error("signed by a different key: the bundle's key is {found}, expected {expected}")]
+    // The trusted key is not repeated: it came from the user, who may have given the wrong file.
+    #[error(
+        "signed by a different key: the bundle's key is {found}, not the one given to verify against"
+    )]
     DifferentKey {
         /// The bundle's key (hex).
         found: String,
@@ -256,6 +259,9 @@ pub enum BundleError {
     #[error("the hashing thread could not start or stopped unexpectedly")]
     Worker,
 }
+
+/// An ed25519 public key a bundle is checked against.
+pub type PublicKey = VerifyingKey;
 
 /// Reads a hex ed25519 public key as `journal.pub`, `key.pub` and `--key` files hold it
 /// (surrounding whitespace ignored).

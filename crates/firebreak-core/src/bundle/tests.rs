@@ -156,6 +156,11 @@ fn unpack(bundle: &[u8]) -> Vec<Member> {
 
 /// Re-packs members byte for byte as given: names are written raw, so unsafe ones survive.
 fn pack(members: &[Member]) -> Vec<u8> {
+    pack_padded(members, 0)
+}
+
+/// Like [`pack`], with `padding` zero bytes after the tar end marker.
+fn pack_padded(members: &[Member], padding: usize) -> Vec<u8> {
     let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
     for m in members {
         let mut header = tar::Header::new_gnu();
@@ -174,6 +179,13 @@ fn pack(members: &[Member]) -> Vec<u8> {
         gz.write_all(&vec![0; pad]).expect("pad");
     }
     gz.write_all(&[0; 1024]).expect("end");
+    let block = vec![0u8; 64 << 10];
+    let mut left = padding;
+    while left > 0 {
+        let n = left.min(block.len());
+        gz.write_all(&block[..n]).expect("padding");
+        left -= n;
+    }
     gz.finish().expect("finish")
 }
 
@@ -785,4 +797,19 @@ fn a_200_mb_item_streams_through_write_and_verify() {
     )
     .expect("verifies");
     assert_eq!(report.item_bytes, SIZE);
+}
+
+/// Regression: 4 GiB of zeros after the tar end verified, after seconds of inflating them.
+#[test]
+fn padding_after_the_archive_is_bounded() {
+    let (bundle, _) = bundle();
+    let members = unpack(&bundle);
+    // What tar itself writes (a 10 KiB record, or a large blocking factor) is fine.
+    let tar_like = pack_padded(&members, 9 * 1024);
+    verify(&tar_like[..], None).expect("ordinary record padding verifies");
+    let err = verify_err(&pack_padded(&members, 3 << 20), None);
+    assert_eq!(
+        err.to_string(),
+        "the bundle is corrupt: more than 1 MiB of padding after the end of the tar archive"
+    );
 }

@@ -117,10 +117,16 @@ fn run(
     Ok(report)
 }
 
-/// After the tar end marker: only zero padding, then the gzip trailer (whose CRC and length
-/// the decoder checks on reaching it), then nothing.
+/// Most zero padding accepted after the tar end marker. tar pads to its record size (10 KiB by
+/// default, 1 MiB with the largest blocking factor in common use); gigabytes of zeros compress to
+/// a few megabytes and would otherwise be inflated in full.
+const PADDING_MAX: u64 = 1 << 20;
+
+/// After the tar end marker: at most [`PADDING_MAX`] bytes of zero padding, then the gzip
+/// trailer (whose CRC and length the decoder checks on reaching it), then nothing.
 fn check_end<R: Read>(inflated: &mut Inflated<R>) -> Result<(), BundleError> {
     let mut buffer = vec![0u8; 64 << 10];
+    let mut padding = 0u64;
     loop {
         let n = match inflated.read(&mut buffer) {
             Ok(0) => break,
@@ -131,6 +137,12 @@ fn check_end<R: Read>(inflated: &mut Inflated<R>) -> Result<(), BundleError> {
         if buffer[..n].iter().any(|&b| b != 0) {
             return Err(BundleError::Corrupt(
                 "there is data after the end of the tar archive".into(),
+            ));
+        }
+        padding += n as u64;
+        if padding > PADDING_MAX {
+            return Err(BundleError::Corrupt(
+                "more than 1 MiB of padding after the end of the tar archive".into(),
             ));
         }
     }

@@ -1,7 +1,7 @@
 //! `firebreak bundle verify`: checks an evidence bundle with no database and no data
 //! directory — on any machine, by anyone who has the bundle (and, ideally, the key to expect).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -28,22 +28,49 @@ pub struct VerifyArgs {
     pub key: Option<String>,
 }
 
+/// The public key `--key` gives: 64 hex characters, or a file holding them. A private key
+/// (`journal.key`, or any key whose public half sits next to it as `journal.pub`) is refused
+/// without its contents ever being printed.
+fn expected_key(given: &str) -> anyhow::Result<firebreak_core::bundle::PublicKey> {
+    use firebreak_core::seal::{PRIVATE_KEY_FILE, PUBLIC_KEY_FILE};
+    let path = Path::new(given);
+    let text = match std::fs::read_to_string(path) {
+        Ok(contents) => {
+            let private = "--key names a private key; give the public one (journal.pub) — \
+                           the private key never leaves the data directory";
+            if path.file_name().is_some_and(|n| n == PRIVATE_KEY_FILE) {
+                anyhow::bail!("{private}");
+            }
+            let contents = contents.trim().to_string();
+            if let Some(public) = path
+                .parent()
+                .map(|dir| dir.join(PUBLIC_KEY_FILE))
+                .and_then(|p| std::fs::read_to_string(p).ok())
+                && firebreak_core::seal::is_private_half_of(&contents, public.trim())
+            {
+                anyhow::bail!("{private}");
+            }
+            contents
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if given.trim().len() == 64 && given.trim().bytes().all(|b| b.is_ascii_hexdigit()) {
+                given.trim().to_string()
+            } else {
+                anyhow::bail!(
+                    "--key: there is no file {given} (give the path to journal.pub, e.g. \
+                     \"$FIREBREAK_DATA_DIR/journal.pub\", or the key as 64 hex characters)"
+                );
+            }
+        }
+        Err(e) => anyhow::bail!("--key: cannot read {given}: {e}"),
+    };
+    firebreak_core::bundle::public_key_from_hex(&text).map_err(|e| anyhow::anyhow!("--key: {e}"))
+}
+
 /// Runs a bundle command (needs no data directory).
 pub fn run(out: &mut Out, command: Command) -> anyhow::Result<ExitCode> {
     let Command::Verify(args) = command;
-    let expected = match &args.key {
-        Some(text) => {
-            let hex = match std::fs::read_to_string(text) {
-                Ok(contents) => contents.trim().to_string(),
-                Err(_) => text.trim().to_string(),
-            };
-            Some(
-                firebreak_core::bundle::public_key_from_hex(&hex)
-                    .map_err(|e| anyhow::anyhow!("--key: {e}"))?,
-            )
-        }
-        None => None,
-    };
+    let expected = args.key.as_deref().map(expected_key).transpose()?;
     let file = std::fs::File::open(&args.bundle)
         .with_context(|| format!("cannot open {}", args.bundle.display()))?;
     match firebreak_core::bundle::verify(std::io::BufReader::new(file), expected.as_ref()) {

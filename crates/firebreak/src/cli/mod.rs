@@ -200,7 +200,7 @@ pub fn one_line(err: &anyhow::Error) -> String {
         }
         line.push_str(&text);
     }
-    line.replace('\n', " ")
+    crate::output::inert(&line.replace('\n', " ")).into_owned()
 }
 
 /// Whether an error is only a closed output pipe.

@@ -51,6 +51,8 @@ fn start_logging() {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_target(false)
+        // Colour codes only for a person watching; a log file or journald gets plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
 }
 
@@ -59,7 +61,12 @@ pub async fn run(ctx: &mut Context, args: Args) -> anyhow::Result<ExitCode> {
     let service = ctx.service().await?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
+        .with_context(|| {
+            format!(
+                "cannot listen on {} (choose another address with --listen or FIREBREAK_LISTEN)",
+                args.listen
+            )
+        })?;
     let local = listener.local_addr().unwrap_or(args.listen);
     let options = Options {
         secure_cookies: args.behind_tls,

@@ -34,6 +34,8 @@ pub enum Code {
     CsrfRejected,
     /// No such incident, item or route.
     NotFound,
+    /// The route exists but does not take this method.
+    MethodNotAllowed,
     /// The change conflicts with the incident's state (closed, wrong transition, no change).
     Conflict,
     /// What was asked for existed and is gone for good (purged evidence).
@@ -62,6 +64,7 @@ impl Code {
             Code::Unauthenticated => StatusCode::UNAUTHORIZED,
             Code::Forbidden | Code::CsrfRejected => StatusCode::FORBIDDEN,
             Code::NotFound => StatusCode::NOT_FOUND,
+            Code::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Code::Conflict => StatusCode::CONFLICT,
             Code::Gone => StatusCode::GONE,
             Code::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -126,6 +129,42 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// Middleware: an error response that carries no body of its own (axum's 405 for a method a
+/// route does not take, OPTIONS, a rejection made before any handler ran) gets the JSON error
+/// body every other error has. Headers such as `Allow` are kept.
+pub async fn with_json_body(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let res = next.run(req).await;
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error())
+        || res.headers().contains_key(axum::http::header::CONTENT_TYPE)
+    {
+        return res;
+    }
+    let code = match status {
+        StatusCode::METHOD_NOT_ALLOWED => Code::MethodNotAllowed,
+        StatusCode::NOT_FOUND => Code::NotFound,
+        StatusCode::PAYLOAD_TOO_LARGE => Code::TooLarge,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => Code::UnsupportedMediaType,
+        s if s.is_server_error() => Code::Internal,
+        _ => Code::BadRequest,
+    };
+    let message = match code {
+        Code::MethodNotAllowed => "this route does not take that method; see /api/v1/openapi.json",
+        Code::Internal => "the server failed; the detail is in its log",
+        _ => status
+            .canonical_reason()
+            .unwrap_or("the request was refused"),
+    };
+    let (mut parts, _) = res.into_parts();
+    let mut fresh = ApiError::new(code, message).into_response();
+    // Keep what the original said beyond its status (Allow, Retry-After, security headers).
+    for (name, value) in parts.headers.drain().filter_map(|(n, v)| n.map(|n| (n, v))) {
+        fresh.headers_mut().entry(name).or_insert(value);
+    }
+    *fresh.status_mut() = status;
+    fresh
+}
+
 impl From<DomainError> for ApiError {
     fn from(e: DomainError) -> Self {
         let code = match &e {
@@ -147,6 +186,7 @@ impl From<StoreError> for ApiError {
             StoreError::NoSuchIncident(_) => Self::not_found(e.to_string()),
             StoreError::Conflict(_) => Self::new(Code::Conflict, e.to_string()),
             StoreError::Taken(_) => Self::new(Code::Conflict, e.to_string()),
+            StoreError::DiskFull => Self::new(Code::Unavailable, e.to_string()),
             StoreError::Database(sqlx::Error::PoolTimedOut) => {
                 Self::new(Code::Unavailable, "the database is busy; try again")
             }

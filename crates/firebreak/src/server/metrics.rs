@@ -9,7 +9,8 @@
 //! `firebreak_events_appended_total`, `firebreak_alerts_received_total{source,status}`,
 //! `firebreak_http_requests_total{route,method,status}`,
 //! `firebreak_http_request_duration_seconds{route,method}`, `firebreak_up`,
-//! `firebreak_build_info{version}`. The exposition is OpenMetrics text, which Prometheus reads.
+//! `firebreak_build_info{version}`, `firebreak_store_writes_failing`, `firebreak_store_disk_full`.
+//! The exposition is OpenMetrics text, which Prometheus reads.
 
 use std::time::{Duration, Instant};
 
@@ -20,7 +21,7 @@ use axum::response::{IntoResponse, Response};
 use firebreak_core::clock::Clocks;
 use firebreak_core::summary::Summary;
 use firebreak_core::{Policy, Status};
-use firebreak_store::ListFilter;
+use firebreak_store::{ListFilter, WriteState};
 use jiff::Timestamp;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::encoding::text::{encode_eof, encode_registry};
@@ -206,8 +207,10 @@ impl Metrics {
         open: &[Summary],
         policy: &Policy,
         now: Timestamp,
+        writes: WriteState,
     ) -> Result<String, std::fmt::Error> {
-        let scrape = scrape_registry(open, policy, now);
+        let mut scrape = scrape_registry(open, policy, now);
+        register_write_state(&mut scrape, writes);
         let mut text = String::new();
         encode_registry(&mut text, &self.registry)?;
         encode_registry(&mut text, &scrape)?;
@@ -274,6 +277,24 @@ fn scrape_registry(open: &[Summary], policy: &Policy, now: Timestamp) -> Registr
     registry
 }
 
+/// Whether the last write failed, and whether for a full disk: 0 again once a write commits.
+fn register_write_state(registry: &mut Registry, writes: WriteState) {
+    let failing: Gauge = Gauge::default();
+    failing.set(i64::from(writes != WriteState::Ok));
+    registry.register(
+        "firebreak_store_writes_failing",
+        "1 while the database refuses writes (the last write failed); 0 once one commits",
+        failing,
+    );
+    let full: Gauge = Gauge::default();
+    full.set(i64::from(writes == WriteState::DiskFull));
+    registry.register(
+        "firebreak_store_disk_full",
+        "1 while writes fail because the database's disk is full",
+        full,
+    );
+}
+
 /// Middleware: counts and times every request by its route template.
 pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let route = req
@@ -295,9 +316,8 @@ pub async fn render(
     _: Allowed<need::Read>,
     State(state): State<AppState>,
 ) -> Result<Response, ApiError> {
-    let open = state
-        .service
-        .store()
+    let store = state.service.store();
+    let open = store
         .list(&ListFilter {
             open: true,
             ..ListFilter::default()
@@ -305,7 +325,12 @@ pub async fn render(
         .await?;
     let text = state
         .metrics
-        .encode(&open, &state.service.config().policy, Timestamp::now())
+        .encode(
+            &open,
+            &state.service.config().policy,
+            Timestamp::now(),
+            store.write_state(),
+        )
         .map_err(ApiError::internal)?;
     Ok(([(header::CONTENT_TYPE, CONTENT_TYPE)], text).into_response())
 }

@@ -1,6 +1,6 @@
 //! `firebreak serve`: the team server. The same [`Service`] the CLI uses, behind a JSON API
 //! ([`api`]), a server-rendered dashboard ([`web`]), Prometheus metrics ([`metrics`]) and alert
-//! intake webhooks. [`app`] builds the whole router without a socket (tests drive it with
+//! intake webhooks, and a token-free health answer ([`health`]). [`app`] builds the whole router without a socket (tests drive it with
 //! `oneshot`); [`serve`] binds it and shuts down gracefully on SIGTERM or SIGINT.
 //!
 //! Layers, outermost first: security headers, metrics, the body size limit; then the routes.
@@ -10,6 +10,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod feed;
+pub mod health;
 pub mod intake;
 pub mod metrics;
 pub mod state;
@@ -47,8 +48,10 @@ pub fn app(state: AppState) -> Router {
         .merge(api::routes())
         .merge(web::routes())
         .route("/metrics", get(metrics::render))
+        .route("/healthz", get(health::check))
         .fallback(no_such_route)
         .layer(DefaultBodyLimit::max(limit))
+        .layer(middleware::from_fn(error::with_json_body))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             metrics::track,

@@ -6,13 +6,10 @@
 //! time is the detection engine's job; this only decides where a finding lands. Alerts that
 //! stop firing are recorded on the incident their firing landed on.
 
-use std::collections::HashMap;
-
 use firebreak_core::change::AlertResolved;
 use firebreak_core::decide::{self, Declaration};
 use firebreak_core::detection::Detection;
 use firebreak_core::{Incident, IncidentId};
-use firebreak_store::ListFilter;
 use jiff::Timestamp;
 
 use super::{Recorded, Service, ServiceError};
@@ -52,50 +49,15 @@ impl Landed {
 }
 
 impl Service {
-    /// The open incident that already carries this rule and key, if any.
+    /// The newest open incident that already carries this rule and key, if any: looked up by
+    /// key in the store, so its cost does not grow with the number of open incidents, and a
+    /// damaged incident elsewhere does not stand in the way.
     pub async fn open_incident_for(
         &self,
         rule: &str,
         key: &str,
     ) -> Result<Option<IncidentId>, ServiceError> {
-        let open = self
-            .store
-            .list(&ListFilter {
-                open: true,
-                ..ListFilter::default()
-            })
-            .await?;
-        for summary in open {
-            let (incident, _) = self.incident(&summary.id).await?;
-            if incident.detections.iter().any(|d| d.same_as(rule, key)) {
-                return Ok(Some(summary.id));
-            }
-        }
-        Ok(None)
-    }
-
-    /// Every open incident's findings as (rule, key) → incident: one read of the open incidents
-    /// for a caller about to land many findings (an Alertmanager notification).
-    pub async fn open_findings(
-        &self,
-    ) -> Result<HashMap<(String, String), IncidentId>, ServiceError> {
-        let open = self
-            .store
-            .list(&ListFilter {
-                open: true,
-                ..ListFilter::default()
-            })
-            .await?;
-        let mut found = HashMap::new();
-        // Oldest first, so that if two open incidents carry the same finding the newer wins,
-        // as it would for `open_incident_for`'s newest-first scan.
-        for summary in open.iter().rev() {
-            let (incident, _) = self.incident(&summary.id).await?;
-            for d in &incident.detections {
-                found.insert((d.rule.clone(), d.key.clone()), summary.id);
-            }
-        }
-        Ok(found)
+        Ok(self.store.open_incident_with(rule, key).await?)
     }
 
     /// Records that alerts whose firing landed on incident `id` stopped firing.

@@ -184,23 +184,36 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Regression: as root (as CI runs) the locked file was readable and the test only asserted
+/// exit 0. The command now always runs as an ordinary user: as root, the scratch directory is
+/// handed to `nobody` and firebreak run under `setpriv`.
 #[test]
 fn a_permission_denied_file_is_reported_not_fatal() {
-    // Root reads everything; run this check only as an ordinary user would see it.
     let (fb, id) = setup();
     let locked = fb.root().join("locked.txt");
     std::fs::write(&locked, "secret").expect("write");
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).expect("chmod");
-    let readable = std::fs::read(&locked).is_ok();
-    let out = run(&fb, &["evidence", "add", &id, "locked.txt"]);
-    let (_, stderr) = text(&out);
-    if readable {
-        // Running as root: the file is readable, so it is simply collected.
-        assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let out = if rustix::process::geteuid().is_root() {
+        let chown = std::process::Command::new("chown")
+            .args(["-R", "65534:65534"])
+            .arg(fb.root())
+            .status()
+            .expect("chown");
+        assert!(chown.success());
+        std::process::Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(binary())
+            .args(["evidence", "add", &id, "locked.txt"])
+            .envs(fb.env())
+            .current_dir(fb.root())
+            .output()
+            .expect("setpriv (util-linux) runs firebreak as nobody")
     } else {
-        assert_eq!(out.status.code(), Some(1), "{stderr}");
-        assert!(stderr.contains("locked.txt: permission denied"), "{stderr}");
-    }
+        run(&fb, &["evidence", "add", &id, "locked.txt"])
+    };
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("locked.txt: permission denied"), "{stderr}");
 }
 
 #[test]
@@ -699,6 +712,40 @@ fn an_exported_bundle_verifies_anywhere_and_tampering_is_named() {
     let other = Fb::init();
     let out = verify(&bundle, Some(&other.data_dir().join("journal.pub")));
     assert_eq!(out.status.code(), Some(3), "{:?}", text(&out));
+
+    // Regression: `--key journal.key` printed the private key ("expected 96117c1b…"). A private
+    // key is refused by name or by its public half beside it; elsewhere it is never echoed.
+    let secret = std::fs::read_to_string(fb.data_dir().join("journal.key")).expect("key");
+    let secret = secret.trim();
+    let out = verify(&bundle, Some(&fb.data_dir().join("journal.key")));
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("private key"), "{stderr}");
+    assert!(
+        !stdout.contains(secret) && !stderr.contains(secret),
+        "{stderr}"
+    );
+    let copy = elsewhere.path().join("copy.txt");
+    std::fs::write(&copy, format!("{secret}\n")).expect("copy");
+    let out = verify(&bundle, Some(&copy));
+    let (stdout, stderr) = text(&out);
+    assert_ne!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        !stdout.contains(secret) && !stderr.contains(secret),
+        "{stderr}"
+    );
+    // A key file that is not there is said to be missing, not malformed.
+    let out = verify(&bundle, Some(&elsewhere.path().join("journal.pub")));
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("there is no file"), "{stderr}");
+    // The public key is meant to be handed out.
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(fb.data_dir().join("journal.pub"))
+            .expect("pub")
+            .permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o644);
 
     // The export is part of each item's custody.
     let shown = fb.json(&["evidence", "show", &format!("{id}/E1")]);

@@ -4,6 +4,7 @@
 mod bad_input;
 mod concurrency;
 mod crash;
+mod escapes;
 mod evidence;
 mod lifecycle;
 mod logs;

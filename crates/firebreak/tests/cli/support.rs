@@ -34,6 +34,14 @@ impl Fb {
         }
     }
 
+    /// A new, uninitialised data directory inside `dir` (a mount point a test made, say).
+    pub fn in_dir(dir: tempfile::TempDir) -> Fb {
+        Fb {
+            dir,
+            database: None,
+        }
+    }
+
     /// An initialised one.
     pub fn init() -> Fb {
         let fb = Fb::new();

@@ -1,8 +1,6 @@
 //! Landing received alert groups on incidents through the service, and the answer saying what
 //! happened to each alert.
 
-use std::collections::HashMap;
-
 use firebreak_core::IncidentId;
 use firebreak_core::change::AlertResolved;
 use firebreak_core::detection::{ALERTS_MAX, Detection, SAMPLES_MAX};
@@ -89,10 +87,25 @@ pub(super) async fn land(
     for alert in groups.iter().flat_map(|g| &g.alerts) {
         state.metrics.alert(source, alert.status.as_str());
     }
-    let mut known = service.open_findings().await?;
     let mut alerts = Vec::with_capacity(received);
     for group in groups {
-        alerts.extend(land_group(state, &service, &mut known, group).await?);
+        let sent: Vec<Alert> = group.alerts.clone();
+        match land_group(state, &service, group).await {
+            Ok(landed) => alerts.extend(landed),
+            // One damaged incident refuses only the alerts of its own group; the other groups of
+            // the delivery still land. The alerts are answered as ignored, with the reason.
+            Err(ServiceError::Damaged(why)) => {
+                tracing::error!(%why, "alert group not recorded: its incident does not verify");
+                let reason = format!(
+                    "not recorded: its group's incident does not verify ({why}); run `firebreak verify`"
+                );
+                alerts.extend(sent.iter().map(|a| Outcome {
+                    reason: Some(reason.clone()),
+                    ..outcome(a, Landing::Ignored, None)
+                }));
+            }
+            Err(other) => return Err(other.into()),
+        }
     }
     alerts.sort_by_key(|o| o.index);
     Ok(Report { received, alerts })
@@ -101,12 +114,10 @@ pub(super) async fn land(
 async fn land_group(
     state: &AppState,
     service: &Service,
-    known: &mut HashMap<(String, String), IncidentId>,
     group: Group,
-) -> Result<Vec<Outcome>, ApiError> {
+) -> Result<Vec<Outcome>, ServiceError> {
     let config = service.config();
-    let slot = (group.rule.clone(), group.key.clone());
-    let mut target = known.get(&slot).copied();
+    let mut target = service.open_incident_for(&group.rule, &group.key).await?;
     let mut outcomes = Vec::new();
     let (firing, resolved): (Vec<&Alert>, Vec<&Alert>) = group
         .alerts
@@ -135,7 +146,6 @@ async fn land_group(
         let id = landed.incident().id;
         state.feed.changed(&id);
         state.metrics.appended(landed.events());
-        known.insert(slot, id);
         target = Some(id);
         let landing = match landed {
             crate::service::Landed::Declared(_) => Landing::Declared,
@@ -184,7 +194,7 @@ async fn land_group(
                 ..outcome(a, Landing::Ignored, Some(&id))
             }));
         }
-        Err(other) => return Err(other.into()),
+        Err(other) => return Err(other),
     }
     Ok(outcomes)
 }

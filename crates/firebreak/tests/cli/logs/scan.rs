@@ -23,10 +23,17 @@ fn built_in_rules_find_the_planted_attacks() {
     file.flush().expect("flush");
     let report = fb.json(&["scan", log.to_str().expect("utf-8")]);
     let findings = report["findings"].as_array().expect("findings");
+    // The address must be a whole token of the key: `10.0.0.1` must not match `10.0.0.12`.
     let has = |rule: &str, addr: &str| {
         findings.iter().any(|f| {
+            let key = f["key"]
+                .as_str()
+                .map_or_else(|| f["key"].to_string(), str::to_string);
             f["rule"].as_str().is_some_and(|r| r.contains(rule))
-                && f["key"].to_string().contains(addr)
+                && (addr.is_empty()
+                    || key
+                        .split(|c: char| !(c.is_ascii_hexdigit() || c == '.' || c == ':'))
+                        .any(|token| token == addr))
         })
     };
     let all: Vec<String> = findings

@@ -645,3 +645,115 @@ async fn a_bad_mapping_is_one_located_error() {
     assert_eq!(stderr.matches("SEV9").count(), 1, "one error: {stderr}");
     api.finish().await;
 }
+
+fn hook(key: &str) -> Value {
+    json!({
+        "source": "uptime",
+        "key": key,
+        "title": format!("{key} is down"),
+        "severity": "critical",
+        "summary": "3 of 3 probes failed"
+    })
+}
+
+/// Regression: one edited event in one open incident made every intake POST answer 409
+/// `damaged`, unrelated groups included (intake folded every open incident per notification).
+#[tokio::test]
+async fn a_damaged_incident_stops_only_its_own_group() {
+    let api = Api::new(Db::Sqlite).await;
+    let mut ids = Vec::new();
+    for key in ["db-primary", "checkout-https"] {
+        let r = post(&api, HOOK, hook(key)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        ids.push(
+            r.body["alerts"][0]["incident"]
+                .as_str()
+                .expect("id")
+                .to_string(),
+        );
+    }
+    let damaged = ids[0].clone();
+    let db = api.fb.db_file();
+    let edit = format!(
+        "UPDATE events SET actor = 'someone-else' WHERE incident = '{damaged}' AND seq = 2"
+    );
+    tokio::task::spawn_blocking(move || crate::support::sql(&db, &[&edit]))
+        .await
+        .expect("tamper");
+
+    // Another group's alert, and a brand-new group, still land.
+    let other = post(&api, HOOK, hook("checkout-https")).await;
+    assert_eq!(other.status, StatusCode::OK, "{}", other.text);
+    assert_eq!(other.body["alerts"][0]["outcome"], "updated");
+    assert_eq!(other.body["alerts"][0]["incident"], ids[1].as_str());
+    let fresh = post(&api, HOOK, hook("payments-api")).await;
+    assert_eq!(fresh.status, StatusCode::OK, "{}", fresh.text);
+    assert_eq!(fresh.body["alerts"][0]["outcome"], "declared");
+
+    // The damaged incident's own group is refused, and says why, recording nothing.
+    let own = post(&api, HOOK, hook("db-primary")).await;
+    assert_eq!(own.status, StatusCode::OK, "{}", own.text);
+    let out = &own.body["alerts"][0];
+    assert_eq!(out["outcome"], "ignored", "{}", own.text);
+    let reason = out["reason"].as_str().expect("reason");
+    assert!(reason.contains("does not verify"), "{reason}");
+    assert_eq!(
+        incidents(&api).await.len(),
+        3,
+        "nothing new was declared for it"
+    );
+
+    // The same holds for Alertmanager, several groups in one delivery each.
+    let am = post(
+        &api,
+        AM,
+        notification(
+            "DiskFull",
+            vec![am_alert(
+                "firing",
+                "DiskFull",
+                "db-1:9100",
+                "warning",
+                "aa01",
+            )],
+        ),
+    )
+    .await;
+    assert_eq!(am.status, StatusCode::OK, "{}", am.text);
+    assert_eq!(am.body["alerts"][0]["outcome"], "declared");
+    api.finish().await;
+}
+
+/// Regression: our own API token format (`fbk_…`) in an alert's text was stored and shown.
+#[tokio::test]
+async fn our_own_tokens_in_alert_text_are_masked() {
+    let api = Api::new(Db::Sqlite).await;
+    let token = api.token(Role::Admin).to_string();
+    assert!(token.starts_with("fbk_"));
+    let r = post(
+        &api,
+        HOOK,
+        json!({
+            "source": "ci",
+            "key": "deploy",
+            "title": format!("Deploy failed with {token}"),
+            "summary": format!("curl -H 'X-Token: {token}' failed"),
+            "labels": { "note": format!("see {token}") },
+            "severity": "warning"
+        }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let id = r.body["alerts"][0]["incident"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let shown = format!(
+        "{}{}",
+        timeline(&api, &id).await.text,
+        incident(&api, &id).await
+    );
+    assert!(!shown.contains(&token[4..]), "{shown}");
+    assert!(shown.contains("••••"), "{shown}");
+    api.finish().await;
+}

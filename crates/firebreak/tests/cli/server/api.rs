@@ -720,3 +720,24 @@ async fn altered_evidence_never_arrives_as_if_intact() {
     );
     api.finish().await;
 }
+
+/// Regression: a wrong method and OPTIONS answered 405 with an empty body.
+#[tokio::test]
+async fn a_wrong_method_gets_a_json_error() {
+    let api = Api::new(Db::Sqlite).await;
+    for method in [Method::DELETE, Method::OPTIONS, Method::PUT] {
+        let r = api
+            .call(Some(Role::Admin), method.clone(), "/api/v1/incidents", None)
+            .await;
+        assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{method}");
+        assert_eq!(r.body["code"], "method_not_allowed", "{method}: {}", r.text);
+        assert!(r.headers.contains_key(header::ALLOW), "{method}");
+        assert!(
+            r.headers[header::CONTENT_TYPE]
+                .to_str()
+                .expect("type")
+                .starts_with("application/json")
+        );
+    }
+    api.finish().await;
+}

@@ -5,6 +5,7 @@
 mod alerts;
 mod api;
 mod browser;
+mod disk_full;
 mod docs;
 mod matrix;
 mod metrics;
@@ -73,6 +74,11 @@ impl Api {
                 (Fb::with_database(&scratch.url), Some(scratch))
             }
         };
+        Self::over(fb, scratch, options).await
+    }
+
+    /// A server over `fb`'s data directory, initialised here.
+    pub async fn over(fb: Fb, scratch: Option<ScratchDb>, options: Options) -> Api {
         fb.cmd(&["init"]).assert().success();
         let mut tokens = HashMap::new();
         for role in Role::ALL {

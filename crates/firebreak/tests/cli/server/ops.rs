@@ -36,6 +36,8 @@ const DOCUMENTED_EXPOSITION: &str = "\
 # TYPE firebreak_alerts_received counter
 # TYPE firebreak_http_requests counter
 # TYPE firebreak_http_request_duration_seconds histogram
+# TYPE firebreak_store_writes_failing gauge
+# TYPE firebreak_store_disk_full gauge
 ";
 
 /// Series every Prometheus server makes itself for each target.

@@ -102,3 +102,28 @@ pub fn token(fb: &Fb, role: &str, name: &str) -> String {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     v["secret"].as_str().expect("secret").to_string()
 }
+
+/// Regression: a busy port said only "cannot listen on …", not how to choose another.
+#[test]
+fn a_busy_port_says_how_to_choose_another() {
+    let fb = Fb::init();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = taken.local_addr().expect("addr").to_string();
+    let out = fb
+        .cmd(&["serve", "--listen", &addr])
+        .timeout(std::time::Duration::from_secs(30))
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&addr)
+            && stderr.contains("--listen")
+            && stderr.contains("FIREBREAK_LISTEN"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains('\x1b'),
+        "no colour codes off a terminal: {stderr:?}"
+    );
+}
