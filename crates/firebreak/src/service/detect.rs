@@ -10,6 +10,7 @@ use firebreak_core::change::AlertResolved;
 use firebreak_core::decide::{self, Declaration};
 use firebreak_core::detection::Detection;
 use firebreak_core::{Incident, IncidentId};
+use firebreak_store::ListFilter;
 use jiff::Timestamp;
 
 use super::{Recorded, Service, ServiceError};
@@ -110,7 +111,11 @@ impl Service {
             })
             .await?;
         for summary in open {
-            let (incident, _) = self.incident(&summary.id).await?;
+            // A damaged incident is not joined (a new one is declared instead); it must not
+            // stop the finding from being recorded.
+            let Ok((incident, _)) = self.incident(&summary.id).await else {
+                continue;
+            };
             let joins = incident.detections.iter().any(|d| {
                 let same = (by_client && d.key == found.key) || (flood && is_flood(d));
                 same && close_in_time(d, found)
