@@ -23,7 +23,7 @@ pub struct Rotated {
     /// The reload command's program, if one ran (its arguments are not recorded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub then: Option<String>,
-    /// The reload command's exit status, if one ran.
+    /// 0 when the reload command succeeded, 1 when it failed, absent when none ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub then_status: Option<i32>,
 }
@@ -33,8 +33,7 @@ impl Rotated {
     pub fn describe(&self) -> String {
         let then = match (&self.then, self.then_status) {
             (Some(p), Some(0)) => format!(", then {p} succeeded"),
-            (Some(p), Some(code)) => format!(", then {p} FAILED (exit {code})"),
-            (Some(p), None) => format!(", then {p} was killed"),
+            (Some(p), _) => format!(", then {p} FAILED"),
             _ => String::new(),
         };
         format!(

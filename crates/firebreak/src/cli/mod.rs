@@ -16,6 +16,7 @@ mod list;
 mod logs;
 mod report;
 mod review;
+mod rotate;
 mod runbook;
 mod serve;
 mod show;
@@ -141,6 +142,8 @@ pub enum Command {
     Block(block::Args),
     /// Lift blocks before their time.
     Unblock(block::UnblockArgs),
+    /// Replace one secret in an env file atomically; the journal gets a fingerprint, never the value.
+    Rotate(rotate::Args),
     /// Print shell completions.
     Completions(completions::Args),
 }
@@ -277,6 +280,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Completions(_) => Ok(ExitCode::SUCCESS),
             Command::Block(a) => block::run(&mut ctx, a).await,
             Command::Unblock(a) => block::unblock(&mut ctx, a).await,
+            Command::Rotate(a) => rotate::run(&mut ctx, a).await,
         };
         ctx.out.flush()?;
         code

@@ -21,6 +21,16 @@ pub fn read_optional(path: &Path) -> Result<Option<String>, ContainError> {
 
 /// Replaces `path` with `bytes` (mode `mode`) so that a reader sees the old file or the new one.
 pub fn replace(path: &Path, bytes: &[u8], mode: u32) -> Result<(), ContainError> {
+    replace_owned(path, bytes, mode, None)
+}
+
+/// [`replace`], giving the new file `owner` (uid, gid) before it takes the old one's place.
+pub fn replace_owned(
+    path: &Path,
+    bytes: &[u8],
+    mode: u32,
+    owner: Option<(u32, u32)>,
+) -> Result<(), ContainError> {
     let io = |source| ContainError::Io {
         path: path.to_path_buf(),
         source,
@@ -37,6 +47,14 @@ pub fn replace(path: &Path, bytes: &[u8], mode: u32) -> Result<(), ContainError>
     temp.as_file()
         .set_permissions(std::fs::Permissions::from_mode(mode))
         .map_err(io)?;
+    if let Some((uid, gid)) = owner {
+        rustix::fs::fchown(
+            temp.as_file(),
+            Some(rustix::fs::Uid::from_raw(uid)),
+            Some(rustix::fs::Gid::from_raw(gid)),
+        )
+        .map_err(|e| io(e.into()))?;
+    }
     temp.as_file().sync_all().map_err(io)?;
     temp.persist(path).map_err(|e| io(e.error))?;
     std::fs::File::open(dir)

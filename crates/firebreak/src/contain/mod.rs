@@ -8,6 +8,7 @@ pub mod act;
 pub mod command;
 pub mod files;
 pub mod nginx;
+pub mod rotate;
 
 use std::path::PathBuf;
 

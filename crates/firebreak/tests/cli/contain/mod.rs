@@ -3,4 +3,5 @@
 
 mod nginx;
 mod refuse;
+mod rotate;
 mod server;
