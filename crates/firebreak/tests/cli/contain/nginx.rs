@@ -157,3 +157,46 @@ fn a_broken_nginx_config_changes_nothing_and_records_nothing() {
     );
     assert_eq!(nginx.status_from("127.0.0.2"), 200);
 }
+
+#[test]
+fn serve_lifts_expired_blocks_by_itself() {
+    let (fb, nginx, id) = setup();
+    let config = fb.data_dir().join("firebreak.toml");
+    let text = std::fs::read_to_string(&config).expect("config");
+    std::fs::write(
+        &config,
+        text.replace("[contain]\n", "[contain]\nexpire_every = \"1s\"\n"),
+    )
+    .expect("config");
+    let mut served = crate::server::process::Served::start(&fb, &[]);
+    fb.cmd(&[
+        "block",
+        "127.0.0.2",
+        "--incident",
+        &id,
+        "--reason",
+        "drill",
+        "--ttl",
+        "2s",
+    ])
+    .assert()
+    .success();
+    nginx.wait_for(Some("127.0.0.2"), 403);
+    // Lifted by serve within its period after the expiry (wait_for allows 5 s).
+    std::thread::sleep(Duration::from_secs(2));
+    nginx.wait_for(Some("127.0.0.2"), 200);
+    assert!(
+        fb.json(&["block", "ls"])
+            .as_array()
+            .expect("rows")
+            .is_empty()
+    );
+    let timeline = fb.json(&["timeline", &id]).to_string();
+    assert!(
+        timeline.contains(r#""kind":"address_unblocked""#),
+        "{timeline}"
+    );
+    assert!(timeline.contains(r#""lifted":"expired""#), "{timeline}");
+    served.terminate();
+    assert!(served.wait(Duration::from_secs(30)).success());
+}
