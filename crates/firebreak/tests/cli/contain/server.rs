@@ -104,16 +104,23 @@ impl Nginx {
         })
     }
 
-    /// Waits (at most 5 s: a reload is asynchronous) until a client from `from` gets `status`.
+    /// Waits (at most 5 s: a reload is asynchronous) until a client from `from` gets `status`
+    /// three times in a row: for a moment after a reload an old worker may still answer under
+    /// the old rules.
     pub fn wait_for(&self, from: Option<&str>, status: u16) {
         let from = from.unwrap_or("127.0.0.1");
         let started = Instant::now();
-        let mut last = 0;
+        let (mut last, mut streak) = (0, 0);
         while started.elapsed() < Duration::from_secs(5) {
             last = self.status_from(from);
             if last == status {
-                return;
+                streak += 1;
+                if streak == 3 {
+                    return;
+                }
+                continue;
             }
+            streak = 0;
             std::thread::sleep(Duration::from_millis(20));
         }
         panic!("a client from {from} still gets {last}, not {status}");
