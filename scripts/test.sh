@@ -177,6 +177,21 @@ if ! have chromium || ! have chromedriver; then
 fi
 say "browser: $(chromium --version 2>/dev/null || echo 'chromium: version unknown')"
 
+# The containment tests block addresses through a real nginx, nftables and iptables+ipset; they
+# fail (never skip) without them.
+missing=()
+for tool in nginx:nginx nft:nftables iptables:iptables ipset:ipset; do
+    have "${tool%%:*}" || missing+=("${tool#*:}")
+done
+if ((${#missing[@]})); then
+    have apt-get || die "the containment tests need ${missing[*]}; install them"
+    say "installing ${missing[*]} for the containment tests"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q </dev/null
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+        "${missing[@]}" </dev/null
+fi
+say "containment: $(nginx -v 2>&1)"
+
 # The accessibility check runs axe-core (npm package, MPL-2.0) in that browser. Its one file is
 # fetched from the npm registry once, checked against the package's published integrity, and
 # kept under target/; the test reads it from FIREBREAK_AXE_JS and fails (never skips) without it.

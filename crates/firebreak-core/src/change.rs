@@ -121,6 +121,12 @@ pub enum Change {
     /// The review was signed off and published (in-review → published); the event's actor is
     /// the signer.
     ReviewPublished {},
+    /// An address or range was blocked (`firebreak block`).
+    AddressBlocked(crate::contain::Blocked),
+    /// A block was lifted: by hand, or because its time was up.
+    AddressUnblocked(crate::contain::Unblocked),
+    /// A secret was replaced in a file (`firebreak rotate`); names and a fingerprint only.
+    SecretRotated(crate::contain::rotate::Rotated),
     /// The review went back to draft (from in-review or published).
     ReviewReopened {
         /// Why, if given.
@@ -399,6 +405,9 @@ impl Change {
             Change::ReviewReopened { reason } => {
                 format!("review reopened as a draft{}", why(reason))
             }
+            Change::AddressBlocked(b) => b.describe(),
+            Change::AddressUnblocked(u) => u.describe(),
+            Change::SecretRotated(r) => r.describe(),
         }
     }
 }

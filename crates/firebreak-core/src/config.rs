@@ -67,6 +67,9 @@ pub struct FileConfig {
     /// How alerts from Alertmanager and the generic webhook are given a severity and a runbook.
     #[serde(default)]
     pub alerts: AlertsConfig,
+    /// Blocking addresses: backends, default expiry, allow-list (see `contain::config`).
+    #[serde(default)]
+    pub contain: crate::contain::ContainConfig,
 }
 
 /// The `[alerts]` table: how an alert received by `firebreak serve` (Alertmanager or the
@@ -241,6 +244,8 @@ pub struct Config {
     pub rule_dirs: Vec<PathBuf>,
     /// User agent lists, absolute.
     pub agent_files: Vec<PathBuf>,
+    /// Blocking addresses (`[contain]`).
+    pub contain: crate::contain::Contain,
     /// The file it came from, if any.
     pub source: Option<PathBuf>,
 }
@@ -259,6 +264,7 @@ impl Default for Config {
             snapshot_before_destructive: true,
             rule_dirs: Vec::new(),
             agent_files: Vec::new(),
+            contain: crate::contain::Contain::default(),
             source: None,
         }
     }
@@ -401,6 +407,7 @@ impl Config {
         let commands =
             command_knowledge(&file.runbooks.commands).map_err(|(at, m)| invalid(at, m))?;
         let alerts = alert_mapping(file.alerts, &policy).map_err(|(at, m)| invalid(at, m))?;
+        let contain = file.contain.build().map_err(|(at, m)| invalid(at, m))?;
         Ok(Config {
             database: file.database,
             alerts,
@@ -412,6 +419,7 @@ impl Config {
             snapshot_before_destructive: file.runbooks.snapshot_before_destructive.unwrap_or(true),
             rule_dirs: file.detect.rules.iter().map(|d| base.join(d)).collect(),
             agent_files: file.detect.agents.iter().map(|d| base.join(d)).collect(),
+            contain,
             source: Some(path.to_path_buf()),
         })
     }

@@ -274,7 +274,10 @@ impl Incident {
             Change::RunStarted(_)
             | Change::RunFinished(_)
             | Change::EvidenceCustody(_)
-            | Change::AlertResolved(_) => {}
+            | Change::AlertResolved(_)
+            | Change::AddressBlocked(_)
+            | Change::AddressUnblocked(_)
+            | Change::SecretRotated(_) => {}
             Change::EvidenceAdded(item) => {
                 self.evidence += 1;
                 self.evidence_items.push(item.clone());

@@ -14,6 +14,7 @@ pub mod change;
 pub mod checklist;
 pub mod clock;
 pub mod config;
+pub mod contain;
 pub mod decide;
 pub mod detection;
 pub mod duration;

@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod collect;
+pub mod contain;
 pub mod output;
 pub mod report;
 pub mod runner;

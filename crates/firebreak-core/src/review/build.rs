@@ -384,6 +384,9 @@ impl Review {
                     }
                 }
                 Change::AlertResolved(_) => ("alert", change.describe()),
+                Change::AddressBlocked(_)
+                | Change::AddressUnblocked(_)
+                | Change::SecretRotated(_) => ("containment", change.describe()),
                 Change::ChecklistTicked { .. } => {
                     *also.entry("checklist ticks".into()).or_default() += 1;
                     continue;

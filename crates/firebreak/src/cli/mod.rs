@@ -5,6 +5,7 @@
 //! 3 `verify` found tampering.
 
 mod action;
+mod block;
 mod bundle;
 mod checklist;
 mod completions;
@@ -15,6 +16,7 @@ mod list;
 mod logs;
 mod report;
 mod review;
+mod rotate;
 mod runbook;
 mod serve;
 mod show;
@@ -136,6 +138,12 @@ pub enum Command {
     /// API tokens for the team server: create (secret shown once), list, revoke.
     #[command(subcommand)]
     Token(token::Command),
+    /// Block addresses or ranges at nginx or the firewall, with expiry; `block ls` lists them.
+    Block(block::Args),
+    /// Lift blocks before their time.
+    Unblock(block::UnblockArgs),
+    /// Replace one secret in an env file atomically; the journal gets a fingerprint, never the value.
+    Rotate(rotate::Args),
     /// Print shell completions.
     Completions(completions::Args),
 }
@@ -270,6 +278,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Token(c) => token::run(&mut ctx, c).await,
             Command::Bundle(_) => Ok(ExitCode::SUCCESS),
             Command::Completions(_) => Ok(ExitCode::SUCCESS),
+            Command::Block(a) => block::run(&mut ctx, a).await,
+            Command::Unblock(a) => block::unblock(&mut ctx, a).await,
+            Command::Rotate(a) => rotate::run(&mut ctx, a).await,
         };
         ctx.out.flush()?;
         code

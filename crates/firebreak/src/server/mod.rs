@@ -9,6 +9,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod expiry;
 pub mod feed;
 pub mod health;
 pub mod intake;
@@ -85,6 +86,7 @@ pub async fn serve(
         let state = state.clone();
         tokio::spawn(async move { state.feed.poll(&state.service, state.options.poll).await })
     };
+    let expiry = tokio::spawn(expiry::run(state.service.clone()));
     let shutdown = {
         let state = state.clone();
         async move {
@@ -97,6 +99,7 @@ pub async fn serve(
         .with_graceful_shutdown(shutdown)
         .await;
     poller.abort();
+    expiry.abort();
     result
 }
 

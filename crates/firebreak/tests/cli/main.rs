@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod concurrency;
+mod contain;
 mod crash;
 mod escapes;
 mod evidence;
