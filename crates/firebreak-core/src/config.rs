@@ -67,6 +67,9 @@ pub struct FileConfig {
     /// How alerts from Alertmanager and the generic webhook are given a severity and a runbook.
     #[serde(default)]
     pub alerts: AlertsConfig,
+    /// Contacts, teams, the communication chain and delivery settings (see [`crate::notify`]).
+    #[serde(default)]
+    pub notify: crate::notify::NotifyFile,
 }
 
 /// The `[alerts]` table: how an alert received by `firebreak serve` (Alertmanager or the
@@ -237,6 +240,8 @@ pub struct Config {
     pub snapshot_before_destructive: bool,
     /// How received alerts map to severities and runbooks.
     pub alerts: AlertMapping,
+    /// Contacts, chain and delivery settings.
+    pub notify: crate::notify::NotifyConfig,
     /// User detection rule directories, absolute.
     pub rule_dirs: Vec<PathBuf>,
     /// User agent lists, absolute.
@@ -248,6 +253,9 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         let policy = Policy::preset("default").unwrap_or_else(|| unreachable!("shipped preset"));
+        let notify = crate::notify::NotifyFile::default()
+            .build(&policy)
+            .unwrap_or_default();
         Self {
             database: None,
             alerts: AlertMapping::defaults(&policy),
@@ -257,6 +265,7 @@ impl Default for Config {
             step_timeout: DEFAULT_STEP_TIMEOUT,
             commands: Arc::new(Commands::shipped().clone()),
             snapshot_before_destructive: true,
+            notify,
             rule_dirs: Vec::new(),
             agent_files: Vec::new(),
             source: None,
@@ -401,6 +410,7 @@ impl Config {
         let commands =
             command_knowledge(&file.runbooks.commands).map_err(|(at, m)| invalid(at, m))?;
         let alerts = alert_mapping(file.alerts, &policy).map_err(|(at, m)| invalid(at, m))?;
+        let notify = file.notify.build(&policy).map_err(|(at, m)| invalid(at, m))?;
         Ok(Config {
             database: file.database,
             alerts,
@@ -410,6 +420,7 @@ impl Config {
             step_timeout,
             commands: Arc::new(commands),
             snapshot_before_destructive: file.runbooks.snapshot_before_destructive.unwrap_or(true),
+            notify,
             rule_dirs: file.detect.rules.iter().map(|d| base.join(d)).collect(),
             agent_files: file.detect.agents.iter().map(|d| base.join(d)).collect(),
             source: Some(path.to_path_buf()),

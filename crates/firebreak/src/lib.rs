@@ -4,6 +4,7 @@
 //! service, so neither the CLI nor the API reimplements what the service does.
 
 pub mod cli;
+pub mod notify;
 pub mod collect;
 pub mod output;
 pub mod report;

@@ -8,11 +8,14 @@ mod action;
 mod bundle;
 mod checklist;
 mod completions;
+mod contacts;
 mod declare;
+mod escalate;
 mod evidence;
 mod init;
 mod list;
 mod logs;
+mod notify;
 mod report;
 mod review;
 mod runbook;
@@ -136,6 +139,12 @@ pub enum Command {
     /// API tokens for the team server: create (secret shown once), list, revoke.
     #[command(subcommand)]
     Token(token::Command),
+    /// Tell people: preview (--dry-run), send and list (--log) notifications; --flush the outbox.
+    Notify(notify::Args),
+    /// List contacts, teams and the communication chain per severity.
+    Contacts,
+    /// Fire due update reminders and escalations once (for a systemd timer; `serve` does it itself).
+    Escalate,
     /// Print shell completions.
     Completions(completions::Args),
 }
@@ -268,6 +277,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Rules(c) => logs::rules::run(&mut ctx, c),
             Command::Serve(a) => serve::run(&mut ctx, a).await,
             Command::Token(c) => token::run(&mut ctx, c).await,
+            Command::Notify(a) => notify::run(&mut ctx, a).await,
+            Command::Contacts => contacts::run(&mut ctx),
+            Command::Escalate => escalate::run(&mut ctx).await,
             Command::Bundle(_) => Ok(ExitCode::SUCCESS),
             Command::Completions(_) => Ok(ExitCode::SUCCESS),
         };

@@ -12,6 +12,7 @@ pub mod error;
 pub mod feed;
 pub mod intake;
 pub mod metrics;
+pub mod scheduler;
 pub mod state;
 pub mod throttle;
 pub mod web;
@@ -82,6 +83,7 @@ pub async fn serve(
         let state = state.clone();
         tokio::spawn(async move { state.feed.poll(&state.service, state.options.poll).await })
     };
+    let scheduler = tokio::spawn(scheduler::run(state.clone()));
     let shutdown = {
         let state = state.clone();
         async move {
@@ -94,6 +96,7 @@ pub async fn serve(
         .with_graceful_shutdown(shutdown)
         .await;
     poller.abort();
+    scheduler.abort();
     result
 }
 

@@ -6,6 +6,7 @@ mod concurrency;
 mod crash;
 mod evidence;
 mod lifecycle;
+mod notify;
 mod logs;
 mod report;
 mod review;

@@ -9,7 +9,7 @@ mod docs;
 mod matrix;
 mod metrics;
 mod ops;
-mod process;
+pub(crate) mod process;
 mod replicas;
 mod reports;
 mod review;
