@@ -140,7 +140,9 @@ impl Permission {
             }
             Permission::Verify => "verify journals and seals",
             Permission::Administer => "manage API tokens and rebuild the incident list",
-            Permission::NotifyExternally => "send notifications with the external (customer) template",
+            Permission::NotifyExternally => {
+                "send notifications with the external (customer) template"
+            }
         }
     }
 }

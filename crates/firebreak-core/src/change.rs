@@ -413,7 +413,10 @@ impl Change {
             }
             Change::NotificationQueued(q) => q.describe(),
             Change::NotificationAttempted(a) => {
-                format!("notification {} try {} failed: {}", a.key, a.attempt, a.error)
+                format!(
+                    "notification {} try {} failed: {}",
+                    a.key, a.attempt, a.error
+                )
             }
             Change::NotificationDelivered(d) => {
                 format!("notification {} delivered (try {})", d.key, d.attempts)
@@ -431,7 +434,11 @@ impl Change {
                 },
                 e.due,
                 e.step,
-                if e.to.is_empty() { "nobody left on the chain".to_string() } else { format!("paged {}", e.to.join(", ")) }
+                if e.to.is_empty() {
+                    "nobody left on the chain".to_string()
+                } else {
+                    format!("paged {}", e.to.join(", "))
+                }
             ),
         }
     }

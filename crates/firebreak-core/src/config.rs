@@ -410,7 +410,10 @@ impl Config {
         let commands =
             command_knowledge(&file.runbooks.commands).map_err(|(at, m)| invalid(at, m))?;
         let alerts = alert_mapping(file.alerts, &policy).map_err(|(at, m)| invalid(at, m))?;
-        let notify = file.notify.build(&policy).map_err(|(at, m)| invalid(at, m))?;
+        let notify = file
+            .notify
+            .build(&policy)
+            .map_err(|(at, m)| invalid(at, m))?;
         Ok(Config {
             database: file.database,
             alerts,

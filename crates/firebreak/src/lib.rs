@@ -4,8 +4,8 @@
 //! service, so neither the CLI nor the API reimplements what the service does.
 
 pub mod cli;
-pub mod notify;
 pub mod collect;
+pub mod notify;
 pub mod output;
 pub mod report;
 pub mod runner;

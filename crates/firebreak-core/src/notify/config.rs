@@ -242,7 +242,11 @@ impl NotifyFile {
             ("retry_after", &self.retry_after, &mut delivery.retry_after),
             ("retry_max", &self.retry_max, &mut delivery.retry_max),
             ("timeout", &self.timeout, &mut delivery.timeout),
-            ("remind_before", &self.remind_before, &mut delivery.remind_before),
+            (
+                "remind_before",
+                &self.remind_before,
+                &mut delivery.remind_before,
+            ),
         ] {
             if let Some(g) = given {
                 *slot = wait(what, g)?;
@@ -257,26 +261,34 @@ impl NotifyFile {
             let c = c.into_inner();
             let what = format!("notify.contacts[{}]", i + 1);
             if !name_ok(&c.name) {
-                return Err((at, format!("{what}: give a name of letters, digits, - _ or .")));
+                return Err((
+                    at,
+                    format!("{what}: give a name of letters, digits, - _ or ."),
+                ));
             }
             if contacts.iter().any(|o| o.name == c.name) {
                 return Err((at, format!("contact {:?} is defined twice", c.name)));
             }
             let secret = |field: &str, v: &str| {
-                SecretRef::parse(v).ok_or_else(|| {
-                    (at, format!("contact {:?}: {field} is empty", c.name))
-                })
+                SecretRef::parse(v)
+                    .ok_or_else(|| (at, format!("contact {:?}: {field} is empty", c.name)))
             };
             let mut channels = Vec::new();
             if let Some(e) = &c.email {
                 let e = e.trim();
                 if !e.contains('@') || e.contains(char::is_whitespace) || e.contains(['<', '>']) {
-                    return Err((at, format!("contact {:?}: {e:?} is not an e-mail address", c.name)));
+                    return Err((
+                        at,
+                        format!("contact {:?}: {e:?} is not an e-mail address", c.name),
+                    ));
                 }
                 if smtp.is_none() {
                     return Err((
                         at,
-                        format!("contact {:?} has an e-mail address but [notify.smtp] is not configured", c.name),
+                        format!(
+                            "contact {:?} has an e-mail address but [notify.smtp] is not configured",
+                            c.name
+                        ),
                     ));
                 }
                 channels.push(Channel::Email(e.to_string()));
@@ -287,10 +299,16 @@ impl NotifyFile {
             match (&c.webhook, &c.webhook_key) {
                 (Some(u), key) => channels.push(Channel::Webhook {
                     url: secret("webhook", u)?,
-                    key: key.as_deref().map(|k| secret("webhook_key", k)).transpose()?,
+                    key: key
+                        .as_deref()
+                        .map(|k| secret("webhook_key", k))
+                        .transpose()?,
                 }),
                 (None, Some(_)) => {
-                    return Err((at, format!("contact {:?}: webhook_key without a webhook", c.name)));
+                    return Err((
+                        at,
+                        format!("contact {:?}: webhook_key without a webhook", c.name),
+                    ));
                 }
                 (None, None) => {}
             }
@@ -318,7 +336,10 @@ impl NotifyFile {
                 return Err((at, format!("contact {who:?} cannot be their own backup")));
             }
             if !contacts.iter().any(|c| c.name == backup) {
-                return Err((at, format!("contact {who:?}: backup {backup:?} is not a contact")));
+                return Err((
+                    at,
+                    format!("contact {who:?}: backup {backup:?} is not a contact"),
+                ));
             }
         }
         let mut teams: Vec<Team> = Vec::new();
@@ -329,12 +350,25 @@ impl NotifyFile {
                 return Err((at, "a team needs a name and at least one member".into()));
             }
             if contacts.iter().any(|c| c.name == t.name) || teams.iter().any(|o| o.name == t.name) {
-                return Err((at, format!("{:?} names both a team and another team or contact", t.name)));
+                return Err((
+                    at,
+                    format!("{:?} names both a team and another team or contact", t.name),
+                ));
             }
-            if let Some(m) = t.members.iter().find(|m| !contacts.iter().any(|c| &c.name == *m)) {
-                return Err((at, format!("team {:?}: member {m:?} is not a contact", t.name)));
+            if let Some(m) = t
+                .members
+                .iter()
+                .find(|m| !contacts.iter().any(|c| &c.name == *m))
+            {
+                return Err((
+                    at,
+                    format!("team {:?}: member {m:?} is not a contact", t.name),
+                ));
             }
-            teams.push(Team { name: t.name, members: t.members });
+            teams.push(Team {
+                name: t.name,
+                members: t.members,
+            });
         }
         let directory = Directory::new(contacts, teams);
 
@@ -347,9 +381,18 @@ impl NotifyFile {
                 .name
                 .clone();
             let entry = entry.into_inner();
-            for n in entry.declare.iter().chain(&entry.raised).chain(&entry.status).chain(&entry.escalate) {
+            for n in entry
+                .declare
+                .iter()
+                .chain(&entry.raised)
+                .chain(&entry.status)
+                .chain(&entry.escalate)
+            {
                 if !directory.knows(n) {
-                    return Err((at, format!("notify.chain.{level}: {n:?} is not a contact or team")));
+                    return Err((
+                        at,
+                        format!("notify.chain.{level}: {n:?} is not a contact or team"),
+                    ));
                 }
             }
             chain.levels.insert(name, entry);
@@ -366,7 +409,13 @@ impl NotifyFile {
                 unknown_policy_names.insert(l.name.clone(), unknown);
             }
         }
-        Ok(NotifyConfig { directory, chain, smtp, delivery, unknown_policy_names })
+        Ok(NotifyConfig {
+            directory,
+            chain,
+            smtp,
+            delivery,
+            unknown_policy_names,
+        })
     }
 }
 
@@ -378,7 +427,10 @@ fn smtp(s: Spanned<SmtpFile>) -> Result<SmtpConfig, (usize, String)> {
         "tls" => SmtpSecurity::Tls,
         "none" => SmtpSecurity::None,
         other => {
-            return Err((at, format!("notify.smtp.security: {other:?} is not one of starttls, tls, none")));
+            return Err((
+                at,
+                format!("notify.smtp.security: {other:?} is not one of starttls, tls, none"),
+            ));
         }
     };
     let loopback = matches!(s.host.as_str(), "localhost" | "127.0.0.1" | "::1" | "[::1]");
@@ -392,7 +444,9 @@ fn smtp(s: Spanned<SmtpFile>) -> Result<SmtpConfig, (usize, String)> {
         return Err((at, "notify.smtp needs a host and a from address".into()));
     }
     let password = match s.password.as_deref() {
-        Some(p) => Some(SecretRef::parse(p).ok_or((at, "notify.smtp.password is empty".to_string()))?),
+        Some(p) => {
+            Some(SecretRef::parse(p).ok_or((at, "notify.smtp.password is empty".to_string()))?)
+        }
         None => None,
     };
     if password.is_some() && s.username.is_none() {
@@ -403,7 +457,14 @@ fn smtp(s: Spanned<SmtpFile>) -> Result<SmtpConfig, (usize, String)> {
         SmtpSecurity::Tls => 465,
         SmtpSecurity::None => 25,
     });
-    Ok(SmtpConfig { host: s.host, port, security, username: s.username, password, from: s.from })
+    Ok(SmtpConfig {
+        host: s.host,
+        port,
+        security,
+        username: s.username,
+        password,
+        from: s.from,
+    })
 }
 
 impl NotifyConfig {
@@ -437,27 +498,52 @@ mod tests {
 
     #[test]
     fn the_chain_names_known_people_and_real_levels() {
-        let c = parse(&format!("{ALICE}[notify.chain.p1]\ndeclare = [\"alice\"]\nescalate = [\"bob\"]\n"))
-            .expect("valid");
+        let c = parse(&format!(
+            "{ALICE}[notify.chain.p1]\ndeclare = [\"alice\"]\nescalate = [\"bob\"]\n"
+        ))
+        .expect("valid");
         assert_eq!(c.notify.chain.level("P1").declare, ["alice"]);
-        assert_eq!(c.notify.escalation_steps("P1"), [vec!["bob".to_string()], vec!["bob".to_string()]]);
-        let e = parse(&format!("{ALICE}[notify.chain.P1]\ndeclare = [\"carol\"]\n")).expect_err("unknown");
-        assert!(e.starts_with("firebreak.toml:8:1: notify.chain.P1: \"carol\" is not a contact or team"), "{e}");
-        let e = parse(&format!("{ALICE}[notify.chain.P9]\ndeclare = [\"alice\"]\n")).expect_err("level");
-        assert!(e.starts_with("firebreak.toml:8:1: notify.chain.P9: unknown severity"), "{e}");
+        assert_eq!(
+            c.notify.escalation_steps("P1"),
+            [vec!["bob".to_string()], vec!["bob".to_string()]]
+        );
+        let e = parse(&format!(
+            "{ALICE}[notify.chain.P1]\ndeclare = [\"carol\"]\n"
+        ))
+        .expect_err("unknown");
+        assert!(
+            e.starts_with(
+                "firebreak.toml:8:1: notify.chain.P1: \"carol\" is not a contact or team"
+            ),
+            "{e}"
+        );
+        let e = parse(&format!(
+            "{ALICE}[notify.chain.P9]\ndeclare = [\"alice\"]\n"
+        ))
+        .expect_err("level");
+        assert!(
+            e.starts_with("firebreak.toml:8:1: notify.chain.P9: unknown severity"),
+            "{e}"
+        );
     }
 
     #[test]
     fn contacts_are_checked_where_they_are_written() {
         let e = parse("[[notify.contacts]]\nname = \"a\"\nbackup = \"nobody\"\nchat = \"env:X\"\n")
             .expect_err("backup");
-        assert!(e.starts_with("firebreak.toml:3:10: contact \"a\": backup \"nobody\""), "{e}");
-        let e = parse("[[notify.contacts]]\nname = \"a\"\nemail = \"a@example.org\"\n").expect_err("smtp");
+        assert!(
+            e.starts_with("firebreak.toml:3:10: contact \"a\": backup \"nobody\""),
+            "{e}"
+        );
+        let e = parse("[[notify.contacts]]\nname = \"a\"\nemail = \"a@example.org\"\n")
+            .expect_err("smtp");
         assert!(e.contains("[notify.smtp] is not configured"), "{e}");
         let e = parse("[[notify.contacts]]\nname = \"a\"\nchat = \"env:\"\n").expect_err("empty");
         assert!(e.contains("chat is empty"), "{e}");
-        let e = parse(&format!("{ALICE}[[notify.teams]]\nname = \"ops\"\nmembers = [\"alice\", \"zed\"]\n"))
-            .expect_err("member");
+        let e = parse(&format!(
+            "{ALICE}[[notify.teams]]\nname = \"ops\"\nmembers = [\"alice\", \"zed\"]\n"
+        ))
+        .expect_err("member");
         assert!(e.contains("member \"zed\" is not a contact"), "{e}");
     }
 

@@ -33,7 +33,9 @@ pub fn queue(incident: &Incident, drafts: &[Draft]) -> Result<Vec<Change>, Domai
         return Err(DomainError::Closed);
     }
     if drafts.is_empty() {
-        return Err(DomainError::Invalid("nobody to notify: no recipient has a channel".into()));
+        return Err(DomainError::Invalid(
+            "nobody to notify: no recipient has a channel".into(),
+        ));
     }
     let first = incident.head.seq + 1;
     Ok(drafts

@@ -19,17 +19,22 @@ mod template;
 
 pub use chain::{Chain, ChainLevel, Moment};
 pub use config::{DeliveryConfig, NotifyConfig, NotifyFile, SmtpConfig, SmtpSecurity};
-pub use decide::{Draft, queue};
 pub use contacts::{Channel, ChannelKind, Contact, Directory, Recipient, Team};
-pub use message::{Attempted, Delivered, Escalated, Failed, Queued, Reason, Reminded, Trigger, key};
+pub use decide::{Draft, queue};
+pub use message::{
+    Attempted, Delivered, Escalated, Failed, Queued, Reason, Reminded, Trigger, key,
+};
 pub use outbox::{Entry as OutboxEntry, Outbox, Pending, State as OutboxState};
 pub use schedule::{Due, due_now, fired};
+pub use secret::scrub;
 pub use secret::{Secret, SecretRef};
 pub use template::{Facts, Rendered, TemplateError, Templates};
-pub use secret::scrub;
 
 /// Whether a queued message is news for stakeholders, which restarts the update clock: one a
 /// person sent or the chain sent on a change, not a reminder or a page.
 pub fn counts_as_update(q: &Queued) -> bool {
-    matches!(q.reason, Reason::Manual | Reason::Declare | Reason::Raised | Reason::Status)
+    matches!(
+        q.reason,
+        Reason::Manual | Reason::Declare | Reason::Raised | Reason::Status
+    )
 }

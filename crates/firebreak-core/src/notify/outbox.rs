@@ -116,6 +116,9 @@ impl Outbox {
 
     /// How many messages failed for good.
     pub fn failed(&self) -> usize {
-        self.entries.iter().filter(|e| e.state == State::Failed).count()
+        self.entries
+            .iter()
+            .filter(|e| e.state == State::Failed)
+            .count()
     }
 }

@@ -37,7 +37,9 @@ pub enum Due {
 /// passed since detection (at least one step, even with no chain, so the miss is recorded);
 /// one update escalation once the update is overdue. Closed and resolved incidents owe nothing.
 pub fn due_now(s: &Summary, policy: &Policy, notify: &NotifyConfig, now: Timestamp) -> Vec<Due> {
-    let Some(level) = policy.find(&s.severity) else { return Vec::new() };
+    let Some(level) = policy.find(&s.severity) else {
+        return Vec::new();
+    };
     if !s.status.is_open() {
         return Vec::new();
     }
@@ -49,30 +51,45 @@ pub fn due_now(s: &Summary, policy: &Policy, notify: &NotifyConfig, now: Timesta
             if due > now {
                 break;
             }
-            out.push(Due::Escalation { trigger: Trigger::Acknowledge, due, step });
+            out.push(Due::Escalation {
+                trigger: Trigger::Acknowledge,
+                due,
+                step,
+            });
         }
     }
     let due = s.last_update_at + level.update_every;
-    let lead = SignedDuration::try_from(notify.delivery.remind_before).unwrap_or(SignedDuration::ZERO);
+    let lead =
+        SignedDuration::try_from(notify.delivery.remind_before).unwrap_or(SignedDuration::ZERO);
     if now >= due - lead {
         out.push(Due::Reminder { due });
     }
     if now >= due {
-        out.push(Due::Escalation { trigger: Trigger::Update, due, step: 1 });
+        out.push(Due::Escalation {
+            trigger: Trigger::Update,
+            due,
+            step: 1,
+        });
     }
     out
 }
 
 /// Whether `events` already record `due`.
 pub fn fired(events: &[Event], due: &Due) -> bool {
-    events.iter().filter(|e| e.kind == "reminded" || e.kind == "escalated").any(|e| {
-        match (e.change(), due) {
+    events
+        .iter()
+        .filter(|e| e.kind == "reminded" || e.kind == "escalated")
+        .any(|e| match (e.change(), due) {
             (Ok(Change::Reminded(Reminded { due: d, .. })), Due::Reminder { due }) => d == *due,
             (
-                Ok(Change::Escalated(Escalated { trigger: t, due: d, step: n, .. })),
+                Ok(Change::Escalated(Escalated {
+                    trigger: t,
+                    due: d,
+                    step: n,
+                    ..
+                })),
                 Due::Escalation { trigger, due, step },
             ) => t == *trigger && d == *due && n == *step,
             _ => false,
-        }
-    })
+        })
 }

@@ -99,7 +99,10 @@ mod tests {
         let value = lit.resolve().expect("literal resolves");
         assert_eq!(format!("{value} {value:?}"), "*** ***");
         assert_eq!(
-            scrub("POST https://hooks.example/T000/B000/XXXX failed", &[&value]),
+            scrub(
+                "POST https://hooks.example/T000/B000/XXXX failed",
+                &[&value]
+            ),
             "POST *** failed"
         );
         let env = SecretRef::parse("env:FIREBREAK_TEST_UNSET_VARIABLE").expect("env");

@@ -94,7 +94,11 @@ impl Facts {
     ) -> Self {
         let level = policy.find(&incident.severity);
         let every = level.map_or(SignedDuration::from_hours(1), |l| l.update_every);
-        let from = if counts_as_update { now } else { incident.last_update_at };
+        let from = if counts_as_update {
+            now
+        } else {
+            incident.last_update_at
+        };
         let next = from + every;
         let commander = incident.commander().map(str::to_string);
         let contact = incident
@@ -114,7 +118,9 @@ impl Facts {
             commander,
             contact,
             next_update: next.strftime("%Y-%m-%d %H:%M UTC").to_string(),
-            next_update_in: crate::duration::format(next.duration_since(now).max(SignedDuration::ZERO)),
+            next_update_in: crate::duration::format(
+                next.duration_since(now).max(SignedDuration::ZERO),
+            ),
             recipient: String::new(),
         }
     }
@@ -150,14 +156,18 @@ fn syntax(path: &str, source: &str, e: &minijinja::Error) -> TemplateError {
         path: path.to_string(),
         line,
         col,
-        message: e.detail().map_or_else(|| e.kind().to_string(), str::to_string),
+        message: e
+            .detail()
+            .map_or_else(|| e.kind().to_string(), str::to_string),
     }
 }
 
 fn name_ok(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 64
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 impl Templates {
@@ -182,13 +192,18 @@ impl Templates {
                 .collect();
             files.sort();
             for path in files {
-                let Some(name) = path.file_stem().and_then(|s| s.to_str()) else { continue };
+                let Some(name) = path.file_stem().and_then(|s| s.to_str()) else {
+                    continue;
+                };
                 if !name_ok(name) {
                     continue;
                 }
                 let meta = std::fs::metadata(&path).map_err(read)?;
                 if meta.len() > FILE_MAX {
-                    return Err(TemplateError::Read(path, format!("larger than {FILE_MAX} bytes")));
+                    return Err(TemplateError::Read(
+                        path,
+                        format!("larger than {FILE_MAX} bytes"),
+                    ));
                 }
                 let text = std::fs::read_to_string(&path)
                     .map_err(|e| TemplateError::Read(path.clone(), e.to_string()))?;
@@ -229,8 +244,14 @@ impl Templates {
             .take(SUBJECT_MAX)
             .collect();
         if subject.is_empty() {
-            return Err(TemplateError::Render(name.to_string(), "its first line (the subject) is empty".into()));
+            return Err(TemplateError::Render(
+                name.to_string(),
+                "its first line (the subject) is empty".into(),
+            ));
         }
-        Ok(Rendered { subject, body: body.trim().to_string() })
+        Ok(Rendered {
+            subject,
+            body: body.trim().to_string(),
+        })
     }
 }

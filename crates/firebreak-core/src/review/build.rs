@@ -397,7 +397,9 @@ impl Review {
                 | Change::Reminded(_)
                 | Change::Escalated(_) => ("notify", change.describe()),
                 Change::NotificationAttempted(_) | Change::NotificationDelivered(_) => {
-                    *also.entry("notification tries and deliveries".into()).or_default() += 1;
+                    *also
+                        .entry("notification tries and deliveries".into())
+                        .or_default() += 1;
                     continue;
                 }
                 Change::ReviewWritten { .. }

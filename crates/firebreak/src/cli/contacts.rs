@@ -36,7 +36,8 @@ pub fn run(ctx: &mut Context) -> anyhow::Result<ExitCode> {
             })
             .collect();
         let teams: Vec<_> = n.directory.teams().collect();
-        ctx.out.json(&json!({ "contacts": contacts, "teams": teams, "chain": chain }))?;
+        ctx.out
+            .json(&json!({ "contacts": contacts, "teams": teams, "chain": chain }))?;
         return Ok(ExitCode::SUCCESS);
     }
     let mut people = Table::new(&["CONTACT", "ROLE", "CHANNELS", "BACKUP"]);
@@ -44,7 +45,14 @@ pub fn run(ctx: &mut Context) -> anyhow::Result<ExitCode> {
         people.row(vec![
             (c.name.clone(), Tone::Plain),
             (c.role.clone().unwrap_or_default(), Tone::Plain),
-            (c.channels.iter().map(|ch| ch.shown()).collect::<Vec<_>>().join("; "), Tone::Plain),
+            (
+                c.channels
+                    .iter()
+                    .map(|ch| ch.shown())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                Tone::Plain,
+            ),
             (c.backup.clone().unwrap_or_else(|| "—".into()), Tone::Plain),
         ]);
     }
@@ -55,24 +63,57 @@ pub fn run(ctx: &mut Context) -> anyhow::Result<ExitCode> {
     }
     let mut teams = Table::new(&["TEAM", "MEMBERS"]);
     for t in n.directory.teams() {
-        teams.row(vec![(t.name.clone(), Tone::Plain), (t.members.join(", "), Tone::Plain)]);
+        teams.row(vec![
+            (t.name.clone(), Tone::Plain),
+            (t.members.join(", "), Tone::Plain),
+        ]);
     }
     if !teams.is_empty() {
         ctx.out.line("")?;
         ctx.out.table(&teams)?;
     }
     ctx.out.line("")?;
-    let list = |v: &[String]| if v.is_empty() { "—".to_string() } else { v.join(", ") };
-    let mut chain = Table::new(&["SEV", "ON DECLARE", "ON RAISE", "ON STATUS", "ESCALATION STEPS"]);
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "—".to_string()
+        } else {
+            v.join(", ")
+        }
+    };
+    let mut chain = Table::new(&[
+        "SEV",
+        "ON DECLARE",
+        "ON RAISE",
+        "ON STATUS",
+        "ESCALATION STEPS",
+    ]);
     for l in config.policy.levels() {
         let c = n.chain.level(&l.name);
-        let steps: Vec<String> = n.escalation_steps(&l.name).iter().map(|s| s.join("+")).collect();
+        let steps: Vec<String> = n
+            .escalation_steps(&l.name)
+            .iter()
+            .map(|s| s.join("+"))
+            .collect();
         chain.row(vec![
             (l.name.clone(), Tone::Plain),
-            (list(&c.declare), if c.declare.is_empty() { Tone::Warn } else { Tone::Plain }),
+            (
+                list(&c.declare),
+                if c.declare.is_empty() {
+                    Tone::Warn
+                } else {
+                    Tone::Plain
+                },
+            ),
             (list(&c.raised), Tone::Plain),
             (list(&c.status), Tone::Plain),
-            (if steps.is_empty() { "—".into() } else { steps.join(" → ") }, Tone::Plain),
+            (
+                if steps.is_empty() {
+                    "—".into()
+                } else {
+                    steps.join(" → ")
+                },
+                Tone::Plain,
+            ),
         ]);
     }
     ctx.out.table(&chain)?;

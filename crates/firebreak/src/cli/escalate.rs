@@ -7,8 +7,8 @@ use jiff::Timestamp;
 use serde_json::json;
 
 use super::Context;
-use crate::notify::{Courier, drain};
 use crate::notify::escalate::Watch;
+use crate::notify::{Courier, drain};
 
 pub async fn run(ctx: &mut Context) -> anyhow::Result<ExitCode> {
     let service = ctx.service().await?;
@@ -26,8 +26,13 @@ pub async fn run(ctx: &mut Context) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     for f in &fired {
-        let to = if f.to.is_empty() { "nobody on the chain".to_string() } else { f.to.join(", ") };
-        ctx.out.line(format!("{}  {:?} → {to}", f.incident, f.due))?;
+        let to = if f.to.is_empty() {
+            "nobody on the chain".to_string()
+        } else {
+            f.to.join(", ")
+        };
+        ctx.out
+            .line(format!("{}  {:?} → {to}", f.incident, f.due))?;
     }
     if fired.is_empty() {
         ctx.out.line("nothing due")?;

@@ -4,8 +4,8 @@
 use std::process::ExitCode;
 
 use anyhow::bail;
-use firebreak_core::notify::{self, Outbox, OutboxState, Reason};
 use firebreak_core::IncidentId;
+use firebreak_core::notify::{self, Outbox, OutboxState, Reason};
 use firebreak_store::ListFilter;
 use jiff::Timestamp;
 use serde_json::json;
@@ -48,7 +48,13 @@ pub async fn run(ctx: &mut Context, a: Args) -> anyhow::Result<ExitCode> {
         let courier = Courier::new(&config.notify)?;
         let ids: Vec<IncidentId> = match a.id {
             Some(id) => vec![id],
-            None => service.store().list(&ListFilter::default()).await?.iter().map(|s| s.id).collect(),
+            None => service
+                .store()
+                .list(&ListFilter::default())
+                .await?
+                .iter()
+                .map(|s| s.id)
+                .collect(),
         };
         let mut total = Drained::default();
         for id in ids {
@@ -59,15 +65,26 @@ pub async fn run(ctx: &mut Context, a: Args) -> anyhow::Result<ExitCode> {
         }
         return report(ctx, &total);
     }
-    let Some(id) = a.id else { bail!("give an incident id, or --flush") };
+    let Some(id) = a.id else {
+        bail!("give an incident id, or --flush")
+    };
     let (incident, events) = service.incident(&id).await?;
     if a.log {
         let outbox = Outbox::from_events(&events);
         if ctx.out.json {
-            ctx.out.json(&json!({ "incident": id, "notifications": outbox.entries }))?;
+            ctx.out
+                .json(&json!({ "incident": id, "notifications": outbox.entries }))?;
             return Ok(ExitCode::SUCCESS);
         }
-        let mut table = Table::new(&["KEY", "QUEUED (UTC)", "TO", "BY", "STATE", "TRIES", "SUBJECT"]);
+        let mut table = Table::new(&[
+            "KEY",
+            "QUEUED (UTC)",
+            "TO",
+            "BY",
+            "STATE",
+            "TRIES",
+            "SUBJECT",
+        ]);
         for e in &outbox.entries {
             let tone = match e.state {
                 OutboxState::Delivered => Tone::Good,
@@ -76,11 +93,17 @@ pub async fn run(ctx: &mut Context, a: Args) -> anyhow::Result<ExitCode> {
             };
             let state = match (&e.state, &e.error) {
                 (OutboxState::Failed, Some(err)) => format!("failed: {err}"),
-                (s, _) => serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+                (s, _) => serde_json::to_value(s)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
             };
             table.row(vec![
                 (e.message.key.clone(), Tone::Dim),
-                (e.queued_at.strftime("%Y-%m-%d %H:%M:%S").to_string(), Tone::Plain),
+                (
+                    e.queued_at.strftime("%Y-%m-%d %H:%M:%S").to_string(),
+                    Tone::Plain,
+                ),
                 (e.message.to.clone(), Tone::Plain),
                 (e.message.channel.to_string(), Tone::Plain),
                 (state, tone),
@@ -107,11 +130,13 @@ pub async fn run(ctx: &mut Context, a: Args) -> anyhow::Result<ExitCode> {
     if a.dry_run {
         let previews: Vec<_> = composed.iter().map(|(_, p)| p).collect();
         if ctx.out.json {
-            ctx.out.json(&json!({ "incident": id, "dry_run": true, "messages": previews }))?;
+            ctx.out
+                .json(&json!({ "incident": id, "dry_run": true, "messages": previews }))?;
             return Ok(ExitCode::SUCCESS);
         }
         for p in previews {
-            ctx.out.line(format!("── to {} by {} ──", p.to, p.destination))?;
+            ctx.out
+                .line(format!("── to {} by {} ──", p.to, p.destination))?;
             ctx.out.line(format!("Subject: {}", p.subject))?;
             ctx.out.line("")?;
             ctx.out.line(&p.body)?;
@@ -142,7 +167,11 @@ fn report(ctx: &mut Context, d: &Drained) -> anyhow::Result<ExitCode> {
             "delivered {}, failed {}, failed tries retried {}",
             d.delivered, d.failed, d.retried
         );
-        let tone = if d.failed > 0 { Tone::Alarm } else { Tone::Good };
+        let tone = if d.failed > 0 {
+            Tone::Alarm
+        } else {
+            Tone::Good
+        };
         let painted = ctx.out.paint(&line, tone);
         ctx.out.line(painted)?;
         if d.failed > 0 {
@@ -150,5 +179,9 @@ fn report(ctx: &mut Context, d: &Drained) -> anyhow::Result<ExitCode> {
         }
     }
     // Failed deliveries are an error for scripts and timers.
-    Ok(if d.failed > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if d.failed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }

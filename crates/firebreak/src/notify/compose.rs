@@ -74,7 +74,11 @@ pub fn compose(
                     .collect();
                 bail!(
                     "{n:?} is not a contact or team; known: {}",
-                    if known.is_empty() { "none (add [[notify.contacts]] to firebreak.toml)".into() } else { known.join(", ") }
+                    if known.is_empty() {
+                        "none (add [[notify.contacts]] to firebreak.toml)".into()
+                    } else {
+                        known.join(", ")
+                    }
                 );
             }
         }
@@ -88,8 +92,18 @@ pub fn compose(
             incident.severity
         );
     }
-    let counts = matches!(request.reason, Reason::Manual | Reason::Declare | Reason::Raised | Reason::Status);
-    let base = Facts::of(incident, &config.policy, now, request.sender, request.message, counts);
+    let counts = matches!(
+        request.reason,
+        Reason::Manual | Reason::Declare | Reason::Raised | Reason::Status
+    );
+    let base = Facts::of(
+        incident,
+        &config.policy,
+        now,
+        request.sender,
+        request.message,
+        counts,
+    );
     let mut out = Vec::new();
     for r in recipients {
         let mut facts = base.clone();

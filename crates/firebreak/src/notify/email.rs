@@ -16,7 +16,13 @@ use super::SendError;
 pub fn message_id(key: &str) -> String {
     let local: String = key
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-') { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-') {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     format!("<{local}@firebreak>")
 }
@@ -58,9 +64,16 @@ pub async fn send(
             Some(p) => p
                 .resolve()
                 .map_err(|e| SendError::permanent(format!("notify.smtp.password: {e}")))?,
-            None => return Err(SendError::permanent("notify.smtp: a username needs a password")),
+            None => {
+                return Err(SendError::permanent(
+                    "notify.smtp: a username needs a password",
+                ));
+            }
         };
-        builder = builder.credentials(Credentials::new(user.clone(), password.expose().to_string()));
+        builder = builder.credentials(Credentials::new(
+            user.clone(),
+            password.expose().to_string(),
+        ));
         secrets.push(password);
     }
     let transport = builder.build();

@@ -6,7 +6,7 @@
 
 use std::collections::HashSet;
 
-use firebreak_core::notify::{self, Due, Reason, Reminded, Escalated, Trigger};
+use firebreak_core::notify::{self, Due, Escalated, Reason, Reminded, Trigger};
 use firebreak_core::summary::Summary;
 use firebreak_core::{Change, DomainError, Incident, IncidentId};
 use firebreak_store::ListFilter;
@@ -38,7 +38,10 @@ pub struct Watch {
 impl Watch {
     /// Re-reads the open incidents' rows.
     pub async fn refresh(&mut self, service: &Service) -> Result<(), ServiceError> {
-        let filter = ListFilter { open: true, ..ListFilter::default() };
+        let filter = ListFilter {
+            open: true,
+            ..ListFilter::default()
+        };
         self.open = service.store().list(&filter).await?;
         Ok(())
     }
@@ -53,7 +56,8 @@ impl Watch {
                 // The earliest future deadline of this incident: probe the due list at
                 // the candidate times the policy implies.
                 let level = config.policy.find(&s.severity)?;
-                let lead = jiff::SignedDuration::try_from(config.notify.delivery.remind_before).ok()?;
+                let lead =
+                    jiff::SignedDuration::try_from(config.notify.delivery.remind_before).ok()?;
                 let update = s.last_update_at + level.update_every;
                 let mut times = vec![update - lead, update];
                 if s.acknowledged_at.is_none() {
@@ -87,7 +91,11 @@ impl Watch {
                 match fire(service, &incident, due, now).await {
                     Ok(to) => {
                         self.seen.insert((s.id, due));
-                        fired.push(Fired { incident: s.id, due, to });
+                        fired.push(Fired {
+                            incident: s.id,
+                            due,
+                            to,
+                        });
                     }
                     // Someone else changed the incident first: look again next pass.
                     Err(ServiceError::Refused(_)) => {}
@@ -102,15 +110,23 @@ impl Watch {
 /// Whether `due` still applies to the incident as it is now (acknowledged since, updated
 /// since, closed since — then not).
 fn still_due(i: &Incident, config: &firebreak_core::config::Config, due: &Due) -> bool {
-    let Some(level) = config.policy.find(&i.severity) else { return false };
+    let Some(level) = config.policy.find(&i.severity) else {
+        return false;
+    };
     if !i.status.is_open() {
         return false;
     }
     match due {
-        Due::Escalation { trigger: Trigger::Acknowledge, .. } => i.acknowledged.is_none(),
-        Due::Reminder { due } | Due::Escalation { trigger: Trigger::Update, due, .. } => {
-            i.last_update_at + level.update_every == *due
-        }
+        Due::Escalation {
+            trigger: Trigger::Acknowledge,
+            ..
+        } => i.acknowledged.is_none(),
+        Due::Reminder { due }
+        | Due::Escalation {
+            trigger: Trigger::Update,
+            due,
+            ..
+        } => i.last_update_at + level.update_every == *due,
     }
 }
 
@@ -134,9 +150,15 @@ async fn fire(
                 .collect();
             names.dedup();
             if names.is_empty() {
-                names = config.notify.chain.at(&incident.severity, notify::Moment::Declare);
+                names = config
+                    .notify
+                    .chain
+                    .at(&incident.severity, notify::Moment::Declare);
             }
-            let record = Change::Reminded(Reminded { due, to: names.clone() });
+            let record = Change::Reminded(Reminded {
+                due,
+                to: names.clone(),
+            });
             (names, "reminder", None, record)
         }
         Due::Escalation { trigger, due, step } => {
@@ -146,26 +168,36 @@ async fn fire(
                 Trigger::Acknowledge => l.ack_within,
                 Trigger::Update => l.update_every,
             });
-            let span = every.map(firebreak_core::duration::format).unwrap_or_default();
+            let span = every
+                .map(firebreak_core::duration::format)
+                .unwrap_or_default();
             let message = match trigger {
                 Trigger::Acknowledge => format!("nobody acknowledged it within {span}"),
                 Trigger::Update => format!("the stakeholder update due every {span} is overdue"),
             };
-            let record = Change::Escalated(Escalated { trigger, due, step, to: names.clone() });
+            let record = Change::Escalated(Escalated {
+                trigger,
+                due,
+                step,
+                to: names.clone(),
+            });
             (names, "escalation", Some(message), record)
         }
     };
     let drafts = if names.is_empty() {
         Vec::new()
     } else {
-        let templates = compose::templates(service.data_dir()).map_err(|e| {
-            ServiceError::Refused(DomainError::Invalid(crate::cli::one_line(&e)))
-        })?;
+        let templates = compose::templates(service.data_dir())
+            .map_err(|e| ServiceError::Refused(DomainError::Invalid(crate::cli::one_line(&e))))?;
         let request = Request {
             to: &names,
             template,
             message: message.as_deref(),
-            reason: if matches!(due, Due::Reminder { .. }) { Reason::Reminder } else { Reason::Escalation },
+            reason: if matches!(due, Due::Reminder { .. }) {
+                Reason::Reminder
+            } else {
+                Reason::Escalation
+            },
             sender: service.actor(),
         };
         compose::compose(config, &templates, incident, &request, now)
@@ -178,7 +210,9 @@ async fn fire(
     service
         .change(&incident.id, |now_incident| {
             if now_incident.head != head {
-                return Err(DomainError::Invalid("the incident changed; looking again".into()));
+                return Err(DomainError::Invalid(
+                    "the incident changed; looking again".into(),
+                ));
             }
             let mut changes = vec![record.clone()];
             if !drafts.is_empty() {

@@ -9,8 +9,8 @@
 //! the journal, a log line or the output.
 
 pub mod compose;
-pub mod escalate;
 mod email;
+pub mod escalate;
 pub mod outbox;
 mod tls;
 mod webhook;
@@ -33,11 +33,17 @@ pub struct SendError {
 
 impl SendError {
     pub(crate) fn transient(message: impl Into<String>) -> Self {
-        Self { message: message.into(), retry: true }
+        Self {
+            message: message.into(),
+            retry: true,
+        }
     }
 
     pub(crate) fn permanent(message: impl Into<String>) -> Self {
-        Self { message: message.into(), retry: false }
+        Self {
+            message: message.into(),
+            retry: false,
+        }
     }
 }
 
@@ -45,7 +51,7 @@ impl SendError {
 #[derive(Clone)]
 pub struct Courier {
     config: Arc<NotifyConfig>,
-    http: reqwest::Client,
+    http: webhook::Http,
     turns: Arc<crate::service::Turns>,
 }
 
@@ -68,7 +74,10 @@ impl Courier {
     /// One try at delivering `message` for `incident`.
     pub async fn send(&self, incident: &str, message: &Queued) -> Result<(), SendError> {
         let contact = self.config.directory.contact(&message.to).ok_or_else(|| {
-            SendError::permanent(format!("{} is no longer a contact in the config", message.to))
+            SendError::permanent(format!(
+                "{} is no longer a contact in the config",
+                message.to
+            ))
         })?;
         let channel = contact
             .channels
@@ -82,9 +91,11 @@ impl Courier {
             })?;
         match channel {
             Channel::Email(address) => {
-                let smtp = self.config.smtp.as_ref().ok_or_else(|| {
-                    SendError::permanent("[notify.smtp] is not configured")
-                })?;
+                let smtp = self
+                    .config
+                    .smtp
+                    .as_ref()
+                    .ok_or_else(|| SendError::permanent("[notify.smtp] is not configured"))?;
                 email::send(smtp, self.config.delivery.timeout, address, message).await
             }
             Channel::Chat(url) => webhook::chat(&self.http, url, message).await,

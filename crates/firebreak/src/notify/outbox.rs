@@ -117,7 +117,10 @@ pub async fn drain(
             };
             match result {
                 Ok(()) => {
-                    changes.push(Change::NotificationDelivered(Delivered { key, attempts: attempt }));
+                    changes.push(Change::NotificationDelivered(Delivered {
+                        key,
+                        attempts: attempt,
+                    }));
                     done.delivered += 1;
                     tries.insert(entry.message.key.clone(), (u32::MAX, now));
                 }

@@ -1,4 +1,4 @@
-//! One TLS crypto provider for the whole process: ring, for both reqwest and lettre. Installed
+//! One TLS crypto provider for the whole process: ring, for both the webhook client (hyper-rustls) and lettre. Installed
 //! before the first client is built; a second install is a no-op.
 
 /// Installs ring as the process's rustls provider (once).

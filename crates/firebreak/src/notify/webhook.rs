@@ -1,45 +1,53 @@
 //! Webhooks: Slack-compatible chat (`{"text": …}`, which Mattermost and Rocket.Chat accept too)
 //! and a generic JSON webhook signed with HMAC-SHA256.
 //!
-//! The generic webhook's signature: `X-Firebreak-Timestamp` is the send time in Unix seconds,
+//! Redirects are not followed (a 3xx fails the message, naming the status). The generic
+//! webhook's signature: `X-Firebreak-Timestamp` is the send time in Unix seconds,
 //! and `X-Firebreak-Signature` is `sha256=` followed by the lower-case hex HMAC-SHA256, keyed
 //! with the contact's `webhook_key`, of the timestamp, a `.`, and the raw body bytes. Every
 //! request carries `Idempotency-Key`, the message's key, so a receiver can drop a repeat.
 
 use std::time::Duration;
 
+use axum::body::Bytes;
+use axum::http::{Request, header};
 use firebreak_core::notify::{Queued, Secret, SecretRef, scrub};
 use hmac::{KeyInit, Mac};
+use http_body_util::Full;
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::Client as HyperClient;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
 use serde_json::json;
 
 use super::SendError;
 
-/// At most this many redirects, and only to the same scheme, host and port.
-const REDIRECTS: usize = 3;
+/// The HTTP client every webhook goes through: HTTP/1.1 over rustls (ring, Mozilla's roots)
+/// or plain http, with one timeout for the whole request. Redirects are never followed: a
+/// webhook that answers 3xx has moved, and following it could send the message (and its
+/// signature) to another host.
+#[derive(Clone)]
+pub struct Http {
+    client: HyperClient<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    timeout: Duration,
+}
 
-/// The HTTP client every webhook goes through.
-pub fn client(timeout: Duration) -> anyhow::Result<reqwest::Client> {
-    let redirects = reqwest::redirect::Policy::custom(|attempt| {
-        let (Some(first), next) = (attempt.previous().first(), attempt.url()) else {
-            return attempt.stop();
-        };
-        let same = first.scheme() == next.scheme()
-            && first.host_str() == next.host_str()
-            && first.port_or_known_default() == next.port_or_known_default();
-        if !same {
-            attempt.error("redirected to another host; not followed")
-        } else if attempt.previous().len() > REDIRECTS {
-            attempt.error("too many redirects")
-        } else {
-            attempt.follow()
-        }
-    });
-    Ok(reqwest::Client::builder()
-        .timeout(timeout)
-        .connect_timeout(timeout)
-        .redirect(redirects)
-        .user_agent(concat!("firebreak/", env!("CARGO_PKG_VERSION")))
-        .build()?)
+/// Builds the client.
+pub fn client(timeout: Duration) -> anyhow::Result<Http> {
+    #[allow(deprecated)] // see tls.rs: ring is our one provider
+    let provider = rustls::crypto::ring::default_provider();
+    let mut http = HttpConnector::new();
+    http.enforce_http(false);
+    http.set_connect_timeout(Some(timeout));
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_provider_and_webpki_roots(provider)?
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(http);
+    Ok(Http {
+        client: HyperClient::builder(TokioExecutor::new()).build(https),
+        timeout,
+    })
 }
 
 /// The signature header's value for `body` sent at `timestamp` (Unix seconds).
@@ -54,11 +62,12 @@ pub fn signature(key: &[u8], timestamp: i64, body: &[u8]) -> String {
 }
 
 fn resolve(what: &str, r: &SecretRef) -> Result<Secret, SendError> {
-    r.resolve().map_err(|e| SendError::permanent(format!("{what}: {e}")))
+    r.resolve()
+        .map_err(|e| SendError::permanent(format!("{what}: {e}")))
 }
 
 /// Posts a Slack-compatible message.
-pub async fn chat(http: &reqwest::Client, url: &SecretRef, m: &Queued) -> Result<(), SendError> {
+pub async fn chat(http: &Http, url: &SecretRef, m: &Queued) -> Result<(), SendError> {
     let url = resolve("chat webhook", url)?;
     let body = json!({ "text": format!("*{}*\n{}", m.subject, m.body) }).to_string();
     post(http, &url, &[], m, body.into_bytes()).await
@@ -66,7 +75,7 @@ pub async fn chat(http: &reqwest::Client, url: &SecretRef, m: &Queued) -> Result
 
 /// Posts the generic JSON webhook, signed when the contact has a key.
 pub async fn signed(
-    http: &reqwest::Client,
+    http: &Http,
     url: &SecretRef,
     key: Option<&SecretRef>,
     incident: &str,
@@ -88,7 +97,10 @@ pub async fn signed(
     let mut headers = vec![("x-firebreak-timestamp", now.to_string())];
     let key = key.map(|k| resolve("webhook_key", k)).transpose()?;
     if let Some(k) = &key {
-        headers.push(("x-firebreak-signature", signature(k.expose().as_bytes(), now, &body)));
+        headers.push((
+            "x-firebreak-signature",
+            signature(k.expose().as_bytes(), now, &body),
+        ));
     }
     let secrets: Vec<&Secret> = key.iter().collect();
     post(http, &url, &headers, m, body).await.map_err(|mut e| {
@@ -98,44 +110,51 @@ pub async fn signed(
 }
 
 async fn post(
-    http: &reqwest::Client,
+    http: &Http,
     url: &Secret,
     headers: &[(&'static str, String)],
     m: &Queued,
     body: Vec<u8>,
 ) -> Result<(), SendError> {
-    let clean = |text: String| scrub(&text, &[url]);
-    let mut req = http
-        .post(url.expose())
-        .header("content-type", "application/json")
+    let uri: axum::http::Uri = url
+        .expose()
+        .parse()
+        .map_err(|_| SendError::permanent("the webhook URL in the config is not a URL"))?;
+    if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.host().is_none() {
+        return Err(SendError::permanent(
+            "the webhook URL must be http:// or https:// with a host",
+        ));
+    }
+    let mut req = Request::post(uri)
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(
+            header::USER_AGENT,
+            concat!("firebreak/", env!("CARGO_PKG_VERSION")),
+        )
         .header("idempotency-key", &m.key);
     for (name, value) in headers {
         req = req.header(*name, value);
     }
-    let response = req.body(body).send().await.map_err(|e| {
-        // The error's text names the URL; say what happened without it.
-        let redirect = e.is_redirect();
-        let what = if e.is_timeout() {
-            "timed out".to_string()
-        } else if e.is_connect() {
-            "could not connect".to_string()
-        } else if redirect {
-            "redirected to another host or too often; not followed".to_string()
-        } else {
-            clean(e.without_url().to_string())
-        };
-        if redirect {
-            SendError::permanent(what)
-        } else {
-            SendError::transient(what)
-        }
-    })?;
+    let req = req
+        .body(Full::new(Bytes::from(body)))
+        .map_err(|e| SendError::permanent(scrub(&e.to_string(), &[url])))?;
+    let response = match tokio::time::timeout(http.timeout, http.client.request(req)).await {
+        Err(_) => return Err(SendError::transient("timed out")),
+        // The error's text may name the URL; say what happened without it.
+        Ok(Err(e)) if e.is_connect() => return Err(SendError::transient("could not connect")),
+        Ok(Err(e)) => return Err(SendError::transient(scrub(&e.to_string(), &[url]))),
+        Ok(Ok(r)) => r,
+    };
     let status = response.status();
     if status.is_success() {
         return Ok(());
     }
     let what = format!("receiver answered HTTP {}", status.as_u16());
-    if status.is_server_error() || status.as_u16() == 408 || status.as_u16() == 429 {
+    if status.is_redirection() {
+        Err(SendError::permanent(format!(
+            "{what}: redirects are not followed; update the URL"
+        )))
+    } else if status.is_server_error() || status.as_u16() == 408 || status.as_u16() == 429 {
         Err(SendError::transient(what))
     } else {
         Err(SendError::permanent(what))

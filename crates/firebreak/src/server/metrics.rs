@@ -163,7 +163,9 @@ impl Metrics {
         );
         let notifications = Family::<OutcomeLabels, Counter>::default();
         for outcome in ["delivered", "retried", "failed"] {
-            let _ = notifications.get_or_create(&OutcomeLabels { outcome: outcome.to_string() });
+            let _ = notifications.get_or_create(&OutcomeLabels {
+                outcome: outcome.to_string(),
+            });
         }
         registry.register(
             "firebreak_notifications",
@@ -188,9 +190,15 @@ impl Metrics {
 
     /// Counts what a drain of an outbox did.
     pub fn notified(&self, d: &crate::notify::Drained) {
-        for (outcome, n) in [("delivered", d.delivered), ("retried", d.retried), ("failed", d.failed)] {
+        for (outcome, n) in [
+            ("delivered", d.delivered),
+            ("retried", d.retried),
+            ("failed", d.failed),
+        ] {
             self.notifications
-                .get_or_create(&OutcomeLabels { outcome: outcome.to_string() })
+                .get_or_create(&OutcomeLabels {
+                    outcome: outcome.to_string(),
+                })
                 .inc_by(n as u64);
         }
     }

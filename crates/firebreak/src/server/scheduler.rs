@@ -10,8 +10,8 @@ use firebreak_store::ListFilter;
 use jiff::Timestamp;
 
 use super::AppState;
-use crate::notify::escalate::Watch;
 use crate::notify::drain;
+use crate::notify::escalate::Watch;
 
 /// Longest sleep between passes.
 const IDLE: Duration = Duration::from_secs(30);
@@ -22,7 +22,9 @@ const SETTLE: Duration = Duration::from_millis(50);
 pub async fn run(state: AppState) {
     let service = state.service.clone();
     // When there is no courier, `AppState::new` has logged why.
-    let Some(courier) = state.courier.clone() else { return };
+    let Some(courier) = state.courier.clone() else {
+        return;
+    };
     match service.store().list(&ListFilter::default()).await {
         Ok(all) => {
             for s in all {

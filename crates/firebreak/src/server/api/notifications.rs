@@ -98,8 +98,14 @@ async fn composed(
         reason: Reason::Manual,
         sender: &caller.name,
     };
-    let out = compose::compose(service.config(), &templates, &incident, &request, Timestamp::now())
-        .map_err(|e| ApiError::bad_request(crate::cli::one_line(&e)))?;
+    let out = compose::compose(
+        service.config(),
+        &templates,
+        &incident,
+        &request,
+        Timestamp::now(),
+    )
+    .map_err(|e| ApiError::bad_request(crate::cli::one_line(&e)))?;
     Ok((id, out))
 }
 
@@ -121,7 +127,11 @@ async fn list(
     Path(id): Path<String>,
 ) -> Result<Json<Log>, ApiError> {
     let (incident, events) = state.service.incident(&incident_id(&id)?).await?;
-    let clocks = Clocks::of(&Summary::from(&incident), &state.service.config().policy, Timestamp::now());
+    let clocks = Clocks::of(
+        &Summary::from(&incident),
+        &state.service.config().policy,
+        Timestamp::now(),
+    );
     Ok(Json(Log {
         notifications: Outbox::from_events(&events).entries,
         update_due: clocks.update.map(|d| d.due),
@@ -149,7 +159,9 @@ async fn preview(
     JsonBody(c): JsonBody<Compose>,
 ) -> Result<Json<Previewed>, ApiError> {
     let (_, out) = composed(&state, &caller, &id, &c).await?;
-    Ok(Json(Previewed { messages: out.into_iter().map(|(_, p)| p).collect() }))
+    Ok(Json(Previewed {
+        messages: out.into_iter().map(|(_, p)| p).collect(),
+    }))
 }
 
 /// Queues a notification for each recipient and delivers it in the background.

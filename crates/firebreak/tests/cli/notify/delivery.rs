@@ -26,13 +26,27 @@ fn three_500s_then_200_delivers_once_with_every_try_on_the_timeline() {
     assert!(out.status.success(), "{stdout}{err}");
     assert!(stdout.contains("delivered 1, failed 0"), "{stdout}");
     let got = receiver.got();
-    assert_eq!(got.iter().map(|g| g.status).collect::<Vec<_>>(), [500, 500, 500, 200]);
-    assert!(got.iter().all(|g| g.signed_ok), "every request carries a valid signature");
+    assert_eq!(
+        got.iter().map(|g| g.status).collect::<Vec<_>>(),
+        [500, 500, 500, 200]
+    );
+    assert!(
+        got.iter().all(|g| g.signed_ok),
+        "every request carries a valid signature"
+    );
     let key = &got[0].key;
-    assert!(got.iter().all(|g| &g.key == key), "one idempotency key for every try");
+    assert!(
+        got.iter().all(|g| &g.key == key),
+        "one idempotency key for every try"
+    );
     assert_eq!(receiver.accepted().len(), 1, "delivered once");
     assert_eq!(got[3].body["incident"], id.as_str());
-    assert!(got[3].body["body"].as_str().expect("body").contains("Rolled back"));
+    assert!(
+        got[3].body["body"]
+            .as_str()
+            .expect("body")
+            .contains("Rolled back")
+    );
 
     let log = fb.json(&["notify", &id, "--log"]);
     let n = &log["notifications"][0];
@@ -65,15 +79,28 @@ fn a_receiver_down_for_every_try_fails_visibly_and_a_later_flush_delivers() {
     let url = format!("http://{port}/hook");
     let fb = with_config(&webhook_config(&url, KEY, "attempts = 3"));
     let id = fb.declare("Queue stuck", "P2");
-    let out = fb.cmd(&["notify", &id, "--to", "alice"]).output().expect("run");
+    let out = fb
+        .cmd(&["notify", &id, "--to", "alice"])
+        .output()
+        .expect("run");
     let (stdout, err) = text(&out);
-    assert_eq!(out.status.code(), Some(1), "a failed delivery fails the command: {stdout}{err}");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a failed delivery fails the command: {stdout}{err}"
+    );
     assert!(stdout.contains("failed 1"), "{stdout}");
     let log = fb.json(&["notify", &id, "--log"]);
     assert_eq!(log["notifications"][0]["state"], "failed");
     assert_eq!(log["notifications"][0]["attempts"], 3);
     let shown = fb.cmd(&["timeline", &id]).output().expect("run");
-    assert!(text(&shown).0.contains("FAILED after 3 tries: could not connect"), "{}", text(&shown).0);
+    assert!(
+        text(&shown)
+            .0
+            .contains("FAILED after 3 tries: could not connect"),
+        "{}",
+        text(&shown).0
+    );
 
     let receiver = Receiver::start(Some(port), Some(KEY), &[]);
     let out = fb.cmd(&["notify", "--flush"]).output().expect("run");
@@ -81,7 +108,10 @@ fn a_receiver_down_for_every_try_fails_visibly_and_a_later_flush_delivers() {
     assert!(out.status.success(), "{stdout}{err}");
     assert!(stdout.contains("delivered 1, failed 0"), "{stdout}");
     assert_eq!(receiver.accepted().len(), 1);
-    assert_eq!(fb.json(&["notify", &id, "--log"])["notifications"][0]["state"], "delivered");
+    assert_eq!(
+        fb.json(&["notify", &id, "--log"])["notifications"][0]["state"],
+        "delivered"
+    );
     // Nothing left: a second flush sends nothing.
     fb.cmd(&["notify", "--flush"]).assert().success();
     assert_eq!(receiver.got().len(), 1);
@@ -120,10 +150,17 @@ fn kill_9_of_serve_with_notifications_queued_delivers_each_exactly_once_after_re
     }
     served.child.kill().expect("kill -9");
     served.child.wait().expect("reap");
-    assert!(receiver.accepted().is_empty(), "nothing accepted before the crash");
+    assert!(
+        receiver.accepted().is_empty(),
+        "nothing accepted before the crash"
+    );
     let queued = fb.json(&["notify", &id, "--log"]);
     assert!(
-        queued["notifications"].as_array().expect("list").iter().all(|n| n["state"] == "queued"),
+        queued["notifications"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .all(|n| n["state"] == "queued"),
         "{queued}"
     );
 
@@ -137,7 +174,11 @@ fn kill_9_of_serve_with_notifications_queued_delivers_each_exactly_once_after_re
     let accepted = receiver.wait_accepted(5, Duration::from_secs(15));
     std::thread::sleep(Duration::from_millis(800));
     let accepted_after = receiver.accepted();
-    assert_eq!(accepted.len(), 5, "each queued message delivered after the restart");
+    assert_eq!(
+        accepted.len(),
+        5,
+        "each queued message delivered after the restart"
+    );
     let mut got: Vec<String> = accepted_after.iter().map(|g| g.key.clone()).collect();
     got.sort();
     keys.sort();

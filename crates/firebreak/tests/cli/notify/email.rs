@@ -25,7 +25,11 @@ impl Drop for Smtp {
 fn start_smtp(maildir: &Path) -> Smtp {
     let port = super::receiver::closed_port().port();
     // Debian's python3-aiosmtpd belongs to the system interpreter, whatever else is on PATH.
-    let python = if Path::new("/usr/bin/python3").exists() { "/usr/bin/python3" } else { "python3" };
+    let python = if Path::new("/usr/bin/python3").exists() {
+        "/usr/bin/python3"
+    } else {
+        "python3"
+    };
     let child = Command::new(python)
         .args(["-m", "aiosmtpd", "-n", "-l"])
         .arg(format!("127.0.0.1:{port}"))
@@ -46,7 +50,10 @@ fn start_smtp(maildir: &Path) -> Smtp {
             }
             panic!("aiosmtpd exited ({status}); scripts/test.sh installs python3-aiosmtpd: {err}");
         }
-        assert!(Instant::now() < deadline, "aiosmtpd did not listen within 15 s");
+        assert!(
+            Instant::now() < deadline,
+            "aiosmtpd did not listen within 15 s"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     smtp.port = port;
@@ -65,7 +72,14 @@ fn an_smtp_server_receives_the_message_with_the_right_headers_and_body() {
     ));
     let id = fb.declare("Login page returns 500", "P2");
     let out = fb
-        .cmd(&["notify", &id, "--to", "carol", "--message", "Restarted the session store"])
+        .cmd(&[
+            "notify",
+            &id,
+            "--to",
+            "carol",
+            "--message",
+            "Restarted the session store",
+        ])
         .output()
         .expect("run");
     let (stdout, err) = text(&out);
@@ -76,7 +90,10 @@ fn an_smtp_server_receives_the_message_with_the_right_headers_and_body() {
         .to_string();
 
     let new = maildir.join("new");
-    let files: Vec<_> = std::fs::read_dir(&new).expect("maildir/new").map(|e| e.expect("entry").path()).collect();
+    let files: Vec<_> = std::fs::read_dir(&new)
+        .expect("maildir/new")
+        .map(|e| e.expect("entry").path())
+        .collect();
     assert_eq!(files.len(), 1, "one message delivered");
     let mail = std::fs::read_to_string(&files[0]).expect("read mail");
     let header = |name: &str| -> String {
@@ -89,12 +106,19 @@ fn an_smtp_server_receives_the_message_with_the_right_headers_and_body() {
     };
     assert_eq!(header("From"), "Firebreak <firebreak@example.org>");
     assert_eq!(header("To"), "carol@example.org");
-    assert_eq!(header("Subject"), format!("[P2] {id} is investigating: Login page returns 500"));
+    assert_eq!(
+        header("Subject"),
+        format!("[P2] {id} is investigating: Login page returns 500")
+    );
     assert_eq!(header("Message-ID"), format!("<{key}@firebreak>"));
     // aiosmtpd's Mailbox records the envelope it was given.
     assert_eq!(header("X-MailFrom"), "firebreak@example.org");
     assert_eq!(header("X-RcptTo"), "carol@example.org");
-    let body = mail.split_once("\n\n").map(|(_, b)| b).unwrap_or_default();
+    let raw = mail.split_once("\n\n").map(|(_, b)| b).unwrap_or_default();
+    let body = match header("Content-Transfer-Encoding").as_str() {
+        "quoted-printable" => quoted_printable(raw),
+        _ => raw.to_string(),
+    };
     assert!(body.contains("Restarted the session store"), "{body}");
     assert!(body.contains(&format!("{id} · P2")), "{body}");
 }
@@ -107,5 +131,28 @@ fn plain_smtp_to_another_host_is_refused_at_file_line_col() {
     let out = fb.cmd(&["contacts"]).output().expect("run");
     let (_, err) = text(&out);
     assert_eq!(out.status.code(), Some(1));
-    assert!(err.contains("firebreak.toml:1:1:") && err.contains("only allowed to a relay on this host"), "{err}");
+    assert!(
+        err.contains("firebreak.toml:1:1:") && err.contains("only allowed to a relay on this host"),
+        "{err}"
+    );
+}
+
+/// Decodes a quoted-printable body, as a mail reader does.
+fn quoted_printable(text: &str) -> String {
+    let joined = text.replace("=\r\n", "").replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'=' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&joined[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }

@@ -48,16 +48,28 @@ fn an_unacknowledged_p1_pages_the_backup_within_a_second_once_across_restarts() 
     let deadline = detected_at(&fb, &id) + Duration::from_secs(3);
     let got = bob.wait_accepted(1, Duration::from_secs(10));
     assert_eq!(got.len(), 1, "the backup was paged");
-    let late = got[0].at.duration_since(deadline).expect("not before the deadline");
-    assert!(late < Duration::from_secs(1), "paged {late:?} after the deadline");
+    let late = got[0]
+        .at
+        .duration_since(deadline)
+        .expect("not before the deadline");
+    assert!(
+        late < Duration::from_secs(1),
+        "paged {late:?} after the deadline"
+    );
     assert_eq!(got[0].body["template"], "escalation");
     assert!(got[0].signed_ok);
     assert!(
-        got[0].body["subject"].as_str().expect("subject").contains(&id),
+        got[0].body["subject"]
+            .as_str()
+            .expect("subject")
+            .contains(&id),
         "{:?}",
         got[0].body
     );
-    assert!(alice.accepted().is_empty(), "the first contact is not paged again");
+    assert!(
+        alice.accepted().is_empty(),
+        "the first contact is not paged again"
+    );
 
     std::thread::sleep(Duration::from_millis(1500));
     assert_eq!(bob.accepted().len(), 1, "paged once");
@@ -70,7 +82,11 @@ fn an_unacknowledged_p1_pages_the_backup_within_a_second_once_across_restarts() 
     let _served = Served::start(&fb, &["--poll", "100ms"]);
     let got = bob.wait_accepted(2, Duration::from_secs(5));
     std::thread::sleep(Duration::from_millis(1200));
-    assert_eq!(bob.accepted().len(), 2, "the missed page is sent once after the restart, the old one not again: {got:?}");
+    assert_eq!(
+        bob.accepted().len(),
+        2,
+        "the missed page is sent once after the restart, the old one not again: {got:?}"
+    );
     assert_eq!(got[1].body["incident"], missed.as_str());
     assert_eq!(escalations(&fb, &id), 1);
     assert_eq!(escalations(&fb, &missed), 1);

@@ -39,12 +39,18 @@ pub struct Receiver {
 
 fn check(key: &[u8], headers: &HeaderMap, body: &[u8]) -> bool {
     let (Some(ts), Some(sig)) = (
-        headers.get("x-firebreak-timestamp").and_then(|v| v.to_str().ok()),
-        headers.get("x-firebreak-signature").and_then(|v| v.to_str().ok()),
+        headers
+            .get("x-firebreak-timestamp")
+            .and_then(|v| v.to_str().ok()),
+        headers
+            .get("x-firebreak-signature")
+            .and_then(|v| v.to_str().ok()),
     ) else {
         return false;
     };
-    let Ok(ts) = ts.parse::<u64>() else { return false };
+    let Ok(ts) = ts.parse::<u64>() else {
+        return false;
+    };
     let now = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .expect("clock")
@@ -52,8 +58,12 @@ fn check(key: &[u8], headers: &HeaderMap, body: &[u8]) -> bool {
     if now.abs_diff(ts) > 300 {
         return false;
     }
-    let Some(hex_sig) = sig.strip_prefix("sha256=") else { return false };
-    let Ok(given) = hex::decode(hex_sig) else { return false };
+    let Some(hex_sig) = sig.strip_prefix("sha256=") else {
+        return false;
+    };
+    let Ok(given) = hex::decode(hex_sig) else {
+        return false;
+    };
     let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key).expect("key");
     mac.update(format!("{ts}.").as_bytes());
     mac.update(body);
@@ -61,8 +71,16 @@ fn check(key: &[u8], headers: &HeaderMap, body: &[u8]) -> bool {
 }
 
 async fn hook(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> StatusCode {
-    let status = shared.script.lock().expect("script").pop_front().unwrap_or(200);
-    let signed_ok = shared.key.as_ref().is_some_and(|k| check(k, &headers, &body));
+    let status = shared
+        .script
+        .lock()
+        .expect("script")
+        .pop_front()
+        .unwrap_or(200);
+    let signed_ok = shared
+        .key
+        .as_ref()
+        .is_some_and(|k| check(k, &headers, &body));
     let key = headers
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
@@ -86,8 +104,10 @@ impl Receiver {
             got: Mutex::default(),
             key: hmac_key.map(|k| k.as_bytes().to_vec()),
         });
-        let listener = std::net::TcpListener::bind(addr.unwrap_or_else(|| "127.0.0.1:0".parse().expect("addr")))
-            .expect("bind receiver");
+        let listener = std::net::TcpListener::bind(
+            addr.unwrap_or_else(|| "127.0.0.1:0".parse().expect("addr")),
+        )
+        .expect("bind receiver");
         listener.set_nonblocking(true).expect("nonblocking");
         let addr = listener.local_addr().expect("addr");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -109,7 +129,12 @@ impl Receiver {
                     .expect("serve");
             });
         });
-        Receiver { addr, shared, stop: Some(stop), thread: Some(thread) }
+        Receiver {
+            addr,
+            shared,
+            stop: Some(stop),
+            thread: Some(thread),
+        }
     }
 
     /// The hook's URL.

@@ -72,8 +72,16 @@ const ROUTES: &[(&str, &str, Permission)] = &[
         "/api/v1/incidents/{id}/review/reopen",
         Permission::Steer,
     ),
-    ("GET", "/api/v1/incidents/{id}/notifications", Permission::Read),
-    ("POST", "/api/v1/incidents/{id}/notifications", Permission::Work),
+    (
+        "GET",
+        "/api/v1/incidents/{id}/notifications",
+        Permission::Read,
+    ),
+    (
+        "POST",
+        "/api/v1/incidents/{id}/notifications",
+        Permission::Work,
+    ),
     (
         "POST",
         "/api/v1/incidents/{id}/notifications/preview",
