@@ -107,7 +107,7 @@ mod tests {
         );
         let env = SecretRef::parse("env:FIREBREAK_TEST_UNSET_VARIABLE").expect("env");
         assert_eq!(env.shown(), "$FIREBREAK_TEST_UNSET_VARIABLE");
-        assert!(env.resolve().unwrap_err().contains("is not set"));
+        assert!(env.resolve().expect_err("unset").contains("is not set"));
         assert!(SecretRef::parse("env:").is_none());
         assert!(SecretRef::parse("  ").is_none());
     }

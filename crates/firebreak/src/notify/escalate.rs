@@ -139,7 +139,7 @@ async fn fire(
     now: Timestamp,
 ) -> Result<Vec<String>, ServiceError> {
     let config = service.config();
-    let level = config.policy.find(&incident.severity).map(|l| l.clone());
+    let level = config.policy.find(&incident.severity).cloned();
     let (names, template, message, record) = match due {
         Due::Reminder { due } => {
             let mut names: Vec<String> = ["commander", "communications"]
