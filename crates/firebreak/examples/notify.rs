@@ -27,11 +27,11 @@ use firebreak::notify::escalate::Watch;
 use firebreak::notify::{Courier, drain};
 use firebreak::service::Service;
 use firebreak::settings::DATABASE_FILE;
+use firebreak_core::IncidentId;
 use firebreak_core::config::Config;
 use firebreak_core::decide::Declaration;
 use firebreak_core::notify::{ChannelKind, Draft, Reason, queue};
 use firebreak_core::seal::Sealer;
-use firebreak_core::IncidentId;
 use firebreak_store::backend::sqlite_url;
 use firebreak_store::{OpenMode, Store};
 use jiff::Timestamp;
@@ -72,10 +72,19 @@ async fn service(dir: &Path, url: &str) -> anyhow::Result<Service> {
          [notify.chain.P1]\ndeclare = [\"alice\"]\n"
     );
     let config = Config::parse(Path::new("bench.toml"), &text)?;
-    let store = Store::open(&sqlite_url(&dir.join(DATABASE_FILE), true), OpenMode::Create).await?;
+    let store = Store::open(
+        &sqlite_url(&dir.join(DATABASE_FILE), true),
+        OpenMode::Create,
+    )
+    .await?;
     let sealer = Sealer::create(dir)?;
     store.ensure_registry(&sealer.registry(0)).await?;
-    Ok(Service::new(store, config, dir.to_path_buf(), "bench".into()))
+    Ok(Service::new(
+        store,
+        config,
+        dir.to_path_buf(),
+        "bench".into(),
+    ))
 }
 
 async fn declare(service: &Service, sev: &str, n: usize) -> anyhow::Result<IncidentId> {
@@ -129,7 +138,11 @@ async fn main() -> anyhow::Result<()> {
         let d = [draft(i)];
         service.change(&id, |inc| queue(inc, &d)).await?;
         drain(&service, &courier, &id, false).await?;
-        let at = seen.lock().ok().and_then(|l| l.get(before).map(|x| x.1)).context("not received")?;
+        let at = seen
+            .lock()
+            .ok()
+            .and_then(|l| l.get(before).map(|x| x.1))
+            .context("not received")?;
         lat.push(at - t0);
     }
     lat.sort();
@@ -211,7 +224,10 @@ async fn main() -> anyhow::Result<()> {
     for n in 0..10_000 {
         declare(&service, "P2", 10_000 + n).await?;
     }
-    println!("(declared 10,000 more incidents in {:.1} s)", t0.elapsed().as_secs_f64());
+    println!(
+        "(declared 10,000 more incidents in {:.1} s)",
+        t0.elapsed().as_secs_f64()
+    );
     let mut watch = Watch::default();
     let passes = 20;
     let t0 = Instant::now();

@@ -2,6 +2,7 @@
 //! real receivers the tests start (an HTTP server checking HMAC signatures, an SMTP server),
 //! through the outbox, across a crash of `serve`, and the escalation scheduler.
 
+mod api;
 mod config;
 mod delivery;
 mod email;
