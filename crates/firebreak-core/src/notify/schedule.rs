@@ -35,12 +35,15 @@ pub enum Due {
 /// Everything due on `s` at `now`: a reminder once `remind_before` of the update window is
 /// left; for an unacknowledged incident, escalation step N once N acknowledge windows have
 /// passed since detection (at least one step, even with no chain, so the miss is recorded);
-/// one update escalation once the update is overdue. Closed and resolved incidents owe nothing.
+/// one update escalation once the update is overdue. Closed and resolved incidents owe nothing,
+/// and nothing is due at all while the config names no contacts.
 pub fn due_now(s: &Summary, policy: &Policy, notify: &NotifyConfig, now: Timestamp) -> Vec<Due> {
     let Some(level) = policy.find(&s.severity) else {
         return Vec::new();
     };
-    if !s.status.is_open() {
+    // Without a contact list there is no chain to follow and nobody to remind: a team that has
+    // not set up `[notify]` gets no reminder or escalation events on its timelines.
+    if !s.status.is_open() || notify.directory.contacts().next().is_none() {
         return Vec::new();
     }
     let mut out = Vec::new();

@@ -25,7 +25,20 @@ pub async fn run(state: AppState) {
     let Some(courier) = state.courier.clone() else {
         return;
     };
-    match service.store().list(&ListFilter::default()).await {
+    let contacts = service
+        .config()
+        .notify
+        .directory
+        .contacts()
+        .next()
+        .is_some();
+    // Without contacts nothing queued could be delivered; it stays queued for a config that has them.
+    let leftovers = if contacts {
+        service.store().list(&ListFilter::default()).await
+    } else {
+        Ok(Vec::new())
+    };
+    match leftovers {
         Ok(all) => {
             for s in all {
                 let (service, courier) = (service.clone(), courier.clone());
