@@ -2,6 +2,7 @@
 //! acknowledge deadline, once; a restart of `serve` neither repeats the page nor drops one that
 //! fell due while it was down; `firebreak escalate` does the same from a timer.
 
+use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use super::receiver::Receiver;
@@ -110,4 +111,29 @@ fn an_acknowledged_incident_pages_nobody_and_escalate_runs_once_from_a_timer() {
     assert!(text(&out).0.contains("nothing due"), "{}", text(&out).0);
     assert_eq!(bob.accepted().len(), 1);
     assert_eq!(escalations(&fb, &acked), 0);
+}
+
+#[test]
+fn the_shipped_timer_runs_firebreak_escalate_every_minute() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/operations");
+    let service = std::fs::read_to_string(dir.join("firebreak-escalate.service")).expect("unit");
+    let exec = service
+        .lines()
+        .find_map(|l| l.strip_prefix("ExecStart="))
+        .expect("ExecStart=");
+    let words: Vec<&str> = exec.split_whitespace().collect();
+    assert!(
+        words[0].ends_with("/firebreak") && words[1..] == ["escalate"],
+        "{exec}"
+    );
+    assert!(service.contains("Type=oneshot"), "{service}");
+    let timer = std::fs::read_to_string(dir.join("firebreak-escalate.timer")).expect("timer");
+    assert!(
+        timer.contains("OnUnitActiveSec=1min") && timer.contains("WantedBy=timers.target"),
+        "{timer}"
+    );
+    // The command the unit runs exists and does nothing on a host with no incidents.
+    let fb = Fb::init();
+    let out = fb.cmd(&["escalate"]).output().expect("run");
+    assert!(out.status.success(), "{}", text(&out).1);
 }
