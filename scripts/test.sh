@@ -192,6 +192,16 @@ if ((${#missing[@]})); then
 fi
 say "containment: $(nginx -v 2>&1)"
 
+# The e-mail test sends to a real SMTP server, Debian's aiosmtpd, run by the system python3
+# (/usr/bin/python3, whatever else is on PATH); it fails (never skips) without it.
+if ! /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
+    have apt-get || die "the e-mail test needs python3 with aiosmtpd (Debian: apt-get install python3-aiosmtpd)"
+    say "installing python3-aiosmtpd for the e-mail test"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q </dev/null
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+        python3-aiosmtpd </dev/null
+fi
+
 # The accessibility check runs axe-core (npm package, MPL-2.0) in that browser. Its one file is
 # fetched from the npm registry once, checked against the package's published integrity, and
 # kept under target/; the test reads it from FIREBREAK_AXE_JS and fails (never skips) without it.

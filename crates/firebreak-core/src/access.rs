@@ -89,11 +89,14 @@ pub enum Permission {
     Verify,
     /// Create, list and revoke API tokens; rebuild the incident list.
     Administer,
+    /// Send a notification with a template meant for people outside the team (`external`):
+    /// what customers read is the commander's call.
+    NotifyExternally,
 }
 
 impl Permission {
     /// Every permission, in the order the table is documented.
-    pub const ALL: [Permission; 8] = [
+    pub const ALL: [Permission; 9] = [
         Permission::Read,
         Permission::Declare,
         Permission::Work,
@@ -102,6 +105,7 @@ impl Permission {
         Permission::Steer,
         Permission::Verify,
         Permission::Administer,
+        Permission::NotifyExternally,
     ];
 
     /// The lowest role that holds this permission: the permission table.
@@ -112,7 +116,9 @@ impl Permission {
             | Permission::Work
             | Permission::DownloadEvidence
             | Permission::SendAlerts => Role::Responder,
-            Permission::Steer | Permission::Verify => Role::Commander,
+            Permission::Steer | Permission::Verify | Permission::NotifyExternally => {
+                Role::Commander
+            }
             Permission::Administer => Role::Admin,
         }
     }
@@ -134,6 +140,9 @@ impl Permission {
             }
             Permission::Verify => "verify journals and seals",
             Permission::Administer => "manage API tokens and rebuild the incident list",
+            Permission::NotifyExternally => {
+                "send notifications with the external (customer) template"
+            }
         }
     }
 }

@@ -133,6 +133,18 @@ pub enum Change {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
+    /// A message to a contact entered the outbox (see [`crate::notify`]).
+    NotificationQueued(crate::notify::Queued),
+    /// A try to deliver a message failed; it will be tried again.
+    NotificationAttempted(crate::notify::Attempted),
+    /// A message was accepted by its receiver.
+    NotificationDelivered(crate::notify::Delivered),
+    /// Every try to deliver a message failed.
+    NotificationFailed(crate::notify::Failed),
+    /// The commander and communications role were reminded that an update is due.
+    Reminded(crate::notify::Reminded),
+    /// A deadline was missed and the chain's next step was paged.
+    Escalated(crate::notify::Escalated),
 }
 
 /// What a declaration records.
@@ -408,6 +420,35 @@ impl Change {
             Change::AddressBlocked(b) => b.describe(),
             Change::AddressUnblocked(u) => u.describe(),
             Change::SecretRotated(r) => r.describe(),
+            Change::NotificationQueued(q) => q.describe(),
+            Change::NotificationAttempted(a) => {
+                format!(
+                    "notification {} try {} failed: {}",
+                    a.key, a.attempt, a.error
+                )
+            }
+            Change::NotificationDelivered(d) => {
+                format!("notification {} delivered (try {})", d.key, d.attempts)
+            }
+            Change::NotificationFailed(f) => format!(
+                "notification {} FAILED after {} tries: {}",
+                f.key, f.attempts, f.error
+            ),
+            Change::Reminded(r) => format!("update due {} — reminded {}", r.due, r.to.join(", ")),
+            Change::Escalated(e) => format!(
+                "{} deadline {} missed — escalation step {}: {}",
+                match e.trigger {
+                    crate::notify::Trigger::Acknowledge => "acknowledge",
+                    crate::notify::Trigger::Update => "update",
+                },
+                e.due,
+                e.step,
+                if e.to.is_empty() {
+                    "nobody left on the chain".to_string()
+                } else {
+                    format!("paged {}", e.to.join(", "))
+                }
+            ),
         }
     }
 }

@@ -70,6 +70,9 @@ pub struct FileConfig {
     /// Blocking addresses: backends, default expiry, allow-list (see `contain::config`).
     #[serde(default)]
     pub contain: crate::contain::ContainConfig,
+    /// Contacts, teams, the communication chain and delivery settings (see [`crate::notify`]).
+    #[serde(default)]
+    pub notify: crate::notify::NotifyFile,
 }
 
 /// The `[alerts]` table: how an alert received by `firebreak serve` (Alertmanager or the
@@ -240,6 +243,8 @@ pub struct Config {
     pub snapshot_before_destructive: bool,
     /// How received alerts map to severities and runbooks.
     pub alerts: AlertMapping,
+    /// Contacts, chain and delivery settings.
+    pub notify: crate::notify::NotifyConfig,
     /// User detection rule directories, absolute.
     pub rule_dirs: Vec<PathBuf>,
     /// User agent lists, absolute.
@@ -253,6 +258,9 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         let policy = Policy::preset("default").unwrap_or_else(|| unreachable!("shipped preset"));
+        let notify = crate::notify::NotifyFile::default()
+            .build(&policy)
+            .unwrap_or_default();
         Self {
             database: None,
             alerts: AlertMapping::defaults(&policy),
@@ -262,6 +270,7 @@ impl Default for Config {
             step_timeout: DEFAULT_STEP_TIMEOUT,
             commands: Arc::new(Commands::shipped().clone()),
             snapshot_before_destructive: true,
+            notify,
             rule_dirs: Vec::new(),
             agent_files: Vec::new(),
             contain: crate::contain::Contain::default(),
@@ -408,6 +417,10 @@ impl Config {
             command_knowledge(&file.runbooks.commands).map_err(|(at, m)| invalid(at, m))?;
         let alerts = alert_mapping(file.alerts, &policy).map_err(|(at, m)| invalid(at, m))?;
         let contain = file.contain.build().map_err(|(at, m)| invalid(at, m))?;
+        let notify = file
+            .notify
+            .build(&policy)
+            .map_err(|(at, m)| invalid(at, m))?;
         Ok(Config {
             database: file.database,
             alerts,
@@ -417,6 +430,7 @@ impl Config {
             step_timeout,
             commands: Arc::new(commands),
             snapshot_before_destructive: file.runbooks.snapshot_before_destructive.unwrap_or(true),
+            notify,
             rule_dirs: file.detect.rules.iter().map(|d| base.join(d)).collect(),
             agent_files: file.detect.agents.iter().map(|d| base.join(d)).collect(),
             contain,

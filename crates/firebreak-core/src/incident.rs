@@ -310,6 +310,16 @@ impl Incident {
                 self.review.published = None;
                 self.review.reopened += 1;
             }
+            Change::NotificationQueued(q) => {
+                if crate::notify::counts_as_update(q) {
+                    self.last_update_at = e.at;
+                }
+            }
+            Change::NotificationAttempted(_)
+            | Change::NotificationDelivered(_)
+            | Change::NotificationFailed(_)
+            | Change::Reminded(_)
+            | Change::Escalated(_) => {}
         }
         self.updated_at = e.at;
         self.head = e.head();

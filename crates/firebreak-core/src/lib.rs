@@ -24,6 +24,7 @@ pub mod html;
 pub mod id;
 pub mod incident;
 pub mod journal;
+pub mod notify;
 pub mod policy;
 pub mod report;
 pub mod review;

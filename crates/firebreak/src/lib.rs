@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod collect;
 pub mod contain;
+pub mod notify;
 pub mod output;
 pub mod report;
 pub mod runner;

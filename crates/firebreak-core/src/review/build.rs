@@ -395,6 +395,16 @@ impl Review {
                     *also.entry("evidence custody records".into()).or_default() += 1;
                     continue;
                 }
+                Change::NotificationQueued(_)
+                | Change::NotificationFailed(_)
+                | Change::Reminded(_)
+                | Change::Escalated(_) => ("notify", change.describe()),
+                Change::NotificationAttempted(_) | Change::NotificationDelivered(_) => {
+                    *also
+                        .entry("notification tries and deliveries".into())
+                        .or_default() += 1;
+                    continue;
+                }
                 Change::ReviewWritten { .. }
                 | Change::ReviewSubmitted {}
                 | Change::ReviewPublished {}

@@ -1,7 +1,7 @@
 //! What login messages mean: the events responders count (failed and accepted logins, keys
 //! refused, invalid users, refusals, probes, disconnects, sudo commands and refusals), with the
 //! account, the remote address and the method. This module picks the reader by program —
-//! [`sshd`](super::sshd) (OpenSSH and the PAM lines it logs), [`dropbear`](super::dropbear),
+//! `sshd` (OpenSSH and the PAM lines it logs), `dropbear`,
 //! sudo here — and owns what they share. Finding the message in a syslog line or a JSON
 //! journal entry is the parsers' business.
 

@@ -9,11 +9,14 @@ mod block;
 mod bundle;
 mod checklist;
 mod completions;
+mod contacts;
 mod declare;
+mod escalate;
 mod evidence;
 mod init;
 mod list;
 mod logs;
+mod notify;
 mod report;
 mod review;
 mod rotate;
@@ -144,6 +147,12 @@ pub enum Command {
     Unblock(block::UnblockArgs),
     /// Replace one secret in an env file atomically; the journal gets a fingerprint, never the value.
     Rotate(rotate::Args),
+    /// Tell people: preview (--dry-run), send and list (--log) notifications; --flush the outbox.
+    Notify(notify::Args),
+    /// List contacts, teams and the communication chain per severity.
+    Contacts,
+    /// Fire due update reminders and escalations once (for a systemd timer; `serve` does it itself).
+    Escalate,
     /// Print shell completions.
     Completions(completions::Args),
 }
@@ -276,6 +285,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Rules(c) => logs::rules::run(&mut ctx, c),
             Command::Serve(a) => serve::run(&mut ctx, a).await,
             Command::Token(c) => token::run(&mut ctx, c).await,
+            Command::Notify(a) => notify::run(&mut ctx, a).await,
+            Command::Contacts => contacts::run(&mut ctx),
+            Command::Escalate => escalate::run(&mut ctx).await,
             Command::Bundle(_) => Ok(ExitCode::SUCCESS),
             Command::Completions(_) => Ok(ExitCode::SUCCESS),
             Command::Block(a) => block::run(&mut ctx, a).await,

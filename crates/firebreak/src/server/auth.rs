@@ -228,7 +228,8 @@ needs!(
     SendAlerts,
     Steer,
     Verify,
-    Administer
+    Administer,
+    NotifyExternally
 );
 
 /// A caller whose role holds permission `P`. Extracting it authenticates the request, checks the

@@ -8,6 +8,7 @@
 //! `firebreak_open_incidents{severity,status}`, `firebreak_deadlines_breached{clock}`,
 //! `firebreak_events_appended_total`, `firebreak_alerts_received_total{source,status}`,
 //! `firebreak_http_requests_total{route,method,status}`,
+//! `firebreak_notifications_total{outcome}`,
 //! `firebreak_http_request_duration_seconds{route,method}`, `firebreak_up`,
 //! `firebreak_build_info{version}`, `firebreak_store_writes_failing`, `firebreak_store_disk_full`.
 //! The exposition is OpenMetrics text, which Prometheus reads.
@@ -67,6 +68,11 @@ struct AlertLabels {
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabels {
+    outcome: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct OpenLabels {
     severity: String,
     status: String,
@@ -96,6 +102,7 @@ pub struct Metrics {
     latency: LatencyFamily,
     appended: Counter,
     alerts: Family<AlertLabels, Counter>,
+    notifications: Family<OutcomeLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -155,12 +162,24 @@ impl Metrics {
             "Time to answer an HTTP request (until the response starts), by route template and method",
             latency.clone(),
         );
+        let notifications = Family::<OutcomeLabels, Counter>::default();
+        for outcome in ["delivered", "retried", "failed"] {
+            let _ = notifications.get_or_create(&OutcomeLabels {
+                outcome: outcome.to_string(),
+            });
+        }
+        registry.register(
+            "firebreak_notifications",
+            "Notification tries by this server: delivered, retried (a failed try), failed (out of tries)",
+            notifications.clone(),
+        );
         Self {
             registry,
             requests,
             latency,
             appended,
             alerts,
+            notifications,
         }
     }
 
@@ -168,6 +187,21 @@ impl Metrics {
     pub fn appended(&self, events: usize) {
         self.appended
             .inc_by(u64::try_from(events).unwrap_or(u64::MAX));
+    }
+
+    /// Counts what a drain of an outbox did.
+    pub fn notified(&self, d: &crate::notify::Drained) {
+        for (outcome, n) in [
+            ("delivered", d.delivered),
+            ("retried", d.retried),
+            ("failed", d.failed),
+        ] {
+            self.notifications
+                .get_or_create(&OutcomeLabels {
+                    outcome: outcome.to_string(),
+                })
+                .inc_by(n as u64);
+        }
     }
 
     /// Counts one alert received from `source` (`alertmanager`, `webhook`) with `status`

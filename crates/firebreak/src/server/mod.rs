@@ -14,6 +14,7 @@ pub mod feed;
 pub mod health;
 pub mod intake;
 pub mod metrics;
+pub mod scheduler;
 pub mod state;
 pub mod throttle;
 pub mod web;
@@ -87,6 +88,7 @@ pub async fn serve(
         tokio::spawn(async move { state.feed.poll(&state.service, state.options.poll).await })
     };
     let expiry = tokio::spawn(expiry::run(state.service.clone()));
+    let scheduler = tokio::spawn(scheduler::run(state.clone()));
     let shutdown = {
         let state = state.clone();
         async move {
@@ -100,6 +102,7 @@ pub async fn serve(
         .await;
     poller.abort();
     expiry.abort();
+    scheduler.abort();
     result
 }
 

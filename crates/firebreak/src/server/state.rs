@@ -52,12 +52,18 @@ pub struct Inner {
     pub pages: Pages,
     /// Run options.
     pub options: Options,
+    /// Delivers notifications (None when no HTTP client could be built; the reason is logged).
+    pub courier: Option<crate::notify::Courier>,
 }
 
 impl AppState {
     /// State over `service`.
     pub fn new(service: Service, options: Options) -> Self {
+        let courier = crate::notify::Courier::new(&service.config().notify)
+            .map_err(|e| tracing::error!("notifications are off: {}", crate::cli::one_line(&e)))
+            .ok();
         Self(Arc::new(Inner {
+            courier,
             service: service.acting_as("server"),
             feed: Feed::new(),
             metrics: Metrics::new(),

@@ -93,7 +93,7 @@ impl Service {
 
     /// The open incident whose findings come from the same attack as `found`: the same client
     /// address (any rule), or — for a flood — any other flood finding, with the latest of them
-    /// within [`CAMPAIGN_WINDOW`] of `found`'s first line. Newest incident first.
+    /// within `CAMPAIGN_WINDOW` (an hour) of `found`'s first line. Newest incident first.
     pub async fn open_incident_of_attack(
         &self,
         found: &Detection,
@@ -128,7 +128,7 @@ impl Service {
     }
 
     /// Records a detection on `target` (an open incident the caller found with the same rule
-    /// and key, e.g. through [`Service::open_findings`]), or — when there is none, or it was
+    /// and key, e.g. through [`Service::open_incident_for`]), or — when there is none, or it was
     /// resolved since — on a new incident of `severity`. Unlike [`Service::record_detection`] it
     /// does not look for the incident itself.
     pub async fn land_finding(

@@ -23,6 +23,7 @@ use firebreak_store::Store;
 pub use detect::Landed;
 pub use record::Recorded;
 pub use reindex::ReindexReport;
+pub(crate) use turns::Turns;
 pub use verify::{Fault, VerifyReport};
 
 /// Errors from the service: a refused change, damaged records, or storage trouble.

@@ -9,7 +9,7 @@ use firebreak_core::IncidentId;
 
 /// The queues, held only while someone waits in or holds one.
 #[derive(Debug, Default)]
-pub(super) struct Turns {
+pub(crate) struct Turns {
     queues: Mutex<HashMap<IncidentId, Weak<tokio::sync::Mutex<()>>>>,
 }
 
@@ -18,7 +18,7 @@ impl Turns {
     const SWEEP_AT: usize = 1024;
 
     /// The queue of incident `id`.
-    pub(super) fn of(&self, id: &IncidentId) -> Arc<tokio::sync::Mutex<()>> {
+    pub(crate) fn of(&self, id: &IncidentId) -> Arc<tokio::sync::Mutex<()>> {
         let Ok(mut queues) = self.queues.lock() else {
             // A poisoned map only costs the ordering: hand out a queue of one.
             return Arc::default();

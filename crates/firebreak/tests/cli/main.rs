@@ -9,6 +9,7 @@ mod escapes;
 mod evidence;
 mod lifecycle;
 mod logs;
+mod notify;
 mod report;
 mod review;
 mod runbook;

@@ -8,6 +8,7 @@ pub mod changes;
 pub mod evidence;
 pub mod incidents;
 mod journal;
+pub mod notifications;
 pub mod openapi;
 mod policy;
 pub mod reports;
@@ -48,6 +49,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .merge(review::routes())
         .merge(reports::routes())
         .merge(journal::routes())
+        .merge(notifications::routes())
         .merge(policy::routes())
         .merge(tokens::routes())
         .merge(super::intake::routes())

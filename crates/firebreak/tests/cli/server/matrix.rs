@@ -72,6 +72,21 @@ const ROUTES: &[(&str, &str, Permission)] = &[
         "/api/v1/incidents/{id}/review/reopen",
         Permission::Steer,
     ),
+    (
+        "GET",
+        "/api/v1/incidents/{id}/notifications",
+        Permission::Read,
+    ),
+    (
+        "POST",
+        "/api/v1/incidents/{id}/notifications",
+        Permission::Work,
+    ),
+    (
+        "POST",
+        "/api/v1/incidents/{id}/notifications/preview",
+        Permission::Read,
+    ),
     ("GET", "/api/v1/verify", Permission::Verify),
     ("POST", "/api/v1/reindex", Permission::Administer),
     ("GET", "/api/v1/policy", Permission::Read),

@@ -16,7 +16,7 @@ pub const TIMELINE_MAX: usize = 300;
 /// The kinds of event a reader can narrow the timeline to: key (as in `?timeline=`), label,
 /// and the event kinds it holds. Kinds listed under none of them (added by later versions)
 /// show only under "everything".
-const GROUPS: [(&str, &str, &[&str]); 7] = [
+const GROUPS: [(&str, &str, &[&str]); 9] = [
     ("notes", "Notes", &["note_added"]),
     (
         "decisions",
@@ -49,6 +49,23 @@ const GROUPS: [(&str, &str, &[&str]); 7] = [
         "signals",
         "Alerts and detections",
         &["detected", "alert_resolved"],
+    ),
+    (
+        "containment",
+        "Containment",
+        &["address_blocked", "address_unblocked", "secret_rotated"],
+    ),
+    (
+        "people",
+        "Notifications and escalations",
+        &[
+            "notification_queued",
+            "notification_attempted",
+            "notification_delivered",
+            "notification_failed",
+            "reminded",
+            "escalated",
+        ],
     ),
     (
         "review",
