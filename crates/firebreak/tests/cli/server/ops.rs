@@ -38,6 +38,7 @@ const DOCUMENTED_EXPOSITION: &str = "\
 # TYPE firebreak_http_request_duration_seconds histogram
 # TYPE firebreak_store_writes_failing gauge
 # TYPE firebreak_store_disk_full gauge
+# TYPE firebreak_notifications counter
 ";
 
 /// Series every Prometheus server makes itself for each target.
