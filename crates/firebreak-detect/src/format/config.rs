@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::{Format, JsonFormat, LogFormat, SyslogFormat};
 
 /// Names of the built-in formats.
-const BUILT_IN: [&str; 4] = ["combined", "common", "json", "syslog"];
+const BUILT_IN: [&str; 5] = ["combined", "common", "json", "syslog", "vhost_combined"];
 
 /// A log format as the user describes it.
 ///
@@ -17,7 +17,7 @@ const BUILT_IN: [&str; 4] = ["combined", "common", "json", "syslog"];
 /// fields = { client = "remote.ip", time = "ts" }
 /// ```
 ///
-/// `name` picks a built-in format (`combined`, `common`, `json`, `syslog`); with `log_format`
+/// `name` picks a built-in format (`combined`, `common`, `vhost_combined`, `json`, `syslog`); with `log_format`
 /// it is only the custom format's label. `fields` is for `json`, `year` for `syslog`; either
 /// alone implies its format.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,7 +45,7 @@ pub struct FormatConfig {
 pub enum FormatError {
     /// A name that is no built-in format.
     #[error(
-        "unknown log format {name:?}: expected combined, common, json or syslog, or a log_format string"
+        "unknown log format {name:?}: expected combined, common, vhost_combined, json or syslog, or a log_format string"
     )]
     Unknown {
         /// The name given.
@@ -117,6 +117,9 @@ impl FormatConfig {
         match name {
             "combined" => self.only(name, false, false).map(|()| Format::Combined),
             "common" => self.only(name, false, false).map(|()| Format::Common),
+            "vhost_combined" => self
+                .only(name, false, false)
+                .map(|()| Format::VhostCombined),
             "json" => {
                 self.only(name, true, false)?;
                 Ok(Format::Json(JsonFormat::with_fields(&self.fields)?))

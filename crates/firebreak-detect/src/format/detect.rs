@@ -19,6 +19,7 @@ pub(crate) fn detect(lines: &[&[u8]]) -> Option<Format> {
     }
     // In order of preference: a later format must read strictly more lines to win.
     let candidates = [
+        Format::VhostCombined,
         Format::Combined,
         Format::Common,
         Format::Syslog(SyslogFormat::new(None)),

@@ -1,7 +1,8 @@
 //! Log formats: turning one line into a [`Record`], and guessing the format from an input's
 //! first lines.
 //!
-//! One module per format — [`combined`](Format::Combined) (and `common`), custom nginx
+//! One module per format — [`combined`](Format::Combined) (and `common`, and Apache's
+//! [`vhost_combined`](Format::VhostCombined) which wraps it), custom nginx
 //! [`LogFormat`] strings, [`JsonFormat`] lines with a field mapping, [`SyslogFormat`] — plus
 //! the field readers they share and [`auth`], which reads sshd and sudo messages. What the user
 //! writes to choose a format is a [`FormatConfig`]; [`FormatConfig::build`] turns it into a
@@ -19,6 +20,7 @@ mod jsonl;
 mod log_format;
 mod sshd;
 mod syslog;
+mod vhost;
 
 use std::fmt;
 
@@ -66,6 +68,8 @@ pub enum Format {
     Combined,
     /// nginx/apache `common`: client, ident, user, time, request, status, size.
     Common,
+    /// Apache `vhost_combined`: the virtual host and port, then a `combined` line.
+    VhostCombined,
     /// A custom nginx `log_format` string.
     LogFormat(LogFormat),
     /// JSON lines with a field mapping.
@@ -80,6 +84,7 @@ impl Format {
         match self {
             Format::Combined => "combined",
             Format::Common => "common",
+            Format::VhostCombined => "vhost_combined",
             Format::LogFormat(format) => format.label(),
             Format::Json(_) => "json",
             Format::Syslog(_) => "syslog",
@@ -91,27 +96,30 @@ impl Format {
         match self {
             Format::Combined => combined::parse(line, true),
             Format::Common => combined::parse(line, false),
+            Format::VhostCombined => vhost::parse(line),
             Format::LogFormat(format) => format.parse(line),
             Format::Json(format) => format.parse(line),
             Format::Syslog(format) => format.parse(line),
         }
     }
 
-    /// The fields of a `combined` or `common` line as found, without building a [`Record`]
+    /// The fields of a `combined`, `common` or `vhost_combined` line as found, without building a [`Record`]
     /// (triage's hot path); `None` for the other formats.
     #[inline]
     pub(crate) fn access<'a>(&self, line: &'a [u8]) -> Option<Result<Access<'a>, Malformed>> {
         match self {
             Format::Combined => Some(combined::access(line, true)),
             Format::Common => Some(combined::access(line, false)),
+            Format::VhostCombined => Some(vhost::access(line)),
             _ => None,
         }
     }
 
     /// Guesses the format from the first lines of an input: each built-in format is tried on
     /// up to 64 non-empty lines, and the one that reads the most wins if it reads at least half
-    /// of them. Ties go to the more specific format: `combined` (which needs the agent) before
-    /// `common`, then syslog, then JSON. Custom `log_format`s are never guessed.
+    /// of them. Ties go to the more specific format: `vhost_combined` (whose lines `combined`
+    /// would read with the wrong client), then `combined` (which needs the agent), `common`,
+    /// syslog, JSON. Custom `log_format`s are never guessed.
     pub fn detect(lines: &[&[u8]]) -> Option<Format> {
         detect::detect(lines)
     }
@@ -120,7 +128,7 @@ impl Format {
 impl std::str::FromStr for Format {
     type Err = FormatError;
 
-    /// `combined`, `common`, `syslog` (BSD dates in their most likely year), `json` (default
+    /// `combined`, `common`, `vhost_combined`, `syslog` (BSD dates in their most likely year), `json` (default
     /// field mapping).
     fn from_str(name: &str) -> Result<Format, FormatError> {
         FormatConfig {

@@ -166,6 +166,52 @@ fn apache_host_names_are_kept_aside() {
 }
 
 #[test]
+fn apache_vhost_combined_blames_the_second_field() {
+    let r = parse(
+        &Format::VhostCombined,
+        r#"www.example.com:443 203.0.113.9 - bob [23/Nov/2026:13:47:15 +0000] "GET /admin HTTP/1.1" 401 381 "-" "curl/8""#,
+    );
+    assert_eq!(client(&r), s("203.0.113.9"));
+    assert_eq!(text(&r.user), s("bob"));
+    assert_eq!(text(&r.path), s("/admin"));
+    assert_eq!(r.status, Some(401));
+    assert_eq!(r.time, Some(T));
+    assert_eq!(extra(&r, "vhost"), s("www.example.com:443"));
+    let v6 = parse(
+        &Format::VhostCombined,
+        r#"[2001:db8::80]:8443 2001:db8::1 - - [23/Nov/2026:13:47:15 +0000] "GET / HTTP/1.1" 200 1 "-" "-""#,
+    );
+    assert_eq!(client(&v6), s("2001:db8::1"));
+    // A name for the client (HostnameLookups On) is kept aside, never made an address.
+    let named = parse(
+        &Format::VhostCombined,
+        r#"shop.example:80 crawler.example.net - - [23/Nov/2026:13:47:15 +0000] "GET / HTTP/1.1" 200 1 "-" "-""#,
+    );
+    assert_eq!(named.client, None);
+    assert_eq!(extra(&named, "remote_host"), s("crawler.example.net"));
+    // Lines of other formats, and a vhost line without a client, are not this format.
+    for line in [
+        r#"203.0.113.9 - - [23/Nov/2026:13:47:15 +0000] "GET / HTTP/1.1" 200 1 "-" "-""#,
+        r#"2001:db8::1 - - [23/Nov/2026:13:47:15 +0000] "GET / HTTP/1.1" 200 1 "-" "-""#,
+        r#"www.example.com:443 - - - [23/Nov/2026:13:47:15 +0000] "GET / HTTP/1.1" 200 1 "-" "-""#,
+        r#"www.example.com 203.0.113.9 - - [23/Nov/2026:13:47:15 +0000] "GET / HTTP/1.1" 200 1 "-" "-""#,
+        "www.example.com:443",
+        "",
+    ] {
+        assert!(
+            Format::VhostCombined.parse(line.as_bytes()).is_err(),
+            "{line}"
+        );
+    }
+    assert_eq!(
+        "vhost_combined"
+            .parse::<Format>()
+            .map(|f| f.name().to_owned()),
+        Ok("vhost_combined".to_owned())
+    );
+}
+
+#[test]
 fn common_lines_parse_and_combined_says_what_is_missing() {
     let line =
         r#"127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326"#;
@@ -536,7 +582,9 @@ fn detection_names_each_format() {
     let common = "192.0.2.1 - - [23/Nov/2026:13:47:15 +0000] \"GET / HTTP/1.1\" 200 1\n192.0.2.2 - bob [23/Nov/2026:13:47:16 +0000] \"GET / HTTP/1.1\" 200 -\n";
     let json = "{\"remote_addr\":\"192.0.2.1\",\"status\":200}\n{\"remote_addr\":\"192.0.2.2\",\"status\":404}\n";
     let syslog = "Nov 23 13:47:15 h sshd[1]: Connection closed by 192.0.2.1 port 22\n<13>1 2026-11-23T13:47:15Z h app - - - x\n2026-11-23T13:47:15+0000 h cron[2]: job\n";
+    let vhost = "www.example.com:443 192.0.2.1 - - [23/Nov/2026:13:47:15 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"curl/8\"\nexample.org:80 2001:db8::1 - - [23/Nov/2026:13:47:16 +0000] \"GET /x HTTP/1.1\" 404 2 \"-\" \"-\"\n";
     for (input, name) in [
+        (vhost, "vhost_combined"),
         (combined, "combined"),
         (common, "common"),
         (json, "json"),

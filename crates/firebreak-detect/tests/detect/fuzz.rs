@@ -13,6 +13,7 @@ use proptest::test_runner::{Config, FileFailurePersistence};
 
 /// Valid lines of every format, the seeds of the mutations.
 const SEEDS: &[&str] = &[
+    r#"www.example.com:443 203.0.113.9 - - [23/Nov/2026:13:47:15 +0000] "GET /a?b=1 HTTP/1.1" 200 9 "-" "curl/8""#,
     r#"203.0.113.9 - alice [23/Nov/2026:14:47:15 +0100] "GET /login?next=%2F HTTP/1.1" 302 154 "https://example.com/" "Mozilla/5.0 \"x\"""#,
     r#"2001:db8::1 - - [23/Nov/2026:13:47:15 +0000] "\x16\x03\x01" 400 - "-" "-" 0.001 "10.0.0.1""#,
     r#"127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326"#,
@@ -39,6 +40,7 @@ fn formats() -> Vec<Format> {
     vec![
         Format::Combined,
         Format::Common,
+        Format::VhostCombined,
         build(&serde_json::json!({ "log_format": MAIN_EXT }).to_string()),
         build(r#"{"log_format":"${msec} \"$request\" [$time_iso8601] $status $foo"}"#),
         build(r#"{"name":"json"}"#),
