@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Format, JsonFormat, LogFormat, SyslogFormat};
+use super::{CriFormat, Format, JsonFormat, LogFormat, SyslogFormat};
 
 /// Names of the built-in formats.
 const BUILT_IN: [&str; 5] = ["combined", "common", "json", "syslog", "vhost_combined"];
@@ -17,8 +17,9 @@ const BUILT_IN: [&str; 5] = ["combined", "common", "json", "syslog", "vhost_comb
 /// fields = { client = "remote.ip", time = "ts" }
 /// ```
 ///
-/// `name` picks a built-in format (`combined`, `common`, `vhost_combined`, `json`, `syslog`); with `log_format`
-/// it is only the custom format's label. `fields` is for `json`, `year` for `syslog`; either
+/// `name` picks a built-in format (`combined`, `common`, `vhost_combined`, `json`, `syslog`),
+/// or one of them wrapped by a container runtime (`cri+json`, `cri+combined`, …); with
+/// `log_format` it is only the custom format's label. `fields` is for `json`, `year` for `syslog`; either
 /// alone implies its format.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -114,6 +115,19 @@ impl FormatConfig {
             None if self.year.is_some() => "syslog",
             None => return Err(FormatError::Missing),
         };
+        if let Some(inner) = name.strip_prefix("cri+") {
+            let inner = FormatConfig {
+                name: Some(inner.to_owned()),
+                ..self.clone()
+            }
+            .build()?;
+            if matches!(inner, Format::Cri(_)) {
+                return Err(FormatError::Unknown {
+                    name: name.to_owned(),
+                });
+            }
+            return Ok(Format::Cri(Box::new(CriFormat::new(inner))));
+        }
         match name {
             "combined" => self.only(name, false, false).map(|()| Format::Combined),
             "common" => self.only(name, false, false).map(|()| Format::Common),

@@ -13,6 +13,7 @@
 pub mod auth;
 mod combined;
 mod config;
+mod cri;
 mod detect;
 mod dropbear;
 mod fields;
@@ -26,6 +27,7 @@ use std::fmt;
 
 pub(crate) use combined::Access;
 pub use config::{FormatConfig, FormatError};
+pub use cri::CriFormat;
 pub(crate) use fields::Client;
 pub use jsonl::JsonFormat;
 pub use log_format::LogFormat;
@@ -76,6 +78,8 @@ pub enum Format {
     Json(JsonFormat),
     /// Syslog: RFC 3164, RFC 5424, journald short-iso.
     Syslog(SyslogFormat),
+    /// Lines of another format wrapped by a container runtime (`… stdout F {…}`).
+    Cri(Box<CriFormat>),
 }
 
 impl Format {
@@ -88,6 +92,7 @@ impl Format {
             Format::LogFormat(format) => format.label(),
             Format::Json(_) => "json",
             Format::Syslog(_) => "syslog",
+            Format::Cri(format) => format.label(),
         }
     }
 
@@ -100,6 +105,7 @@ impl Format {
             Format::LogFormat(format) => format.parse(line),
             Format::Json(format) => format.parse(line),
             Format::Syslog(format) => format.parse(line),
+            Format::Cri(format) => format.parse(line),
         }
     }
 
@@ -111,6 +117,7 @@ impl Format {
             Format::Combined => Some(combined::access(line, true)),
             Format::Common => Some(combined::access(line, false)),
             Format::VhostCombined => Some(vhost::access(line)),
+            Format::Cri(format) => format.access(line),
             _ => None,
         }
     }
@@ -119,7 +126,9 @@ impl Format {
     /// up to 64 non-empty lines, and the one that reads the most wins if it reads at least half
     /// of them. Ties go to the more specific format: `vhost_combined` (whose lines `combined`
     /// would read with the wrong client), then `combined` (which needs the agent), `common`,
-    /// syslog, JSON. Custom `log_format`s are never guessed.
+    /// syslog, JSON. Custom `log_format`s are never guessed. When at least half the lines are
+    /// wrapped by a container runtime, the wrappers' full inner lines are detected instead
+    /// (and nothing is guessed if they are of no known format).
     pub fn detect(lines: &[&[u8]]) -> Option<Format> {
         detect::detect(lines)
     }

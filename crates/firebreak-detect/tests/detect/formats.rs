@@ -570,6 +570,48 @@ fn malformed_syslog_lines_say_where() {
     }
 }
 
+#[test]
+fn container_runtime_wrappers_are_stripped() {
+    let json = "2026-11-23T13:47:15.123456789Z stdout F {\"remote_addr\":\"203.0.113.9\",\"request\":\"GET /.env HTTP/1.1\",\"status\":404}\n2026-11-23T13:47:16.5Z stderr F {\"remote_addr\":\"2001:db8::9\",\"request\":\"GET / HTTP/1.1\",\"status\":200}\n";
+    let format = Format::detect(&lines(json)).expect("detected");
+    assert_eq!(format.name(), "cri+json");
+    let r = parse(&format, json.lines().next().expect("a line"));
+    assert_eq!(client(&r), s("203.0.113.9"));
+    assert_eq!(text(&r.path), s("/.env"));
+    assert_eq!(r.status, Some(404));
+    // The inner line has no time: the wrapper's is taken.
+    assert_eq!(r.time, Some(T));
+
+    let plain = "2026-11-23T13:47:15Z stdout F 192.0.2.1 - - [23/Nov/2026:13:47:15 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"curl/8\"\n2026-11-23T13:47:15Z stdout P 192.0.2.1 - - [23/Nov/2026:13:47:15 +0000] \"GET /very-long\n2026-11-23T13:47:15Z stdout F -query HTTP/1.1\" 200 1 \"-\" \"curl/8\"\n";
+    let format = Format::detect(&lines(plain)).expect("detected");
+    assert_eq!(format.name(), "cri+combined");
+    let [full, part, end] = lines(plain)[..] else {
+        panic!("three lines")
+    };
+    assert_eq!(
+        client(&format.parse(full).expect("full line")),
+        s("192.0.2.1")
+    );
+    // A partial line is never joined or guessed at: both pieces are counted as unparsed.
+    let refused = format.parse(part).expect_err("partial");
+    assert!(refused.reason.contains("partial"), "{refused}");
+    assert!(format.parse(end).is_err());
+    // An unwrapped line in a wrapped input is unparsed too.
+    assert!(format.parse(&full[21 + 9..]).is_err());
+
+    // Named by hand, and wrappers of unknown lines are not taken for syslog.
+    assert_eq!(
+        "cri+vhost_combined"
+            .parse::<Format>()
+            .map(|f| f.name().to_owned()),
+        Ok("cri+vhost_combined".to_owned())
+    );
+    assert!("cri+cri+json".parse::<Format>().is_err());
+    let prose =
+        "2026-11-23T13:47:15Z stdout F starting worker 3\n2026-11-23T13:47:16Z stdout F ready\n";
+    assert!(Format::detect(&lines(prose)).is_none());
+}
+
 // ---- detection ----
 
 fn lines(text: &str) -> Vec<&[u8]> {

@@ -13,6 +13,8 @@ use proptest::test_runner::{Config, FileFailurePersistence};
 
 /// Valid lines of every format, the seeds of the mutations.
 const SEEDS: &[&str] = &[
+    r#"2026-11-23T13:47:15.123456789Z stdout F {"remote_addr":"203.0.113.9","request":"GET /x HTTP/1.1","status":404}"#,
+    r#"2026-11-23T13:47:15Z stderr P 203.0.113.9 - - [23/Nov/2026:13:47:15 +0000] "GET / HTTP/1.1" 200 1 "-" "-""#,
     r#"www.example.com:443 203.0.113.9 - - [23/Nov/2026:13:47:15 +0000] "GET /a?b=1 HTTP/1.1" 200 9 "-" "curl/8""#,
     r#"203.0.113.9 - alice [23/Nov/2026:14:47:15 +0100] "GET /login?next=%2F HTTP/1.1" 302 154 "https://example.com/" "Mozilla/5.0 \"x\"""#,
     r#"2001:db8::1 - - [23/Nov/2026:13:47:15 +0000] "\x16\x03\x01" 400 - "-" "-" 0.001 "10.0.0.1""#,
@@ -41,6 +43,8 @@ fn formats() -> Vec<Format> {
         Format::Combined,
         Format::Common,
         Format::VhostCombined,
+        build(r#"{"name":"cri+json"}"#),
+        build(r#"{"name":"cri+combined"}"#),
         build(&serde_json::json!({ "log_format": MAIN_EXT }).to_string()),
         build(r#"{"log_format":"${msec} \"$request\" [$time_iso8601] $status $foo"}"#),
         build(r#"{"name":"json"}"#),
