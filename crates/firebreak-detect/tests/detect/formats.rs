@@ -612,6 +612,43 @@ fn container_runtime_wrappers_are_stripped() {
     assert!(Format::detect(&lines(prose)).is_none());
 }
 
+#[test]
+fn caddy_and_traefik_json_need_no_field_mapping() {
+    let caddy = r#"{"level":"info","ts":1795441635.25,"logger":"http.log.access","msg":"handled request","request":{"remote_ip":"10.0.0.2","remote_port":"41234","client_ip":"203.0.113.9","proto":"HTTP/2.0","method":"POST","host":"shop.example","uri":"/wp-login.php?x=1","headers":{"User-Agent":["curl/8.5"],"Accept":["*/*","text/html"]}},"bytes_read":0,"user_id":"","duration":0.0012,"size":512,"status":401,"resp_headers":{"Server":["Caddy"]}}"#;
+    let format = Format::detect(&[caddy.as_bytes()]).expect("detected");
+    assert_eq!(format.name(), "json");
+    let r = parse(&format, caddy);
+    assert_eq!(
+        client(&r),
+        s("203.0.113.9"),
+        "client_ip, not the proxy's remote_ip"
+    );
+    assert_eq!(text(&r.method), s("POST"));
+    assert_eq!(text(&r.path), s("/wp-login.php?x=1"));
+    assert_eq!(text(&r.protocol), s("HTTP/2.0"));
+    assert_eq!(r.status, Some(401));
+    assert_eq!(r.bytes, Some(512));
+    assert_eq!(text(&r.agent), s("curl/8.5"));
+    assert_eq!(r.time, Some(T));
+    // Without client_ip, the peer; a header listed with two values names neither.
+    let peer = r#"{"ts":1795441635,"request":{"remote_ip":"2001:db8::7","method":"GET","uri":"/","headers":{"User-Agent":["a","b"]}},"status":200}"#;
+    let r = parse(&format, peer);
+    assert_eq!(client(&r), s("2001:db8::7"));
+    assert_eq!(r.agent, None);
+
+    let traefik = r#"{"ClientAddr":"203.0.113.10:51234","ClientHost":"203.0.113.10","ClientPort":"51234","ClientUsername":"-","DownstreamContentSize":19,"DownstreamStatus":404,"Duration":123456,"RequestMethod":"GET","RequestPath":"/.env","RequestProtocol":"HTTP/1.1","StartUTC":"2026-11-23T13:47:15.123456789Z","level":"info","msg":"","request_User-Agent":"Go-http-client/1.1","time":"2026-11-23T13:47:15Z"}"#;
+    let format = Format::detect(&[traefik.as_bytes()]).expect("detected");
+    let r = parse(&format, traefik);
+    assert_eq!(client(&r), s("203.0.113.10"));
+    assert_eq!(text(&r.method), s("GET"));
+    assert_eq!(text(&r.path), s("/.env"));
+    assert_eq!(r.status, Some(404));
+    assert_eq!(r.bytes, Some(19));
+    assert_eq!(text(&r.agent), s("Go-http-client/1.1"));
+    assert_eq!(r.user, None);
+    assert_eq!(r.time, Some(T));
+}
+
 // ---- detection ----
 
 fn lines(text: &str) -> Vec<&[u8]> {
