@@ -19,6 +19,7 @@ mod dropbear;
 mod fields;
 mod jsonl;
 mod log_format;
+mod relayed;
 mod sshd;
 mod syslog;
 mod vhost;

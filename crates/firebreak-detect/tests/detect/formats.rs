@@ -649,6 +649,36 @@ fn caddy_and_traefik_json_need_no_field_mapping() {
     assert_eq!(r.time, Some(T));
 }
 
+#[test]
+fn access_lines_relayed_through_syslog_are_read_as_access_lines() {
+    let format = Format::Syslog(SyslogFormat::new(Some(2026)));
+    let line = r#"<190>Nov 23 13:47:15 web1 nginx: 203.0.113.9 - - [23/Nov/2026:14:47:15 +0100] "GET /.git/config HTTP/1.1" 404 153 "-" "curl/8""#;
+    let r = parse(&format, line);
+    assert_eq!(client(&r), s("203.0.113.9"));
+    assert_eq!(text(&r.method), s("GET"));
+    assert_eq!(text(&r.path), s("/.git/config"));
+    assert_eq!(r.status, Some(404));
+    assert_eq!(text(&r.agent), s("curl/8"));
+    assert_eq!(text(&r.host), s("web1"));
+    assert_eq!(text(&r.program), s("nginx"));
+    assert_eq!(r.time, Some(T));
+    let apache = r#"2026-11-23T13:47:15+00:00 web2 httpd[311]: 2001:db8::9 - bob [23/Nov/2026:13:47:15 +0000] "POST /admin HTTP/1.1" 401 12"#;
+    let r = parse(&format, apache);
+    assert_eq!(client(&r), s("2001:db8::9"));
+    assert_eq!(r.status, Some(401));
+    assert_eq!(text(&r.user), s("bob"));
+    // Another program's message, or a web server's message that is no access line, names no
+    // client: an address inside free text is never taken.
+    for other in [
+        r#"Nov 23 13:47:15 web1 app: 203.0.113.9 - - [23/Nov/2026:13:47:15 +0000] "GET / HTTP/1.1" 200 1 "-" "-""#,
+        "Nov 23 13:47:15 web1 nginx: worker 203.0.113.9 exited",
+    ] {
+        let r = parse(&format, other);
+        assert_eq!(r.client, None, "{other}");
+        assert_eq!(r.status, None, "{other}");
+    }
+}
+
 // ---- detection ----
 
 fn lines(text: &str) -> Vec<&[u8]> {

@@ -13,6 +13,7 @@ use proptest::test_runner::{Config, FileFailurePersistence};
 
 /// Valid lines of every format, the seeds of the mutations.
 const SEEDS: &[&str] = &[
+    r#"<190>Nov 23 13:47:15 web1 nginx: 203.0.113.9 - - [23/Nov/2026:13:47:15 +0000] "GET /a HTTP/1.1" 404 153 "-" "curl/8""#,
     r#"{"ts":1795441635.25,"request":{"remote_ip":"10.0.0.2","client_ip":"203.0.113.9","method":"GET","uri":"/a","headers":{"User-Agent":["curl/8"],"Accept":["a","b"]}},"size":5,"status":404}"#,
     r#"{"ClientHost":"2001:db8::3","DownstreamStatus":401,"RequestMethod":"POST","RequestPath":"/login","request_User-Agent":"x","time":"2026-11-23T13:47:15Z"}"#,
     r#"2026-11-23T13:47:15.123456789Z stdout F {"remote_addr":"203.0.113.9","request":"GET /x HTTP/1.1","status":404}"#,
