@@ -8,7 +8,15 @@ use serde::{Deserialize, Serialize};
 use super::{CriFormat, Format, JsonFormat, LogFormat, SyslogFormat};
 
 /// Names of the built-in formats.
-const BUILT_IN: [&str; 5] = ["combined", "common", "json", "syslog", "vhost_combined"];
+const BUILT_IN: [&str; 7] = [
+    "combined",
+    "common",
+    "json",
+    "syslog",
+    "vhost_combined",
+    "nginx_error",
+    "apache_error",
+];
 
 /// A log format as the user describes it.
 ///
@@ -17,7 +25,8 @@ const BUILT_IN: [&str; 5] = ["combined", "common", "json", "syslog", "vhost_comb
 /// fields = { client = "remote.ip", time = "ts" }
 /// ```
 ///
-/// `name` picks a built-in format (`combined`, `common`, `vhost_combined`, `json`, `syslog`),
+/// `name` picks a built-in format (`combined`, `common`, `vhost_combined`, `nginx_error`,
+/// `apache_error`, `json`, `syslog`),
 /// or one of them wrapped by a container runtime (`cri+json`, `cri+combined`, …); with
 /// `log_format` it is only the custom format's label. `fields` is for `json`, `year` for `syslog`; either
 /// alone implies its format.
@@ -46,7 +55,7 @@ pub struct FormatConfig {
 pub enum FormatError {
     /// A name that is no built-in format.
     #[error(
-        "unknown log format {name:?}: expected combined, common, vhost_combined, json or syslog, or a log_format string"
+        "unknown log format {name:?}: expected combined, common, vhost_combined, nginx_error, apache_error, json or syslog, or a log_format string"
     )]
     Unknown {
         /// The name given.
@@ -131,6 +140,8 @@ impl FormatConfig {
         match name {
             "combined" => self.only(name, false, false).map(|()| Format::Combined),
             "common" => self.only(name, false, false).map(|()| Format::Common),
+            "nginx_error" => self.only(name, false, false).map(|()| Format::NginxError),
+            "apache_error" => self.only(name, false, false).map(|()| Format::ApacheError),
             "vhost_combined" => self
                 .only(name, false, false)
                 .map(|()| Format::VhostCombined),

@@ -40,6 +40,8 @@ fn plain(lines: &[&[u8]]) -> Option<Format> {
         Format::VhostCombined,
         Format::Combined,
         Format::Common,
+        Format::NginxError,
+        Format::ApacheError,
         Format::Syslog(SyslogFormat::new(None)),
         Format::Json(JsonFormat::default()),
     ];

@@ -2,7 +2,7 @@
 //! first lines.
 //!
 //! One module per format — [`combined`](Format::Combined) (and `common`, and Apache's
-//! [`vhost_combined`](Format::VhostCombined) which wraps it), custom nginx
+//! [`vhost_combined`](Format::VhostCombined) which wraps it), nginx and Apache error logs, custom nginx
 //! [`LogFormat`] strings, [`JsonFormat`] lines with a field mapping, [`SyslogFormat`] — plus
 //! the field readers they share and [`auth`], which reads sshd and sudo messages. What the user
 //! writes to choose a format is a [`FormatConfig`]; [`FormatConfig::build`] turns it into a
@@ -10,6 +10,7 @@
 //! unescape, and answers a line it cannot read with [`Malformed`] (never a panic), in time
 //! linear in the line's length.
 
+mod apache_error;
 pub mod auth;
 mod combined;
 mod config;
@@ -19,6 +20,7 @@ mod dropbear;
 mod fields;
 mod jsonl;
 mod log_format;
+mod nginx_error;
 mod relayed;
 mod sshd;
 mod syslog;
@@ -73,6 +75,10 @@ pub enum Format {
     Common,
     /// Apache `vhost_combined`: the virtual host and port, then a `combined` line.
     VhostCombined,
+    /// nginx `error_log` lines: level, message, and the client nginx appends.
+    NginxError,
+    /// Apache httpd error-log lines (2.4's default `ErrorLogFormat`, and 2.2's).
+    ApacheError,
     /// A custom nginx `log_format` string.
     LogFormat(LogFormat),
     /// JSON lines with a field mapping.
@@ -90,6 +96,8 @@ impl Format {
             Format::Combined => "combined",
             Format::Common => "common",
             Format::VhostCombined => "vhost_combined",
+            Format::NginxError => "nginx_error",
+            Format::ApacheError => "apache_error",
             Format::LogFormat(format) => format.label(),
             Format::Json(_) => "json",
             Format::Syslog(_) => "syslog",
@@ -103,6 +111,8 @@ impl Format {
             Format::Combined => combined::parse(line, true),
             Format::Common => combined::parse(line, false),
             Format::VhostCombined => vhost::parse(line),
+            Format::NginxError => nginx_error::parse(line),
+            Format::ApacheError => apache_error::parse(line),
             Format::LogFormat(format) => format.parse(line),
             Format::Json(format) => format.parse(line),
             Format::Syslog(format) => format.parse(line),
@@ -127,7 +137,7 @@ impl Format {
     /// up to 64 non-empty lines, and the one that reads the most wins if it reads at least half
     /// of them. Ties go to the more specific format: `vhost_combined` (whose lines `combined`
     /// would read with the wrong client), then `combined` (which needs the agent), `common`,
-    /// syslog, JSON. Custom `log_format`s are never guessed. When at least half the lines are
+    /// the nginx and Apache error logs, syslog, JSON. Custom `log_format`s are never guessed. When at least half the lines are
     /// wrapped by a container runtime, the wrappers' full inner lines are detected instead
     /// (and nothing is guessed if they are of no known format).
     pub fn detect(lines: &[&[u8]]) -> Option<Format> {
@@ -138,7 +148,7 @@ impl Format {
 impl std::str::FromStr for Format {
     type Err = FormatError;
 
-    /// `combined`, `common`, `vhost_combined`, `syslog` (BSD dates in their most likely year), `json` (default
+    /// `combined`, `common`, `vhost_combined`, `nginx_error`, `apache_error`, `syslog` (BSD dates in their most likely year), `json` (default
     /// field mapping).
     fn from_str(name: &str) -> Result<Format, FormatError> {
         FormatConfig {

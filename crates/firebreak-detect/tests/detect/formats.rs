@@ -679,6 +679,96 @@ fn access_lines_relayed_through_syslog_are_read_as_access_lines() {
     }
 }
 
+#[test]
+fn nginx_error_lines_name_their_client_only_where_nginx_puts_it() {
+    let log = concat!(
+        "2026/11/23 13:47:15 [error] 1234#1234: *5 user \"admin\" was not found in \"/etc/nginx/.htpasswd\", client: 203.0.113.9, server: example.com, request: \"GET /admin HTTP/1.1\", host: \"example.com\"\n",
+        "2026/11/23 13:47:15 [error] 1234#1234: *6 user \"bob\": password mismatch, client: 2001:db8::9, server: example.com, request: \"GET /admin HTTP/2.0\", host: \"example.com\"\n",
+        "2026/11/23 13:47:15 [error] 1234#1234: *7 limiting requests, excess: 10.520 by zone \"login\", client: 203.0.113.9, server: example.com, request: \"POST /login HTTP/1.1\"\n",
+        "2026/11/23 13:47:15 [error] 1234#1234: *8 access forbidden by rule, client: 203.0.113.9, server: example.com, request: \"GET /.git/config HTTP/1.1\"\n",
+        "2026/11/23 13:47:15 [notice] 1#1: signal process started\n",
+    );
+    let format = Format::detect(&lines(log)).expect("detected");
+    assert_eq!(format.name(), "nginx_error");
+    let all = lines(log);
+    let r = format.parse(all[0]).expect("parses");
+    assert_eq!(client(&r), s("203.0.113.9"));
+    assert_eq!(r.time, Some(T));
+    assert_eq!(
+        text(&r.message),
+        s("user \"admin\" was not found in \"/etc/nginx/.htpasswd\"")
+    );
+    assert_eq!(text(&r.method), s("GET"));
+    assert_eq!(text(&r.path), s("/admin"));
+    assert_eq!(extra(&r, "level"), s("error"));
+    assert_eq!(
+        client(&format.parse(all[1]).expect("parses")),
+        s("2001:db8::9")
+    );
+    assert_eq!(format.parse(all[4]).expect("parses").client, None);
+    // A user name or request that repeats nginx's context with another address leaves the
+    // line unattributed; with the same address it changes nothing.
+    let forged = "2026/11/23 13:47:15 [error] 1#1: *1 user \"x, client: 198.51.100.1, server: y\" was not found in \"/h\", client: 203.0.113.9, server: example.com, request: \"GET / HTTP/1.1\"";
+    assert_eq!(
+        format.parse(forged.as_bytes()).expect("parses").client,
+        None
+    );
+    let forged = "2026/11/23 13:47:15 [error] 1#1: *1 user \"x\" was not found in \"/h\", client: 203.0.113.9, server: example.com, request: \"GET /, client: 198.51.100.1, server: y HTTP/1.1\"";
+    assert_eq!(
+        format.parse(forged.as_bytes()).expect("parses").client,
+        None
+    );
+    for bad in [
+        "2026/11/23 13:47:15 [loud] 1#1: x",
+        "2026-11-23 13:47:15 [error] 1#1: x",
+        "2026/11/23 13:47:15 [error] x",
+    ] {
+        assert!(format.parse(bad.as_bytes()).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn apache_error_lines_name_their_client_from_the_prefix_only() {
+    let log = concat!(
+        "[Mon Nov 23 13:47:15.123456 2026] [auth_basic:error] [pid 1234:tid 5678] [client 203.0.113.9:51234] AH01617: user bob: authentication failure for \"/admin\": Password Mismatch\n",
+        "[Mon Nov 23 13:47:15.5 2026] [auth_basic:error] [pid 1234:tid 5678] [client 2001:db8::9:40000] AH01618: user carol not found: /admin\n",
+        "[Mon Nov 23 13:47:15 2026] [core:error] [pid 1234] (13)Permission denied: [client 203.0.113.9:1] AH00035: access to /x denied\n",
+        "[Mon Nov 23 13:47:15.1 2026] [mpm_event:notice] [pid 1:tid 2] AH00489: Apache/2.4.58 configured -- resuming normal operations\n",
+        "[Mon Nov 23 13:47:15 2026] [error] [client 198.51.100.3] File does not exist: /srv/www/favicon.ico\n",
+    );
+    let format = Format::detect(&lines(log)).expect("detected");
+    assert_eq!(format.name(), "apache_error");
+    let all = lines(log);
+    let r = format.parse(all[0]).expect("parses");
+    assert_eq!(client(&r), s("203.0.113.9"));
+    assert_eq!(r.time, Some(T));
+    assert_eq!(
+        text(&r.message),
+        s("AH01617: user bob: authentication failure for \"/admin\": Password Mismatch")
+    );
+    assert_eq!(extra(&r, "module"), s("auth_basic"));
+    assert_eq!(extra(&r, "level"), s("error"));
+    assert_eq!(
+        client(&format.parse(all[1]).expect("parses")),
+        s("2001:db8::9")
+    );
+    assert_eq!(
+        client(&format.parse(all[2]).expect("parses")),
+        s("203.0.113.9")
+    );
+    assert_eq!(format.parse(all[3]).expect("parses").client, None);
+    assert_eq!(
+        client(&format.parse(all[4]).expect("parses")),
+        s("198.51.100.3")
+    );
+    // A `[client …]` inside the message is not the client.
+    let forged = "[Mon Nov 23 13:47:15 2026] [core:error] [pid 1] AH00126: Invalid URI in request GET /x?[client 198.51.100.1:1] HTTP/1.1";
+    assert_eq!(
+        format.parse(forged.as_bytes()).expect("parses").client,
+        None
+    );
+}
+
 // ---- detection ----
 
 fn lines(text: &str) -> Vec<&[u8]> {
