@@ -5,10 +5,18 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Format, JsonFormat, LogFormat, SyslogFormat};
+use super::{CriFormat, Format, JsonFormat, LogFormat, SyslogFormat};
 
 /// Names of the built-in formats.
-const BUILT_IN: [&str; 4] = ["combined", "common", "json", "syslog"];
+const BUILT_IN: [&str; 7] = [
+    "combined",
+    "common",
+    "json",
+    "syslog",
+    "vhost_combined",
+    "nginx_error",
+    "apache_error",
+];
 
 /// A log format as the user describes it.
 ///
@@ -17,8 +25,10 @@ const BUILT_IN: [&str; 4] = ["combined", "common", "json", "syslog"];
 /// fields = { client = "remote.ip", time = "ts" }
 /// ```
 ///
-/// `name` picks a built-in format (`combined`, `common`, `json`, `syslog`); with `log_format`
-/// it is only the custom format's label. `fields` is for `json`, `year` for `syslog`; either
+/// `name` picks a built-in format (`combined`, `common`, `vhost_combined`, `nginx_error`,
+/// `apache_error`, `json`, `syslog`),
+/// or one of them wrapped by a container runtime (`cri+json`, `cri+combined`, …); with
+/// `log_format` it is only the custom format's label. `fields` is for `json`, `year` for `syslog`; either
 /// alone implies its format.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -45,7 +55,7 @@ pub struct FormatConfig {
 pub enum FormatError {
     /// A name that is no built-in format.
     #[error(
-        "unknown log format {name:?}: expected combined, common, json or syslog, or a log_format string"
+        "unknown log format {name:?}: expected combined, common, vhost_combined, nginx_error, apache_error, json or syslog, or a log_format string"
     )]
     Unknown {
         /// The name given.
@@ -114,9 +124,27 @@ impl FormatConfig {
             None if self.year.is_some() => "syslog",
             None => return Err(FormatError::Missing),
         };
+        if let Some(inner) = name.strip_prefix("cri+") {
+            let inner = FormatConfig {
+                name: Some(inner.to_owned()),
+                ..self.clone()
+            }
+            .build()?;
+            if matches!(inner, Format::Cri(_)) {
+                return Err(FormatError::Unknown {
+                    name: name.to_owned(),
+                });
+            }
+            return Ok(Format::Cri(Box::new(CriFormat::new(inner))));
+        }
         match name {
             "combined" => self.only(name, false, false).map(|()| Format::Combined),
             "common" => self.only(name, false, false).map(|()| Format::Common),
+            "nginx_error" => self.only(name, false, false).map(|()| Format::NginxError),
+            "apache_error" => self.only(name, false, false).map(|()| Format::ApacheError),
+            "vhost_combined" => self
+                .only(name, false, false)
+                .map(|()| Format::VhostCombined),
             "json" => {
                 self.only(name, true, false)?;
                 Ok(Format::Json(JsonFormat::with_fields(&self.fields)?))

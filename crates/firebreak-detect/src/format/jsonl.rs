@@ -2,8 +2,9 @@
 //!
 //! The mapping names, for each record field, the JSON key that holds it; a dotted key
 //! (`remote.ip`) is looked up as a flat key first, then as a path through nested objects. The
-//! default mapping knows the keys nginx JSON formats, common web frameworks, ECS and
-//! `journalctl -o json` use (listed in [`JsonFormat::DEFAULT_KEYS`], first present wins); a configured
+//! default mapping knows the keys nginx JSON formats, common web frameworks, ECS,
+//! `journalctl -o json`, Caddy (`request.client_ip`, `request.uri`, header lists) and Traefik
+//! (`ClientHost`, `RequestPath`, `DownstreamStatus`, `request_User-Agent`) use (listed in [`JsonFormat::DEFAULT_KEYS`], first present wins); a configured
 //! mapping replaces the defaults of the fields it names, and names that are not record fields
 //! become extra fields. Keys nobody mapped are skipped without being copied.
 //!
@@ -40,6 +41,8 @@ const DEFAULT_KEYS: &[(&str, &[&str])] = &[
             "datetime",
             "date",
             "__REALTIME_TIMESTAMP",
+            // Traefik: when the request started.
+            "StartUTC",
         ],
     ),
     (
@@ -55,6 +58,10 @@ const DEFAULT_KEYS: &[(&str, &[&str])] = &[
             "client.ip",
             "source.ip",
             "realip_remote_addr",
+            // Caddy (the client after trusted proxies, else the peer), Traefik.
+            "request.client_ip",
+            "request.remote_ip",
+            "ClientHost",
         ],
     ),
     (
@@ -65,6 +72,8 @@ const DEFAULT_KEYS: &[(&str, &[&str])] = &[
             "http_method",
             "verb",
             "http.request.method",
+            "request.method",
+            "RequestMethod",
         ],
     ),
     (
@@ -76,6 +85,8 @@ const DEFAULT_KEYS: &[(&str, &[&str])] = &[
             "url",
             "url.path",
             "url.original",
+            "request.uri",
+            "RequestPath",
         ],
     ),
     (
@@ -85,6 +96,8 @@ const DEFAULT_KEYS: &[(&str, &[&str])] = &[
             "server_protocol",
             "http_version",
             "http.version",
+            "request.proto",
+            "RequestProtocol",
         ],
     ),
     (
@@ -96,6 +109,7 @@ const DEFAULT_KEYS: &[(&str, &[&str])] = &[
             "http_status",
             "response",
             "http.response.status_code",
+            "DownstreamStatus",
         ],
     ),
     (
@@ -107,6 +121,7 @@ const DEFAULT_KEYS: &[(&str, &[&str])] = &[
             "size",
             "response_size",
             "http.response.body.bytes",
+            "DownstreamContentSize",
         ],
     ),
     (
@@ -116,6 +131,8 @@ const DEFAULT_KEYS: &[(&str, &[&str])] = &[
             "http_referer",
             "referrer",
             "http.request.referrer",
+            "request.headers.Referer",
+            "request_Referer",
         ],
     ),
     (
@@ -126,9 +143,21 @@ const DEFAULT_KEYS: &[(&str, &[&str])] = &[
             "agent",
             "useragent",
             "user_agent.original",
+            "request.headers.User-Agent",
+            "request_User-Agent",
         ],
     ),
-    ("user", &["user", "remote_user", "username", "user.name"]),
+    (
+        "user",
+        &[
+            "user",
+            "remote_user",
+            "username",
+            "user.name",
+            "user_id",
+            "ClientUsername",
+        ],
+    ),
     ("request_time", &["request_time", "response_time"]),
     (
         "upstream_time",
@@ -718,9 +747,16 @@ impl<'de> Visitor<'de> for Mapped<'_, '_, 'de> {
         Ok(())
     }
 
+    /// A list of one scalar (Caddy logs each header as a list of its values) is that scalar;
+    /// a longer list names no single value and is skipped, never guessed from.
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let first = seq.next_element::<Single<'de>>()?;
+        let more = seq.next_element::<IgnoredAny>()?.is_some();
         while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(())
+        match first {
+            Some(Single(Some(value))) if !more => self.offer(value),
+            _ => Ok(()),
+        }
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
@@ -732,6 +768,61 @@ impl<'de> Visitor<'de> for Mapped<'_, '_, 'de> {
             .visit_map(map),
             None => IgnoredAny.visit_map(map).map(|_| ()),
         }
+    }
+}
+
+/// A list element: a scalar, or `None` for anything else (skipped).
+struct Single<'de>(Option<Scalar<'de>>);
+
+impl<'de> de::Deserialize<'de> for Single<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Single<'de>, D::Error> {
+        struct SingleVisitor;
+        impl<'de> Visitor<'de> for SingleVisitor {
+            type Value = Single<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Single<'de>, E> {
+                Ok(Single(Some(Scalar::Text(Cow::Borrowed(v.as_bytes())))))
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Single<'de>, E> {
+                Ok(Single(Some(Scalar::Text(Cow::Owned(
+                    v.as_bytes().to_vec(),
+                )))))
+            }
+
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Single<'de>, E> {
+                Ok(Single(Some(Scalar::Unsigned(v))))
+            }
+
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Single<'de>, E> {
+                Ok(Single(Some(Scalar::Signed(v))))
+            }
+
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Single<'de>, E> {
+                Ok(Single(Some(Scalar::Float(v))))
+            }
+
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Single<'de>, E> {
+                Ok(Single(Some(Scalar::Bool(v))))
+            }
+
+            fn visit_unit<E: de::Error>(self) -> Result<Single<'de>, E> {
+                Ok(Single(None))
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Single<'de>, A::Error> {
+                IgnoredAny.visit_seq(seq).map(|_| Single(None))
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Single<'de>, A::Error> {
+                IgnoredAny.visit_map(map).map(|_| Single(None))
+            }
+        }
+        deserializer.deserialize_any(SingleVisitor)
     }
 }
 

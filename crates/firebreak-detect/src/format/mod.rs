@@ -1,7 +1,8 @@
 //! Log formats: turning one line into a [`Record`], and guessing the format from an input's
 //! first lines.
 //!
-//! One module per format — [`combined`](Format::Combined) (and `common`), custom nginx
+//! One module per format — [`combined`](Format::Combined) (and `common`, and Apache's
+//! [`vhost_combined`](Format::VhostCombined) which wraps it), nginx and Apache error logs, custom nginx
 //! [`LogFormat`] strings, [`JsonFormat`] lines with a field mapping, [`SyslogFormat`] — plus
 //! the field readers they share and [`auth`], which reads sshd and sudo messages. What the user
 //! writes to choose a format is a [`FormatConfig`]; [`FormatConfig::build`] turns it into a
@@ -9,21 +10,27 @@
 //! unescape, and answers a line it cannot read with [`Malformed`] (never a panic), in time
 //! linear in the line's length.
 
+mod apache_error;
 pub mod auth;
 mod combined;
 mod config;
+mod cri;
 mod detect;
 mod dropbear;
 mod fields;
 mod jsonl;
 mod log_format;
+mod nginx_error;
+mod relayed;
 mod sshd;
 mod syslog;
+mod vhost;
 
 use std::fmt;
 
 pub(crate) use combined::Access;
 pub use config::{FormatConfig, FormatError};
+pub use cri::CriFormat;
 pub(crate) use fields::Client;
 pub use jsonl::JsonFormat;
 pub use log_format::LogFormat;
@@ -66,12 +73,20 @@ pub enum Format {
     Combined,
     /// nginx/apache `common`: client, ident, user, time, request, status, size.
     Common,
+    /// Apache `vhost_combined`: the virtual host and port, then a `combined` line.
+    VhostCombined,
+    /// nginx `error_log` lines: level, message, and the client nginx appends.
+    NginxError,
+    /// Apache httpd error-log lines (2.4's default `ErrorLogFormat`, and 2.2's).
+    ApacheError,
     /// A custom nginx `log_format` string.
     LogFormat(LogFormat),
     /// JSON lines with a field mapping.
     Json(JsonFormat),
     /// Syslog: RFC 3164, RFC 5424, journald short-iso.
     Syslog(SyslogFormat),
+    /// Lines of another format wrapped by a container runtime (`… stdout F {…}`).
+    Cri(Box<CriFormat>),
 }
 
 impl Format {
@@ -80,9 +95,13 @@ impl Format {
         match self {
             Format::Combined => "combined",
             Format::Common => "common",
+            Format::VhostCombined => "vhost_combined",
+            Format::NginxError => "nginx_error",
+            Format::ApacheError => "apache_error",
             Format::LogFormat(format) => format.label(),
             Format::Json(_) => "json",
             Format::Syslog(_) => "syslog",
+            Format::Cri(format) => format.label(),
         }
     }
 
@@ -91,27 +110,36 @@ impl Format {
         match self {
             Format::Combined => combined::parse(line, true),
             Format::Common => combined::parse(line, false),
+            Format::VhostCombined => vhost::parse(line),
+            Format::NginxError => nginx_error::parse(line),
+            Format::ApacheError => apache_error::parse(line),
             Format::LogFormat(format) => format.parse(line),
             Format::Json(format) => format.parse(line),
             Format::Syslog(format) => format.parse(line),
+            Format::Cri(format) => format.parse(line),
         }
     }
 
-    /// The fields of a `combined` or `common` line as found, without building a [`Record`]
+    /// The fields of a `combined`, `common` or `vhost_combined` line as found, without building a [`Record`]
     /// (triage's hot path); `None` for the other formats.
     #[inline]
     pub(crate) fn access<'a>(&self, line: &'a [u8]) -> Option<Result<Access<'a>, Malformed>> {
         match self {
             Format::Combined => Some(combined::access(line, true)),
             Format::Common => Some(combined::access(line, false)),
+            Format::VhostCombined => Some(vhost::access(line)),
+            Format::Cri(format) => format.access(line),
             _ => None,
         }
     }
 
     /// Guesses the format from the first lines of an input: each built-in format is tried on
     /// up to 64 non-empty lines, and the one that reads the most wins if it reads at least half
-    /// of them. Ties go to the more specific format: `combined` (which needs the agent) before
-    /// `common`, then syslog, then JSON. Custom `log_format`s are never guessed.
+    /// of them. Ties go to the more specific format: `vhost_combined` (whose lines `combined`
+    /// would read with the wrong client), then `combined` (which needs the agent), `common`,
+    /// the nginx and Apache error logs, syslog, JSON. Custom `log_format`s are never guessed. When at least half the lines are
+    /// wrapped by a container runtime, the wrappers' full inner lines are detected instead
+    /// (and nothing is guessed if they are of no known format).
     pub fn detect(lines: &[&[u8]]) -> Option<Format> {
         detect::detect(lines)
     }
@@ -120,7 +148,7 @@ impl Format {
 impl std::str::FromStr for Format {
     type Err = FormatError;
 
-    /// `combined`, `common`, `syslog` (BSD dates in their most likely year), `json` (default
+    /// `combined`, `common`, `vhost_combined`, `nginx_error`, `apache_error`, `syslog` (BSD dates in their most likely year), `json` (default
     /// field mapping).
     fn from_str(name: &str) -> Result<Format, FormatError> {
         FormatConfig {

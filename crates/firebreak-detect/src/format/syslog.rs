@@ -1,5 +1,6 @@
 //! Syslog lines as they land in files and on the wire, with sshd and sudo messages read by
-//! [`auth`](super::auth):
+//! [`auth`](super::auth) and access-log lines relayed by web servers by
+//! [`relayed`](super::relayed):
 //!
 //! ```text
 //! line     = [pri] ( rfc5424 / stamped )
@@ -294,8 +295,12 @@ fn message<'a>(record: &mut Record<'a>, text: &'a [u8]) {
     understand(record, body);
 }
 
-/// Fills the login fields when the program is sshd or sudo.
+/// Fills the HTTP fields when the program is a web server relaying access lines, the login
+/// fields when it is sshd or sudo.
 fn understand<'a>(record: &mut Record<'a>, message: &'a [u8]) {
+    if super::relayed::understand(record, message) {
+        return;
+    }
     let Some(program) = record.program.as_deref() else {
         return;
     };

@@ -159,11 +159,14 @@ impl Rule {
     }
 
     /// The fields (as bits) a line must have to count for this rule at all. A rule written
-    /// for an access-log format (`combined`, `common`) counts only requests — lines with a
+    /// for an access-log format (`combined`, `common`, `vhost_combined`) counts only requests — lines with a
     /// status — so a flood rule never counts sshd lines as requests.
     pub(crate) fn required(&self) -> u32 {
         let mut mask = self.condition.as_ref().map_or(0, Cond::required);
-        if matches!(self.format.as_deref(), Some("combined" | "common")) {
+        if matches!(
+            self.format.as_deref(),
+            Some("combined" | "common" | "vhost_combined")
+        ) {
             mask |= field_bit(&Field::Status);
         }
         mask |= self.group_by.iter().fold(0, |m, f| m | field_bit(f));

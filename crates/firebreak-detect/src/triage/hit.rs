@@ -91,6 +91,15 @@ mod tests {
                 assert_eq!(short, long, "{}", String::from_utf8_lossy(line));
             }
         }
+        // Wrapped by a container runtime, the inner line's fields are read the same way.
+        let wrapped = Format::Cri(Box::new(crate::format::CriFormat::new(Format::Combined)));
+        for line in lines {
+            let line = [&b"2026-01-01T00:00:00.5Z stdout F "[..], line].concat();
+            let mut hit = Hit::default();
+            let short = hit.read(&wrapped, &line).map(|()| hit);
+            let long = wrapped.parse(&line).map(Hit::from);
+            assert_eq!(short, long, "{}", String::from_utf8_lossy(&line));
+        }
         let mut hit = Hit::default();
         hit.read(&Format::Combined, lines[2]).expect("parses");
         assert_eq!(hit.path.as_deref(), Some(&br#"/q"x"#[..]));

@@ -166,6 +166,52 @@ fn apache_host_names_are_kept_aside() {
 }
 
 #[test]
+fn apache_vhost_combined_blames_the_second_field() {
+    let r = parse(
+        &Format::VhostCombined,
+        r#"www.example.com:443 203.0.113.9 - bob [23/Nov/2026:13:47:15 +0000] "GET /admin HTTP/1.1" 401 381 "-" "curl/8""#,
+    );
+    assert_eq!(client(&r), s("203.0.113.9"));
+    assert_eq!(text(&r.user), s("bob"));
+    assert_eq!(text(&r.path), s("/admin"));
+    assert_eq!(r.status, Some(401));
+    assert_eq!(r.time, Some(T));
+    assert_eq!(extra(&r, "vhost"), s("www.example.com:443"));
+    let v6 = parse(
+        &Format::VhostCombined,
+        r#"[2001:db8::80]:8443 2001:db8::1 - - [23/Nov/2026:13:47:15 +0000] "GET / HTTP/1.1" 200 1 "-" "-""#,
+    );
+    assert_eq!(client(&v6), s("2001:db8::1"));
+    // A name for the client (HostnameLookups On) is kept aside, never made an address.
+    let named = parse(
+        &Format::VhostCombined,
+        r#"shop.example:80 crawler.example.net - - [23/Nov/2026:13:47:15 +0000] "GET / HTTP/1.1" 200 1 "-" "-""#,
+    );
+    assert_eq!(named.client, None);
+    assert_eq!(extra(&named, "remote_host"), s("crawler.example.net"));
+    // Lines of other formats, and a vhost line without a client, are not this format.
+    for line in [
+        r#"203.0.113.9 - - [23/Nov/2026:13:47:15 +0000] "GET / HTTP/1.1" 200 1 "-" "-""#,
+        r#"2001:db8::1 - - [23/Nov/2026:13:47:15 +0000] "GET / HTTP/1.1" 200 1 "-" "-""#,
+        r#"www.example.com:443 - - - [23/Nov/2026:13:47:15 +0000] "GET / HTTP/1.1" 200 1 "-" "-""#,
+        r#"www.example.com 203.0.113.9 - - [23/Nov/2026:13:47:15 +0000] "GET / HTTP/1.1" 200 1 "-" "-""#,
+        "www.example.com:443",
+        "",
+    ] {
+        assert!(
+            Format::VhostCombined.parse(line.as_bytes()).is_err(),
+            "{line}"
+        );
+    }
+    assert_eq!(
+        "vhost_combined"
+            .parse::<Format>()
+            .map(|f| f.name().to_owned()),
+        Ok("vhost_combined".to_owned())
+    );
+}
+
+#[test]
 fn common_lines_parse_and_combined_says_what_is_missing() {
     let line =
         r#"127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326"#;
@@ -524,6 +570,205 @@ fn malformed_syslog_lines_say_where() {
     }
 }
 
+#[test]
+fn container_runtime_wrappers_are_stripped() {
+    let json = "2026-11-23T13:47:15.123456789Z stdout F {\"remote_addr\":\"203.0.113.9\",\"request\":\"GET /.env HTTP/1.1\",\"status\":404}\n2026-11-23T13:47:16.5Z stderr F {\"remote_addr\":\"2001:db8::9\",\"request\":\"GET / HTTP/1.1\",\"status\":200}\n";
+    let format = Format::detect(&lines(json)).expect("detected");
+    assert_eq!(format.name(), "cri+json");
+    let r = parse(&format, json.lines().next().expect("a line"));
+    assert_eq!(client(&r), s("203.0.113.9"));
+    assert_eq!(text(&r.path), s("/.env"));
+    assert_eq!(r.status, Some(404));
+    // The inner line has no time: the wrapper's is taken.
+    assert_eq!(r.time, Some(T));
+
+    let plain = "2026-11-23T13:47:15Z stdout F 192.0.2.1 - - [23/Nov/2026:13:47:15 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"curl/8\"\n2026-11-23T13:47:15Z stdout P 192.0.2.1 - - [23/Nov/2026:13:47:15 +0000] \"GET /very-long\n2026-11-23T13:47:15Z stdout F -query HTTP/1.1\" 200 1 \"-\" \"curl/8\"\n";
+    let format = Format::detect(&lines(plain)).expect("detected");
+    assert_eq!(format.name(), "cri+combined");
+    let [full, part, end] = lines(plain)[..] else {
+        panic!("three lines")
+    };
+    assert_eq!(
+        client(&format.parse(full).expect("full line")),
+        s("192.0.2.1")
+    );
+    // A partial line is never joined or guessed at: both pieces are counted as unparsed.
+    let refused = format.parse(part).expect_err("partial");
+    assert!(refused.reason.contains("partial"), "{refused}");
+    assert!(format.parse(end).is_err());
+    // An unwrapped line in a wrapped input is unparsed too.
+    assert!(format.parse(&full[21 + 9..]).is_err());
+
+    // Named by hand, and wrappers of unknown lines are not taken for syslog.
+    assert_eq!(
+        "cri+vhost_combined"
+            .parse::<Format>()
+            .map(|f| f.name().to_owned()),
+        Ok("cri+vhost_combined".to_owned())
+    );
+    assert!("cri+cri+json".parse::<Format>().is_err());
+    let prose =
+        "2026-11-23T13:47:15Z stdout F starting worker 3\n2026-11-23T13:47:16Z stdout F ready\n";
+    assert!(Format::detect(&lines(prose)).is_none());
+}
+
+#[test]
+fn caddy_and_traefik_json_need_no_field_mapping() {
+    let caddy = r#"{"level":"info","ts":1795441635.25,"logger":"http.log.access","msg":"handled request","request":{"remote_ip":"10.0.0.2","remote_port":"41234","client_ip":"203.0.113.9","proto":"HTTP/2.0","method":"POST","host":"shop.example","uri":"/wp-login.php?x=1","headers":{"User-Agent":["curl/8.5"],"Accept":["*/*","text/html"]}},"bytes_read":0,"user_id":"","duration":0.0012,"size":512,"status":401,"resp_headers":{"Server":["Caddy"]}}"#;
+    let format = Format::detect(&[caddy.as_bytes()]).expect("detected");
+    assert_eq!(format.name(), "json");
+    let r = parse(&format, caddy);
+    assert_eq!(
+        client(&r),
+        s("203.0.113.9"),
+        "client_ip, not the proxy's remote_ip"
+    );
+    assert_eq!(text(&r.method), s("POST"));
+    assert_eq!(text(&r.path), s("/wp-login.php?x=1"));
+    assert_eq!(text(&r.protocol), s("HTTP/2.0"));
+    assert_eq!(r.status, Some(401));
+    assert_eq!(r.bytes, Some(512));
+    assert_eq!(text(&r.agent), s("curl/8.5"));
+    assert_eq!(r.time, Some(T));
+    // Without client_ip, the peer; a header listed with two values names neither.
+    let peer = r#"{"ts":1795441635,"request":{"remote_ip":"2001:db8::7","method":"GET","uri":"/","headers":{"User-Agent":["a","b"]}},"status":200}"#;
+    let r = parse(&format, peer);
+    assert_eq!(client(&r), s("2001:db8::7"));
+    assert_eq!(r.agent, None);
+
+    let traefik = r#"{"ClientAddr":"203.0.113.10:51234","ClientHost":"203.0.113.10","ClientPort":"51234","ClientUsername":"-","DownstreamContentSize":19,"DownstreamStatus":404,"Duration":123456,"RequestMethod":"GET","RequestPath":"/.env","RequestProtocol":"HTTP/1.1","StartUTC":"2026-11-23T13:47:15.123456789Z","level":"info","msg":"","request_User-Agent":"Go-http-client/1.1","time":"2026-11-23T13:47:15Z"}"#;
+    let format = Format::detect(&[traefik.as_bytes()]).expect("detected");
+    let r = parse(&format, traefik);
+    assert_eq!(client(&r), s("203.0.113.10"));
+    assert_eq!(text(&r.method), s("GET"));
+    assert_eq!(text(&r.path), s("/.env"));
+    assert_eq!(r.status, Some(404));
+    assert_eq!(r.bytes, Some(19));
+    assert_eq!(text(&r.agent), s("Go-http-client/1.1"));
+    assert_eq!(r.user, None);
+    assert_eq!(r.time, Some(T));
+}
+
+#[test]
+fn access_lines_relayed_through_syslog_are_read_as_access_lines() {
+    let format = Format::Syslog(SyslogFormat::new(Some(2026)));
+    let line = r#"<190>Nov 23 13:47:15 web1 nginx: 203.0.113.9 - - [23/Nov/2026:14:47:15 +0100] "GET /.git/config HTTP/1.1" 404 153 "-" "curl/8""#;
+    let r = parse(&format, line);
+    assert_eq!(client(&r), s("203.0.113.9"));
+    assert_eq!(text(&r.method), s("GET"));
+    assert_eq!(text(&r.path), s("/.git/config"));
+    assert_eq!(r.status, Some(404));
+    assert_eq!(text(&r.agent), s("curl/8"));
+    assert_eq!(text(&r.host), s("web1"));
+    assert_eq!(text(&r.program), s("nginx"));
+    assert_eq!(r.time, Some(T));
+    let apache = r#"2026-11-23T13:47:15+00:00 web2 httpd[311]: 2001:db8::9 - bob [23/Nov/2026:13:47:15 +0000] "POST /admin HTTP/1.1" 401 12"#;
+    let r = parse(&format, apache);
+    assert_eq!(client(&r), s("2001:db8::9"));
+    assert_eq!(r.status, Some(401));
+    assert_eq!(text(&r.user), s("bob"));
+    // Another program's message, or a web server's message that is no access line, names no
+    // client: an address inside free text is never taken.
+    for other in [
+        r#"Nov 23 13:47:15 web1 app: 203.0.113.9 - - [23/Nov/2026:13:47:15 +0000] "GET / HTTP/1.1" 200 1 "-" "-""#,
+        "Nov 23 13:47:15 web1 nginx: worker 203.0.113.9 exited",
+    ] {
+        let r = parse(&format, other);
+        assert_eq!(r.client, None, "{other}");
+        assert_eq!(r.status, None, "{other}");
+    }
+}
+
+#[test]
+fn nginx_error_lines_name_their_client_only_where_nginx_puts_it() {
+    let log = concat!(
+        "2026/11/23 13:47:15 [error] 1234#1234: *5 user \"admin\" was not found in \"/etc/nginx/.htpasswd\", client: 203.0.113.9, server: example.com, request: \"GET /admin HTTP/1.1\", host: \"example.com\"\n",
+        "2026/11/23 13:47:15 [error] 1234#1234: *6 user \"bob\": password mismatch, client: 2001:db8::9, server: example.com, request: \"GET /admin HTTP/2.0\", host: \"example.com\"\n",
+        "2026/11/23 13:47:15 [error] 1234#1234: *7 limiting requests, excess: 10.520 by zone \"login\", client: 203.0.113.9, server: example.com, request: \"POST /login HTTP/1.1\"\n",
+        "2026/11/23 13:47:15 [error] 1234#1234: *8 access forbidden by rule, client: 203.0.113.9, server: example.com, request: \"GET /.git/config HTTP/1.1\"\n",
+        "2026/11/23 13:47:15 [notice] 1#1: signal process started\n",
+    );
+    let format = Format::detect(&lines(log)).expect("detected");
+    assert_eq!(format.name(), "nginx_error");
+    let all = lines(log);
+    let r = format.parse(all[0]).expect("parses");
+    assert_eq!(client(&r), s("203.0.113.9"));
+    assert_eq!(r.time, Some(T));
+    assert_eq!(
+        text(&r.message),
+        s("user \"admin\" was not found in \"/etc/nginx/.htpasswd\"")
+    );
+    assert_eq!(text(&r.method), s("GET"));
+    assert_eq!(text(&r.path), s("/admin"));
+    assert_eq!(extra(&r, "level"), s("error"));
+    assert_eq!(
+        client(&format.parse(all[1]).expect("parses")),
+        s("2001:db8::9")
+    );
+    assert_eq!(format.parse(all[4]).expect("parses").client, None);
+    // A user name or request that repeats nginx's context with another address leaves the
+    // line unattributed; with the same address it changes nothing.
+    let forged = "2026/11/23 13:47:15 [error] 1#1: *1 user \"x, client: 198.51.100.1, server: y\" was not found in \"/h\", client: 203.0.113.9, server: example.com, request: \"GET / HTTP/1.1\"";
+    assert_eq!(
+        format.parse(forged.as_bytes()).expect("parses").client,
+        None
+    );
+    let forged = "2026/11/23 13:47:15 [error] 1#1: *1 user \"x\" was not found in \"/h\", client: 203.0.113.9, server: example.com, request: \"GET /, client: 198.51.100.1, server: y HTTP/1.1\"";
+    assert_eq!(
+        format.parse(forged.as_bytes()).expect("parses").client,
+        None
+    );
+    for bad in [
+        "2026/11/23 13:47:15 [loud] 1#1: x",
+        "2026-11-23 13:47:15 [error] 1#1: x",
+        "2026/11/23 13:47:15 [error] x",
+    ] {
+        assert!(format.parse(bad.as_bytes()).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn apache_error_lines_name_their_client_from_the_prefix_only() {
+    let log = concat!(
+        "[Mon Nov 23 13:47:15.123456 2026] [auth_basic:error] [pid 1234:tid 5678] [client 203.0.113.9:51234] AH01617: user bob: authentication failure for \"/admin\": Password Mismatch\n",
+        "[Mon Nov 23 13:47:15.5 2026] [auth_basic:error] [pid 1234:tid 5678] [client 2001:db8::9:40000] AH01618: user carol not found: /admin\n",
+        "[Mon Nov 23 13:47:15 2026] [core:error] [pid 1234] (13)Permission denied: [client 203.0.113.9:1] AH00035: access to /x denied\n",
+        "[Mon Nov 23 13:47:15.1 2026] [mpm_event:notice] [pid 1:tid 2] AH00489: Apache/2.4.58 configured -- resuming normal operations\n",
+        "[Mon Nov 23 13:47:15 2026] [error] [client 198.51.100.3] File does not exist: /srv/www/favicon.ico\n",
+    );
+    let format = Format::detect(&lines(log)).expect("detected");
+    assert_eq!(format.name(), "apache_error");
+    let all = lines(log);
+    let r = format.parse(all[0]).expect("parses");
+    assert_eq!(client(&r), s("203.0.113.9"));
+    assert_eq!(r.time, Some(T));
+    assert_eq!(
+        text(&r.message),
+        s("AH01617: user bob: authentication failure for \"/admin\": Password Mismatch")
+    );
+    assert_eq!(extra(&r, "module"), s("auth_basic"));
+    assert_eq!(extra(&r, "level"), s("error"));
+    assert_eq!(
+        client(&format.parse(all[1]).expect("parses")),
+        s("2001:db8::9")
+    );
+    assert_eq!(
+        client(&format.parse(all[2]).expect("parses")),
+        s("203.0.113.9")
+    );
+    assert_eq!(format.parse(all[3]).expect("parses").client, None);
+    assert_eq!(
+        client(&format.parse(all[4]).expect("parses")),
+        s("198.51.100.3")
+    );
+    // A `[client …]` inside the message is not the client.
+    let forged = "[Mon Nov 23 13:47:15 2026] [core:error] [pid 1] AH00126: Invalid URI in request GET /x?[client 198.51.100.1:1] HTTP/1.1";
+    assert_eq!(
+        format.parse(forged.as_bytes()).expect("parses").client,
+        None
+    );
+}
+
 // ---- detection ----
 
 fn lines(text: &str) -> Vec<&[u8]> {
@@ -536,7 +781,9 @@ fn detection_names_each_format() {
     let common = "192.0.2.1 - - [23/Nov/2026:13:47:15 +0000] \"GET / HTTP/1.1\" 200 1\n192.0.2.2 - bob [23/Nov/2026:13:47:16 +0000] \"GET / HTTP/1.1\" 200 -\n";
     let json = "{\"remote_addr\":\"192.0.2.1\",\"status\":200}\n{\"remote_addr\":\"192.0.2.2\",\"status\":404}\n";
     let syslog = "Nov 23 13:47:15 h sshd[1]: Connection closed by 192.0.2.1 port 22\n<13>1 2026-11-23T13:47:15Z h app - - - x\n2026-11-23T13:47:15+0000 h cron[2]: job\n";
+    let vhost = "www.example.com:443 192.0.2.1 - - [23/Nov/2026:13:47:15 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"curl/8\"\nexample.org:80 2001:db8::1 - - [23/Nov/2026:13:47:16 +0000] \"GET /x HTTP/1.1\" 404 2 \"-\" \"-\"\n";
     for (input, name) in [
+        (vhost, "vhost_combined"),
         (combined, "combined"),
         (common, "common"),
         (json, "json"),

@@ -13,6 +13,14 @@ use proptest::test_runner::{Config, FileFailurePersistence};
 
 /// Valid lines of every format, the seeds of the mutations.
 const SEEDS: &[&str] = &[
+    r#"2026/11/23 13:47:15 [error] 12#12: *3 user "a": password mismatch, client: 203.0.113.9, server: x, request: "GET /a HTTP/1.1", host: "x""#,
+    r#"[Mon Nov 23 13:47:15.123456 2026] [auth_basic:error] [pid 7:tid 9] [client 2001:db8::1:5100] AH01617: user b: authentication failure for "/a": Password Mismatch"#,
+    r#"<190>Nov 23 13:47:15 web1 nginx: 203.0.113.9 - - [23/Nov/2026:13:47:15 +0000] "GET /a HTTP/1.1" 404 153 "-" "curl/8""#,
+    r#"{"ts":1795441635.25,"request":{"remote_ip":"10.0.0.2","client_ip":"203.0.113.9","method":"GET","uri":"/a","headers":{"User-Agent":["curl/8"],"Accept":["a","b"]}},"size":5,"status":404}"#,
+    r#"{"ClientHost":"2001:db8::3","DownstreamStatus":401,"RequestMethod":"POST","RequestPath":"/login","request_User-Agent":"x","time":"2026-11-23T13:47:15Z"}"#,
+    r#"2026-11-23T13:47:15.123456789Z stdout F {"remote_addr":"203.0.113.9","request":"GET /x HTTP/1.1","status":404}"#,
+    r#"2026-11-23T13:47:15Z stderr P 203.0.113.9 - - [23/Nov/2026:13:47:15 +0000] "GET / HTTP/1.1" 200 1 "-" "-""#,
+    r#"www.example.com:443 203.0.113.9 - - [23/Nov/2026:13:47:15 +0000] "GET /a?b=1 HTTP/1.1" 200 9 "-" "curl/8""#,
     r#"203.0.113.9 - alice [23/Nov/2026:14:47:15 +0100] "GET /login?next=%2F HTTP/1.1" 302 154 "https://example.com/" "Mozilla/5.0 \"x\"""#,
     r#"2001:db8::1 - - [23/Nov/2026:13:47:15 +0000] "\x16\x03\x01" 400 - "-" "-" 0.001 "10.0.0.1""#,
     r#"127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326"#,
@@ -39,6 +47,11 @@ fn formats() -> Vec<Format> {
     vec![
         Format::Combined,
         Format::Common,
+        Format::VhostCombined,
+        Format::NginxError,
+        Format::ApacheError,
+        build(r#"{"name":"cri+json"}"#),
+        build(r#"{"name":"cri+combined"}"#),
         build(&serde_json::json!({ "log_format": MAIN_EXT }).to_string()),
         build(r#"{"log_format":"${msec} \"$request\" [$time_iso8601] $status $foo"}"#),
         build(r#"{"name":"json"}"#),

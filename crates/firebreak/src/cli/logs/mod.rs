@@ -24,7 +24,8 @@ use super::Context;
 /// Which format the lines are in (default: detected from each input's first lines).
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct FormatArgs {
-    /// Log format: combined, common, json or syslog (default: detected per file).
+    /// Log format: combined, common, vhost_combined, nginx_error, apache_error, json or syslog,
+    /// or cri+NAME for lines wrapped by a container runtime (default: detected per file).
     #[arg(long, value_name = "NAME")]
     pub format: Option<String>,
     /// An nginx `log_format` string, for access logs in a custom format.
