@@ -26,6 +26,9 @@ fn kinds(fb: &Fb, id: &str) -> Vec<String> {
 #[test]
 fn blocked_client_gets_403_until_the_block_expires() {
     let (fb, nginx, id) = setup();
+    // The block lasts 8 s: long enough that the checks before its time finish on a busy
+    // machine, short enough to wait out.
+    let blocked_at = std::time::Instant::now();
     fb.cmd(&[
         "block",
         "127.0.0.2",
@@ -34,7 +37,7 @@ fn blocked_client_gets_403_until_the_block_expires() {
         "--reason",
         "drill scanner",
         "--ttl",
-        "3s",
+        "8s",
     ])
     .assert()
     .success()
@@ -64,7 +67,12 @@ fn blocked_client_gets_403_until_the_block_expires() {
         .stdout(predicates::str::contains("No block has expired"));
     assert_eq!(nginx.status_from("127.0.0.2"), 403);
 
-    std::thread::sleep(Duration::from_millis(3100));
+    let expiry = Duration::from_millis(8100);
+    assert!(
+        blocked_at.elapsed() < Duration::from_secs(8),
+        "the checks before expiry took longer than the block lasts"
+    );
+    std::thread::sleep(expiry.saturating_sub(blocked_at.elapsed()));
     fb.cmd(&["block", "expire"])
         .assert()
         .success()

@@ -104,14 +104,48 @@ impl Nginx {
         })
     }
 
-    /// Waits (at most 5 s: a reload is asynchronous) until a client from `from` gets `status`
-    /// three times in a row: for a moment after a reload an old worker may still answer under
-    /// the old rules.
+    /// Workers of this nginx still shutting down after a reload: they may accept a connection
+    /// and answer it under the old rules until they are gone.
+    fn old_workers(&self) -> usize {
+        let Ok(master) = std::fs::read_to_string(self.dir.join("nginx.pid")) else {
+            return 0;
+        };
+        let master = master.trim();
+        let Ok(procs) = std::fs::read_dir("/proc") else {
+            return 0;
+        };
+        procs
+            .flatten()
+            .filter(|p| {
+                p.file_name()
+                    .to_string_lossy()
+                    .bytes()
+                    .all(|b| b.is_ascii_digit())
+            })
+            .filter(|p| {
+                let stat = std::fs::read_to_string(p.path().join("stat")).unwrap_or_default();
+                // `pid (comm) state ppid …`: the parent is the second field after the `)`.
+                let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+                after.split_whitespace().nth(1) == Some(master)
+            })
+            .filter(|p| {
+                let cmd = std::fs::read(p.path().join("cmdline")).unwrap_or_default();
+                String::from_utf8_lossy(&cmd).contains("shutting down")
+            })
+            .count()
+    }
+
+    /// Waits (at most 10 s: a reload is asynchronous) until the workers of the old
+    /// configuration are gone and a client from `from` gets `status` three times in a row.
     pub fn wait_for(&self, from: Option<&str>, status: u16) {
         let from = from.unwrap_or("127.0.0.1");
         let started = Instant::now();
         let (mut last, mut streak) = (0, 0);
-        while started.elapsed() < Duration::from_secs(5) {
+        while started.elapsed() < Duration::from_secs(10) {
+            if self.old_workers() > 0 {
+                std::thread::sleep(Duration::from_millis(20));
+                continue;
+            }
             last = self.status_from(from);
             if last == status {
                 streak += 1;
