@@ -104,17 +104,18 @@ impl Nginx {
         })
     }
 
-    /// Workers of this nginx still shutting down after a reload: they may accept a connection
-    /// and answer it under the old rules until they are gone.
-    fn old_workers(&self) -> usize {
+    /// Whether this nginx runs exactly its one worker and none of an older configuration: after
+    /// a reload, until the old worker has gone, either worker may accept a connection and answer
+    /// it under its own rules (`worker_processes 1`, so two workers means a reload in flight).
+    fn one_worker(&self) -> bool {
         let Ok(master) = std::fs::read_to_string(self.dir.join("nginx.pid")) else {
-            return 0;
+            return false;
         };
         let master = master.trim();
         let Ok(procs) = std::fs::read_dir("/proc") else {
-            return 0;
+            return false;
         };
-        procs
+        let workers: Vec<String> = procs
             .flatten()
             .filter(|p| {
                 p.file_name()
@@ -128,11 +129,13 @@ impl Nginx {
                 let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
                 after.split_whitespace().nth(1) == Some(master)
             })
-            .filter(|p| {
+            .map(|p| {
                 let cmd = std::fs::read(p.path().join("cmdline")).unwrap_or_default();
-                String::from_utf8_lossy(&cmd).contains("shutting down")
+                String::from_utf8_lossy(&cmd).into_owned()
             })
-            .count()
+            .filter(|cmd| cmd.contains("worker process"))
+            .collect();
+        workers.len() == 1 && !workers[0].contains("shutting down")
     }
 
     /// Waits (at most 10 s: a reload is asynchronous) until the workers of the old
@@ -142,7 +145,7 @@ impl Nginx {
         let started = Instant::now();
         let (mut last, mut streak) = (0, 0);
         while started.elapsed() < Duration::from_secs(10) {
-            if self.old_workers() > 0 {
+            if !self.one_worker() {
                 std::thread::sleep(Duration::from_millis(20));
                 continue;
             }
