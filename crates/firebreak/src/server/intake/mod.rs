@@ -135,14 +135,7 @@ impl Alert {
             labels: self
                 .labels
                 .iter()
-                .map(|(k, v)| {
-                    let value = if secret_name(k) {
-                        "••••".to_string()
-                    } else {
-                        clean(v, TEXT_CHARS)
-                    };
-                    (clean(k, TEXT_CHARS), value)
-                })
+                .map(|(k, v)| (clean(k, TEXT_CHARS), shown_value(k, v)))
                 .collect(),
             since: self.starts_at,
             graph: self.link.as_deref().and_then(web_link),
@@ -208,19 +201,22 @@ fn bounded_labels(labels: BTreeMap<String, String>) -> (BTreeMap<String, String>
 fn show_labels(labels: &BTreeMap<String, String>, dropped: usize) -> String {
     let mut pairs: Vec<String> = labels
         .iter()
-        .map(|(k, v)| {
-            let value = if secret_name(k) {
-                "••••".to_string()
-            } else {
-                v.clone()
-            };
-            clean(&format!("{k}={value}"), TEXT_CHARS)
-        })
+        .map(|(k, v)| clean(&format!("{k}={}", shown_value(k, v)), TEXT_CHARS))
         .collect();
     if dropped > 0 {
         pairs.push(format!("(+{dropped} more labels)"));
     }
     pairs.join(" ")
+}
+
+/// Label `name`'s value as recorded: masked whole when the name says it is a credential,
+/// else cleaned (secret-looking text inside it masked, control characters shown as `?`).
+fn shown_value(name: &str, value: &str) -> String {
+    if secret_name(name) {
+        "••••".to_string()
+    } else {
+        clean(value, TEXT_CHARS)
+    }
 }
 
 /// A sender's time: RFC 3339; Go's zero time (`0001-01-01T00:00:00Z`, "not set") and anything
