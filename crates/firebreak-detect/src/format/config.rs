@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::{CriFormat, Format, JsonFormat, LogFormat, SyslogFormat};
 
 /// Names of the built-in formats.
-const BUILT_IN: [&str; 7] = [
+const BUILT_IN: [&str; 8] = [
     "combined",
     "common",
     "json",
@@ -16,6 +16,7 @@ const BUILT_IN: [&str; 7] = [
     "vhost_combined",
     "nginx_error",
     "apache_error",
+    "auditd",
 ];
 
 /// A log format as the user describes it.
@@ -26,7 +27,7 @@ const BUILT_IN: [&str; 7] = [
 /// ```
 ///
 /// `name` picks a built-in format (`combined`, `common`, `vhost_combined`, `nginx_error`,
-/// `apache_error`, `json`, `syslog`),
+/// `apache_error`, `auditd`, `json`, `syslog`),
 /// or one of them wrapped by a container runtime (`cri+json`, `cri+combined`, …); with
 /// `log_format` it is only the custom format's label. `fields` is for `json`, `year` for `syslog`; either
 /// alone implies its format.
@@ -142,6 +143,7 @@ impl FormatConfig {
             "common" => self.only(name, false, false).map(|()| Format::Common),
             "nginx_error" => self.only(name, false, false).map(|()| Format::NginxError),
             "apache_error" => self.only(name, false, false).map(|()| Format::ApacheError),
+            "auditd" => self.only(name, false, false).map(|()| Format::Audit),
             "vhost_combined" => self
                 .only(name, false, false)
                 .map(|()| Format::VhostCombined),

@@ -42,6 +42,7 @@ fn plain(lines: &[&[u8]]) -> Option<Format> {
         Format::Common,
         Format::NginxError,
         Format::ApacheError,
+        Format::Audit,
         Format::Syslog(SyslogFormat::new(None)),
         Format::Json(JsonFormat::default()),
     ];

@@ -2,7 +2,8 @@
 //! first lines.
 //!
 //! One module per format — [`combined`](Format::Combined) (and `common`, and Apache's
-//! [`vhost_combined`](Format::VhostCombined) which wraps it), nginx and Apache error logs, custom nginx
+//! [`vhost_combined`](Format::VhostCombined) which wraps it), nginx and Apache error logs,
+//! Linux [audit records](Format::Audit), custom nginx
 //! [`LogFormat`] strings, [`JsonFormat`] lines with a field mapping, [`SyslogFormat`] — plus
 //! the field readers they share and [`auth`], which reads sshd and sudo messages. What the user
 //! writes to choose a format is a [`FormatConfig`]; [`FormatConfig::build`] turns it into a
@@ -11,6 +12,7 @@
 //! linear in the line's length.
 
 mod apache_error;
+mod audit;
 pub mod auth;
 mod combined;
 mod config;
@@ -79,6 +81,8 @@ pub enum Format {
     NginxError,
     /// Apache httpd error-log lines (2.4's default `ErrorLogFormat`, and 2.2's).
     ApacheError,
+    /// Linux audit records (`/var/log/audit/audit.log`): PAM, sshd and sudo outcomes.
+    Audit,
     /// A custom nginx `log_format` string.
     LogFormat(LogFormat),
     /// JSON lines with a field mapping.
@@ -98,6 +102,7 @@ impl Format {
             Format::VhostCombined => "vhost_combined",
             Format::NginxError => "nginx_error",
             Format::ApacheError => "apache_error",
+            Format::Audit => "auditd",
             Format::LogFormat(format) => format.label(),
             Format::Json(_) => "json",
             Format::Syslog(_) => "syslog",
@@ -113,6 +118,7 @@ impl Format {
             Format::VhostCombined => vhost::parse(line),
             Format::NginxError => nginx_error::parse(line),
             Format::ApacheError => apache_error::parse(line),
+            Format::Audit => audit::parse(line),
             Format::LogFormat(format) => format.parse(line),
             Format::Json(format) => format.parse(line),
             Format::Syslog(format) => format.parse(line),
@@ -137,7 +143,7 @@ impl Format {
     /// up to 64 non-empty lines, and the one that reads the most wins if it reads at least half
     /// of them. Ties go to the more specific format: `vhost_combined` (whose lines `combined`
     /// would read with the wrong client), then `combined` (which needs the agent), `common`,
-    /// the nginx and Apache error logs, syslog, JSON. Custom `log_format`s are never guessed. When at least half the lines are
+    /// the nginx and Apache error logs, audit records, syslog, JSON. Custom `log_format`s are never guessed. When at least half the lines are
     /// wrapped by a container runtime, the wrappers' full inner lines are detected instead
     /// (and nothing is guessed if they are of no known format).
     pub fn detect(lines: &[&[u8]]) -> Option<Format> {
@@ -148,7 +154,7 @@ impl Format {
 impl std::str::FromStr for Format {
     type Err = FormatError;
 
-    /// `combined`, `common`, `vhost_combined`, `nginx_error`, `apache_error`, `syslog` (BSD dates in their most likely year), `json` (default
+    /// `combined`, `common`, `vhost_combined`, `nginx_error`, `apache_error`, `auditd`, `syslog` (BSD dates in their most likely year), `json` (default
     /// field mapping).
     fn from_str(name: &str) -> Result<Format, FormatError> {
         FormatConfig {

@@ -50,6 +50,7 @@ fn formats() -> Vec<Format> {
         Format::VhostCombined,
         Format::NginxError,
         Format::ApacheError,
+        Format::Audit,
         build(r#"{"name":"cri+json"}"#),
         build(r#"{"name":"cri+combined"}"#),
         build(&serde_json::json!({ "log_format": MAIN_EXT }).to_string()),

@@ -24,7 +24,7 @@ use super::Context;
 /// Which format the lines are in (default: detected from each input's first lines).
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct FormatArgs {
-    /// Log format: combined, common, vhost_combined, nginx_error, apache_error, json or syslog,
+    /// Log format: combined, common, vhost_combined, nginx_error, apache_error, auditd, json or syslog,
     /// or cri+NAME for lines wrapped by a container runtime (default: detected per file).
     #[arg(long, value_name = "NAME")]
     pub format: Option<String>,
