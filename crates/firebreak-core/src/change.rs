@@ -145,6 +145,13 @@ pub enum Change {
     Reminded(crate::notify::Reminded),
     /// A deadline was missed and the chain's next step was paged.
     Escalated(crate::notify::Escalated),
+    /// This incident was merged into another (`firebreak merge`): it is closed, and findings of
+    /// its rules and keys now land there.
+    MergedInto(crate::related::MergedInto),
+    /// Another incident was merged into this one; its findings joined this one's.
+    Absorbed(crate::related::Absorbed),
+    /// This incident was marked as related to another (`firebreak link`); both record it.
+    Linked(crate::related::Linked),
 }
 
 /// What a declaration records.
@@ -449,6 +456,17 @@ impl Change {
                     format!("paged {}", e.to.join(", "))
                 }
             ),
+            Change::MergedInto(m) => format!("merged into {}{}", m.into, why(&m.reason)),
+            Change::Absorbed(a) => format!(
+                "took in {} “{}” ({}, {} finding{}){}",
+                a.from,
+                a.title,
+                a.severity,
+                a.detections.len(),
+                if a.detections.len() == 1 { "" } else { "s" },
+                why(&a.reason)
+            ),
+            Change::Linked(l) => format!("linked with {}{}", l.other, why(&l.reason)),
         }
     }
 }

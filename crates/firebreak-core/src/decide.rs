@@ -234,6 +234,12 @@ pub fn set_status(
 
 /// Reopens a resolved or closed incident.
 pub fn reopen(incident: &Incident, reason: &str) -> Result<Vec<Change>, DomainError> {
+    if let Some(into) = &incident.merged_into {
+        return Err(DomainError::Invalid(format!(
+            "{} was merged into {into}; work on {into} instead",
+            incident.id
+        )));
+    }
     let from = incident.status;
     if from.is_open() {
         return Err(DomainError::NoChange(format!(

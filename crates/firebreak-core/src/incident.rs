@@ -110,6 +110,12 @@ pub struct Incident {
     pub detections: Vec<crate::detection::Detection>,
     /// The post-incident review: its sections, state and sign-off.
     pub review: crate::review::Document,
+    /// The incident this one was merged into (`firebreak merge`), if it was.
+    pub merged_into: Option<String>,
+    /// Incidents merged into this one, in the order they came.
+    pub merged_from: Vec<String>,
+    /// Incidents marked as related to this one (`firebreak link`).
+    pub links: Vec<String>,
     /// The chain head.
     pub head: Head,
 }
@@ -178,6 +184,9 @@ impl Incident {
             evidence_items: Vec::new(),
             purged: Vec::new(),
             detections: Vec::new(),
+            merged_into: None,
+            merged_from: Vec::new(),
+            links: Vec::new(),
             review: crate::review::Document::default(),
             head: first.head(),
         };
@@ -186,6 +195,18 @@ impl Incident {
             incident.apply(e, &change);
         }
         Ok(incident)
+    }
+
+    /// Takes in one finding: a repeat of a known rule and key replaces the older record.
+    fn found(&mut self, d: &crate::detection::Detection) {
+        match self
+            .detections
+            .iter_mut()
+            .find(|x| x.same_as(&d.rule, &d.key))
+        {
+            Some(known) => *known = d.clone(),
+            None => self.detections.push(d.clone()),
+        }
     }
 
     /// Folds one more event in. Changes that no longer fit (a tick on an item a config removed)
@@ -282,14 +303,24 @@ impl Incident {
                 self.evidence += 1;
                 self.evidence_items.push(item.clone());
             }
-            Change::Detected(d) => {
-                match self
-                    .detections
-                    .iter_mut()
-                    .find(|x| x.same_as(&d.rule, &d.key))
-                {
-                    Some(known) => *known = d.clone(),
-                    None => self.detections.push(d.clone()),
+            Change::Detected(d) => self.found(d),
+            Change::Absorbed(a) => {
+                for d in &a.detections {
+                    self.found(d);
+                }
+                self.merged_from.push(a.from.clone());
+            }
+            Change::MergedInto(m) => {
+                self.status = Status::Closed;
+                self.contained_at = self.contained_at.or(Some(e.at));
+                self.resolved_at = self.resolved_at.or(Some(e.at));
+                self.closed_at = Some(e.at);
+                self.merged_into = Some(m.into.clone());
+                self.last_update_at = e.at;
+            }
+            Change::Linked(l) => {
+                if !self.links.contains(&l.other) {
+                    self.links.push(l.other.clone());
                 }
             }
             Change::EvidencePurged { items, .. } => {

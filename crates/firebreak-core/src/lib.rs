@@ -26,6 +26,7 @@ pub mod incident;
 pub mod journal;
 pub mod notify;
 pub mod policy;
+pub mod related;
 pub mod report;
 pub mod review;
 pub mod run;

@@ -397,17 +397,39 @@ impl Store {
         rule: &str,
         key: &str,
     ) -> Result<Option<IncidentId>, StoreError> {
+        self.incident_with(rule, key, [FINDING_SQLITE, FINDING_POSTGRES])
+            .await
+    }
+
+    /// The newest incident, open or not, with a `detected` event of this rule and key: where a
+    /// finding last landed, so a caller can follow a merge from there.
+    pub async fn latest_incident_with(
+        &self,
+        rule: &str,
+        key: &str,
+    ) -> Result<Option<IncidentId>, StoreError> {
+        self.incident_with(rule, key, [FINDING_ANY_SQLITE, FINDING_ANY_POSTGRES])
+            .await
+    }
+
+    /// Runs one of the finding lookups: `[sqlite, postgres]` SQL taking rule and key.
+    async fn incident_with(
+        &self,
+        rule: &str,
+        key: &str,
+        [on_sqlite, on_postgres]: [&'static str; 2],
+    ) -> Result<Option<IncidentId>, StoreError> {
         let mut found: Option<String> = None;
         match &self.sqlite {
             Some(readers) => {
                 let conn = readers.lease()?;
-                sqlite::each_row(&conn, FINDING_SQLITE, &[&rule, &key], |r| {
+                sqlite::each_row(&conn, on_sqlite, &[&rule, &key], |r| {
                     found = Some(r.get::<_, String>(0)?);
                     Ok(())
                 })?;
             }
             None => {
-                if let Some(row) = sqlx::query(FINDING_POSTGRES)
+                if let Some(row) = sqlx::query(on_postgres)
                     .bind(rule)
                     .bind(key)
                     .fetch_optional(&self.pool)
@@ -457,6 +479,13 @@ const FINDING_POSTGRES: &str = "SELECT i.id FROM events e JOIN incidents i ON i.
      WHERE e.kind = 'detected' AND (e.payload::jsonb ->> 'rule') = $1 \
      AND (e.payload::jsonb ->> 'key') = $2 AND i.status IN ('investigating', 'contained') \
      ORDER BY i.day DESC, i.number DESC LIMIT 1";
+
+const FINDING_ANY_SQLITE: &str = "SELECT i.id FROM events e JOIN incidents i ON i.id = e.incident \
+     WHERE e.kind = 'detected' AND json_extract(e.payload, '$.rule') = $1 \
+     AND json_extract(e.payload, '$.key') = $2 ORDER BY i.day DESC, i.number DESC LIMIT 1";
+const FINDING_ANY_POSTGRES: &str = "SELECT i.id FROM events e JOIN incidents i ON i.id = e.incident \
+     WHERE e.kind = 'detected' AND (e.payload::jsonb ->> 'rule') = $1 \
+     AND (e.payload::jsonb ->> 'key') = $2 ORDER BY i.day DESC, i.number DESC LIMIT 1";
 
 const SEAL_OF: &str =
     "SELECT incident, ordinal, seq, hash, signature FROM seals WHERE incident = $1";

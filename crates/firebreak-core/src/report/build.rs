@@ -24,8 +24,11 @@ pub struct Report {
     pub scope: Scope,
     /// The severity policy the targets come from.
     pub policy: String,
-    /// Incidents covered.
+    /// Incidents covered. An incident merged into another (`firebreak merge`) is a duplicate:
+    /// it is not covered, its findings count on the incident it joined.
     pub incidents: u64,
+    /// Incidents declared in the scope but merged into another, left out of every figure.
+    pub merged: u64,
     /// Incidents per current severity: the policy's levels in order, then any level the policy
     /// no longer defines.
     pub by_severity: Vec<Count>,
@@ -166,10 +169,10 @@ fn week_of(at: Timestamp) -> Date {
 pub fn build(subjects: &[Subject], scope: &Scope, policy: &Policy) -> Report {
     let now = scope.window.until;
     let today = now.to_zoned(TimeZone::UTC).date();
-    let mut covered: Vec<&Subject> = subjects
+    let (merged, mut covered): (Vec<&Subject>, Vec<&Subject>) = subjects
         .iter()
         .filter(|s| scope.covers(s.incident.declared.at, &s.incident.severity))
-        .collect();
+        .partition(|s| s.incident.merged_into.is_some());
     covered.sort_by_key(|s| (s.incident.declared.at, s.incident.id));
 
     // Severity columns: the policy's levels (those asked for), then unknown ones found.
@@ -293,6 +296,7 @@ pub fn build(subjects: &[Subject], scope: &Scope, policy: &Policy) -> Report {
         scope: scope.clone(),
         policy: policy.name.clone(),
         incidents: overall.incidents,
+        merged: merged.len() as u64,
         by_severity: severities
             .iter()
             .zip(&per)

@@ -384,6 +384,8 @@ impl Review {
                     }
                 }
                 Change::AlertResolved(_) => ("alert", change.describe()),
+                Change::MergedInto(_) => ("status", change.describe()),
+                Change::Absorbed(_) | Change::Linked(_) => ("related", change.describe()),
                 Change::AddressBlocked(_)
                 | Change::AddressUnblocked(_)
                 | Change::SecretRotated(_) => ("containment", change.describe()),

@@ -17,6 +17,7 @@ mod init;
 mod list;
 mod logs;
 mod notify;
+mod related;
 mod report;
 mod review;
 mod rotate;
@@ -95,6 +96,11 @@ pub enum Command {
     Sev(update::SevArgs),
     /// Give someone a role: commander, first-responder, communications, or any other.
     Assign(update::AssignArgs),
+    /// Merge a duplicate incident into another: it is closed, and its findings (and later ones
+    /// of the same rules and keys) land on the one that stays.
+    Merge(related::MergeArgs),
+    /// Mark two incidents as related; both timelines say so.
+    Link(related::LinkArgs),
     /// Add a note to the timeline (counts as a stakeholder update).
     Note(update::NoteArgs),
     /// Show or tick checklist items.
@@ -268,6 +274,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Reopen(a) => update::reopen(&mut ctx, a).await,
             Command::Sev(a) => update::sev(&mut ctx, a).await,
             Command::Assign(a) => update::assign(&mut ctx, a).await,
+            Command::Merge(a) => related::merge(&mut ctx, a).await,
+            Command::Link(a) => related::link(&mut ctx, a).await,
             Command::Note(a) => update::note(&mut ctx, a).await,
             Command::Checklist(c) => checklist::run(&mut ctx, c).await,
             Command::Action(c) => action::run(&mut ctx, c).await,

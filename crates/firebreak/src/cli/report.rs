@@ -180,6 +180,12 @@ fn text(out: &mut Out, r: &Report) -> std::io::Result<()> {
         if ids.is_empty() { "" } else { ": " },
         ids.join(" ")
     ))?;
+    if r.merged > 0 {
+        out.line(format!(
+            "merged       {} incidents merged into others, left out of every figure",
+            r.merged
+        ))?;
+    }
     if r.repeats.is_empty() {
         out.line("repeats      none")?;
     } else {

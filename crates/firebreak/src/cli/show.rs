@@ -151,6 +151,18 @@ pub(super) fn render(
             .join(" · ")
     };
     ctx.out.line(format!("  roles      {roles}"))?;
+    if let Some(into) = &i.merged_into {
+        ctx.out
+            .line(format!("  merged     into {into} (work goes on there)"))?;
+    }
+    if !i.merged_from.is_empty() {
+        ctx.out
+            .line(format!("  took in    {}", i.merged_from.join(" · ")))?;
+    }
+    if !i.links.is_empty() {
+        ctx.out
+            .line(format!("  related    {}", i.links.join(" · ")))?;
+    }
     let lists: Vec<String> = i
         .checklists
         .iter()

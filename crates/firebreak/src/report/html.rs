@@ -50,6 +50,7 @@ pub fn html(report: &Report) -> String {
         ("acknowledged in time", percent(o.ack_target.percent)),
         ("updates on time", percent(o.update_target.percent)),
         ("reopened", report.reopened.incidents.to_string()),
+        ("merged away", report.merged.to_string()),
     ] {
         let _ = write!(
             out,

@@ -1,10 +1,13 @@
 //! Turning findings into incidents: a finding (from log detection, or an alert received by the
 //! server) attaches to the open incident that already carries the same rule and key, or — one
-//! incident per attacker — the same address key from another rule, or another flood finding,
-//! within [`CAMPAIGN_WINDOW`] of that incident's latest finding; otherwise it declares a new one
+//! incident per attacker — the same address key from another rule, the same rule from a
+//! neighbouring address (one /24 or /64), or another flood finding, within [`CAMPAIGN_WINDOW`]
+//! of that incident's latest finding; otherwise it declares a new one
 //! with the given severity. The incident's timeline lists each finding. Deduplication across
 //! time is the detection engine's job; this only decides where a finding lands. Alerts that
 //! stop firing are recorded on the incident their firing landed on.
+
+use std::net::IpAddr;
 
 use firebreak_core::change::AlertResolved;
 use firebreak_core::decide::{self, Declaration};
@@ -27,24 +30,24 @@ const TITLE_CHARS: usize = 160;
 pub enum Landed {
     /// A new incident was declared for it.
     Declared(Incident),
-    /// It was added to this open incident (same rule and key).
-    Added(Incident),
+    /// It was added to this open incident (same rule and key, or the same attack), in this
+    /// many events (the finding, and a raised severity when it was graver).
+    Added(Incident, usize),
 }
 
 impl Landed {
     /// The incident it landed on.
     pub fn incident(&self) -> &Incident {
         match self {
-            Landed::Declared(i) | Landed::Added(i) => i,
+            Landed::Declared(i) | Landed::Added(i, _) => i,
         }
     }
 
-    /// How many events recording it appended: a declaration's first events, or the one
-    /// detection added.
+    /// How many events recording it appended: a declaration's first events, or those added.
     pub fn events(&self) -> usize {
         match self {
             Landed::Declared(i) => usize::try_from(i.head.seq).unwrap_or(usize::MAX),
-            Landed::Added(_) => 1,
+            Landed::Added(_, events) => *events,
         }
     }
 }
@@ -52,13 +55,17 @@ impl Landed {
 impl Service {
     /// The newest open incident that already carries this rule and key, if any: looked up by
     /// key in the store, so its cost does not grow with the number of open incidents, and a
-    /// damaged incident elsewhere does not stand in the way.
+    /// damaged incident elsewhere does not stand in the way. An incident merged away leads to
+    /// the one it was merged into, while that one is open.
     pub async fn open_incident_for(
         &self,
         rule: &str,
         key: &str,
     ) -> Result<Option<IncidentId>, ServiceError> {
-        Ok(self.store.open_incident_with(rule, key).await?)
+        match self.store.open_incident_with(rule, key).await? {
+            Some(id) => Ok(Some(id)),
+            None => self.merged_home_of(rule, key).await,
+        }
     }
 
     /// Records that alerts whose firing landed on incident `id` stopped firing.
@@ -117,7 +124,9 @@ impl Service {
                 continue;
             };
             let joins = incident.detections.iter().any(|d| {
-                let same = (by_client && d.key == found.key) || (flood && is_flood(d));
+                let same = (by_client && d.key == found.key)
+                    || (by_client && d.rule == found.rule && neighbours(&d.key, &found.key))
+                    || (flood && is_flood(d));
                 same && close_in_time(d, found)
             });
             if joins {
@@ -138,8 +147,28 @@ impl Service {
         target: Option<IncidentId>,
     ) -> Result<Landed, ServiceError> {
         if let Some(id) = target {
-            match self.change(&id, |i| decide::detected(i, found)).await {
-                Ok(recorded) => return Ok(Landed::Added(recorded.incident)),
+            let policy = &self.config.policy;
+            let joined = |i: &Incident| {
+                let mut changes = decide::detected(i, found)?;
+                // A finding graver than the incident it joins raises it: one attacker's
+                // brute force that then logged in is the graver of the two.
+                if policy.find(severity).is_some()
+                    && policy.rank(severity) < policy.rank(&i.severity)
+                {
+                    changes.extend(decide::set_severity(
+                        i,
+                        policy,
+                        severity,
+                        Some(&format!("{} on {} is {severity}", found.rule, found.key)),
+                    )?);
+                }
+                Ok(changes)
+            };
+            match self.change(&id, joined).await {
+                Ok(recorded) => {
+                    let events = recorded.events.len();
+                    return Ok(Landed::Added(recorded.incident, events));
+                }
                 // Resolved since we looked: the finding opens a new incident below.
                 Err(ServiceError::Refused(_)) => {}
                 Err(other) => return Err(other),
@@ -168,6 +197,17 @@ impl Service {
             now,
         };
         Ok(Landed::Declared(self.declare(&request).await?.incident))
+    }
+}
+
+/// Whether two `client=ADDR` keys are neighbours: the same IPv4 /24 or IPv6 /64, the ranges
+/// one hosting customer or one scanning campaign usually comes from.
+fn neighbours(a: &str, b: &str) -> bool {
+    let ip = |k: &str| k.strip_prefix("client=")?.parse::<std::net::IpAddr>().ok();
+    match (ip(a), ip(b)) {
+        (Some(IpAddr::V4(a)), Some(IpAddr::V4(b))) => a.octets()[..3] == b.octets()[..3],
+        (Some(IpAddr::V6(a)), Some(IpAddr::V6(b))) => a.segments()[..4] == b.segments()[..4],
+        _ => false,
     }
 }
 

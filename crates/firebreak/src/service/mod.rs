@@ -7,6 +7,7 @@ mod contain;
 mod detect;
 mod record;
 mod reindex;
+mod related;
 mod report;
 mod review;
 mod tokens;

@@ -19,7 +19,7 @@ enum Current {
 
 /// The kinds of change that bear on a report's figures; the others (checklist ticks, roles,
 /// runbook runs, evidence, resolved alerts) are not read at all.
-const KINDS: [&str; 9] = [
+const KINDS: [&str; 10] = [
     "declared",
     "acknowledged",
     "status_changed",
@@ -29,6 +29,7 @@ const KINDS: [&str; 9] = [
     "action_added",
     "action_done",
     "detected",
+    "merged_into",
 ];
 
 /// Copies a lent row into `e`, reusing its buffers: a report reads a million rows, and this

@@ -332,7 +332,7 @@ pub fn detection(f: &Finding) -> Detection {
 fn announce(ctx: &mut Context, f: &Finding, landed: Option<&Landed>) -> anyhow::Result<()> {
     let (incident, how) = match landed {
         Some(Landed::Declared(i)) => (Some(i.id.to_string()), "declared"),
-        Some(Landed::Added(i)) => (Some(i.id.to_string()), "added"),
+        Some(Landed::Added(i, _)) => (Some(i.id.to_string()), "added"),
         None => (None, "printed"),
     };
     if ctx.out.json {

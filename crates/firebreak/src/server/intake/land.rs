@@ -149,7 +149,7 @@ async fn land_group(
         target = Some(id);
         let landing = match landed {
             crate::service::Landed::Declared(_) => Landing::Declared,
-            crate::service::Landed::Added(_) => Landing::Updated,
+            crate::service::Landed::Added(..) => Landing::Updated,
         };
         for (alert, m) in firing.iter().zip(mapped) {
             outcomes.push(Outcome {

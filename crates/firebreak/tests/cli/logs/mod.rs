@@ -1,5 +1,6 @@
 //! `triage`, `scan`, `rules` and `watch`, run as a responder would, on real files.
 
+mod campaign;
 mod rules;
 mod scan;
 mod triage;

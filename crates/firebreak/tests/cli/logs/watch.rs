@@ -16,7 +16,7 @@ use crate::support::Fb;
 const PATIENCE: Duration = Duration::from_secs(20);
 
 /// A running `firebreak watch` with its output collected line by line.
-struct Watcher {
+pub(super) struct Watcher {
     child: Child,
     stdout: Receiver<String>,
     stderr: Receiver<String>,
@@ -24,7 +24,7 @@ struct Watcher {
 }
 
 impl Watcher {
-    fn start(fb: &Fb, args: &[&str]) -> Watcher {
+    pub(super) fn start(fb: &Fb, args: &[&str]) -> Watcher {
         let mut all = vec!["--json", "watch"];
         all.extend_from_slice(args);
         let mut child = std::process::Command::new(crate::support::binary())
@@ -65,7 +65,7 @@ impl Watcher {
     }
 
     /// The next `n` findings printed (JSON lines).
-    fn findings(&mut self, n: usize) -> Vec<Value> {
+    pub(super) fn findings(&mut self, n: usize) -> Vec<Value> {
         let deadline = Instant::now() + PATIENCE;
         let mut out = Vec::new();
         while out.len() < n && Instant::now() < deadline {
@@ -95,7 +95,7 @@ impl Watcher {
     }
 
     /// SIGTERM, then the exit status and everything left on stderr.
-    fn stop(mut self) -> (i32, Vec<String>) {
+    pub(super) fn stop(mut self) -> (i32, Vec<String>) {
         let pid = self.child.id().to_string();
         let killed = std::process::Command::new("kill")
             .args(["-TERM", &pid])

@@ -28,6 +28,9 @@ const GROUPS: [(&str, &str, &[&str]); 9] = [
             "reopened",
             "severity_changed",
             "role_assigned",
+            "merged_into",
+            "absorbed",
+            "linked",
         ],
     ),
     (
