@@ -217,3 +217,58 @@ fn linked_incidents_name_each_other_and_a_second_link_is_refused() {
     );
     fb.cmd(&["verify"]).assert().success();
 }
+
+#[test]
+fn replaying_a_log_adds_to_the_open_incidents_and_declares_none() {
+    let fb = Fb::init();
+    let (log, offsets) = files(&fb);
+    let mut lines = String::new();
+    for (n, addr) in ["203.0.113.10", "198.51.100.5", "192.0.2.44"]
+        .iter()
+        .enumerate()
+    {
+        lines.push_str(&combined(addr, 5, n as u32, TRAVERSAL, 400, 10, "x"));
+        lines.push_str(&combined(addr, 5, 10 + n as u32, XSS, 200, 10, "x"));
+    }
+    append(&log, &lines);
+    let mut first = Watcher::start(
+        &fb,
+        &[
+            log.to_str().expect("utf-8"),
+            "--declare",
+            "--from-start",
+            "--offsets",
+            offsets.to_str().expect("utf-8"),
+            "--format",
+            "combined",
+        ],
+    );
+    let found = first.findings(6);
+    first.stop();
+    let declared = found.iter().filter(|f| f["landed"] == "declared").count();
+    assert_eq!(declared, 3, "one incident per attacker: {found:?}");
+
+    // The same half hour read again from the start (a restarted watcher without offsets).
+    let replay = fb.root().join("replay-offsets.json");
+    let mut again = Watcher::start(
+        &fb,
+        &[
+            log.to_str().expect("utf-8"),
+            "--declare",
+            "--from-start",
+            "--offsets",
+            replay.to_str().expect("utf-8"),
+            "--format",
+            "combined",
+        ],
+    );
+    let refound = again.findings(6);
+    again.stop();
+    assert_eq!(refound.len(), 6, "{refound:?}");
+    assert!(
+        refound.iter().all(|f| f["landed"] == "added"),
+        "a replay declares nothing new: {refound:?}"
+    );
+    let listed = fb.json(&["ls", "--all"]);
+    assert_eq!(listed.as_array().map(Vec::len), Some(3), "{listed}");
+}
