@@ -13,7 +13,7 @@ use super::rank::top;
 use super::report::{
     AddrCount, AddressRow, AgentRow, Approximation, BotRow, CodeCount, ErrorTops, ExportReport,
     ExportRow, MalformedSample, PathRow, PeakRow, Point, REPORT_VERSION, Rate, Report, Spike,
-    Stamp, StatusMix, TimeRange, Totals,
+    Stamp, StatusMix, StuffingReport, TimeRange, Totals,
 };
 use super::series::{MINUTE, Series, SpikeRule};
 use super::worker::{AddrStats, Tally};
@@ -330,8 +330,11 @@ pub(crate) fn assemble(
         agents,
         bots,
         errors,
+        stuffing: StuffingReport {
+            paths: collector.logins.spread(options, plan, n),
+            ..tally.stuffing.report(options, n)
+        },
         logins: collector.logins.report(options, plan, &names, n),
-        stuffing: tally.stuffing.report(options, n),
         exports,
         sshd: collector.sshd.report(options, &collector.names, &names, n),
         approximate,

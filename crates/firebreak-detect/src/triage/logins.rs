@@ -1,18 +1,36 @@
 //! Failed logins followed by a success, per address, from login-path requests replayed in line
 //! order. Failures older than the window before the next attempt are forgotten, so a user who
 //! mistyped a password last week and logs in today is not a finding.
+//!
+//! Also the spread of failures over addresses per login path: credential stuffing spread over
+//! many addresses, each under any per-address threshold, needs no user names to be seen.
 
 use std::cmp::Reverse;
+use std::collections::{BTreeMap, HashSet};
+
+use foldhash::fast::RandomState;
 
 use super::bounded::{Bounded, Merge};
 use super::events::{At, Event, Kind};
 use super::options::{Options, Outcome, Plan};
 use super::rank::top;
-use super::report::{LoginAddress, LoginReport, LoginSequence, Stamp};
+use super::report::{LoginAddress, LoginReport, LoginSequence, Stamp, StuffingPath};
 use crate::Addr;
 
 /// Sequences kept for the report.
 const MAX_SEQUENCES: usize = 200;
+
+/// Distinct failing addresses remembered per login path; past it the count is a lower bound.
+const MAX_SPREAD: usize = 100_000;
+
+/// Failures on one login path, and from how many addresses.
+#[derive(Debug, Default)]
+struct Spread {
+    addresses: HashSet<u128, RandomState>,
+    failures: u64,
+    /// Failures from an address not remembered because the set was full.
+    unremembered: u64,
+}
 
 #[derive(Debug, Clone, Default)]
 struct State {
@@ -57,6 +75,8 @@ pub(crate) struct Logins {
     sequence_count: u64,
     min_failures: u64,
     window: i64,
+    /// Per configured login path (its index).
+    spread: BTreeMap<u8, Spread>,
 }
 
 impl Logins {
@@ -70,6 +90,7 @@ impl Logins {
             sequence_count: 0,
             min_failures: u64::from(options.login_min_failures.max(1)),
             window: options.login_window.max(0),
+            spread: BTreeMap::new(),
         }
     }
 
@@ -91,6 +112,15 @@ impl Logins {
             Outcome::Other => {}
         }
         let Some(addr) = event.addr else { return };
+        if outcome == Outcome::Failed {
+            let spread = self.spread.entry(path).or_default();
+            spread.failures += 1;
+            if spread.addresses.len() < MAX_SPREAD {
+                spread.addresses.insert(addr);
+            } else if !spread.addresses.contains(&addr) {
+                spread.unremembered += 1;
+            }
+        }
         let window = self.window;
         let min = self.min_failures;
         let found = self.by_addr.hit(&addr, 1, State::default, |state| {
@@ -190,6 +220,29 @@ impl Logins {
             sequences,
             sequence_count: self.sequence_count,
         }
+    }
+
+    /// Login paths that failed from at least `stuffing_addresses` distinct addresses, most
+    /// addresses first: stuffing spread thin enough that no one address stands out.
+    pub(crate) fn spread(&self, options: &Options, plan: &Plan, n: usize) -> Vec<StuffingPath> {
+        let min = options.stuffing_addresses.max(1) as usize;
+        let rows: Vec<(u8, &Spread)> = self
+            .spread
+            .iter()
+            .filter(|(_, s)| s.addresses.len() >= min)
+            .map(|(p, s)| (*p, s))
+            .collect();
+        top(rows, n, |(p, s)| {
+            (Reverse(s.addresses.len()), Reverse(s.failures), *p)
+        })
+        .into_iter()
+        .map(|(p, s)| StuffingPath {
+            path: plan.login_path_name(p),
+            addresses: s.addresses.len() as u64,
+            failures: s.failures,
+            at_least: s.unremembered > 0,
+        })
+        .collect()
     }
 
     /// How far per-address login counts may be low (0 when exact).

@@ -41,7 +41,8 @@
 //! - **Credential stuffing**: every line naming both an address and a user — an HTTP request
 //!   with a user (basic auth, or a format that logs the account) or an sshd attempt — links
 //!   the two; addresses that used at least [`Options::stuffing_users`] users and users seen
-//!   from at least [`Options::stuffing_addresses`] addresses are listed.
+//!   from at least [`Options::stuffing_addresses`] addresses are listed. Without user names,
+//!   a login path whose attempts failed from at least as many addresses is listed too.
 //! - **Exports**: response bytes per address; at least [`Options::export_bytes`] flags it,
 //!   and single responses of at least [`Options::large_response`] are counted.
 //! - **Peaks**: each address's busiest minute, exact for time-ordered logs (a line out of

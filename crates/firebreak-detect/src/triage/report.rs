@@ -400,6 +400,22 @@ pub struct StuffingReport {
     pub addresses: Vec<StuffingAddress>,
     /// Flagged users, most addresses first.
     pub users: Vec<StuffingUser>,
+    /// Login paths failing from at least `min_addresses` distinct addresses, most addresses
+    /// first: found from statuses alone, so also in logs that name no user.
+    pub paths: Vec<StuffingPath>,
+}
+
+/// A login path failing from many addresses.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct StuffingPath {
+    /// The configured login path.
+    pub path: String,
+    /// Distinct addresses whose attempts failed.
+    pub addresses: u64,
+    /// Failed attempts.
+    pub failures: u64,
+    /// The address count is a lower bound (too many to remember them all).
+    pub at_least: bool,
 }
 
 /// An address trying many users.

@@ -191,6 +191,7 @@ impl Stuffing {
             attempts: self.attempts,
             addresses,
             users,
+            paths: Vec::new(),
         }
     }
 

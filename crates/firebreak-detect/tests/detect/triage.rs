@@ -789,3 +789,63 @@ fn the_guide_states_the_spike_rule_triage_uses() {
         "docs/guide.md should say {said:?}"
     );
 }
+
+/// Stuffing spread over many addresses, each failing twice on the login path and none naming
+/// a user, is listed by path; the same failures from a few addresses are not.
+#[test]
+fn a_login_path_failing_from_many_addresses_is_stuffing_without_user_names() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut text = String::new();
+    for n in 0..14 {
+        for i in 0..2 {
+            line(
+                &mut text,
+                &format!("203.0.113.{}", 20 + n),
+                BASE + n * 3 + i,
+                "POST /login",
+                401,
+                10,
+                "python-requests/2.31",
+            );
+        }
+    }
+    // A few people mistyping on another login path, and a busy page that is no login.
+    for n in 0..3 {
+        line(
+            &mut text,
+            &format!("192.0.2.{n}"),
+            BASE + 60 + n,
+            "POST /wp-login.php",
+            401,
+            10,
+            "x",
+        );
+    }
+    for n in 0..30 {
+        line(
+            &mut text,
+            &format!("198.51.100.{n}"),
+            BASE + 90 + n,
+            "GET /",
+            404,
+            10,
+            "x",
+        );
+    }
+    let path = write(dir.path(), "access.log", text.as_bytes());
+    for threads in [1, 2] {
+        let report = triage_files(&[&path], None, &options(threads));
+        let paths = &report.stuffing.paths;
+        assert_eq!(paths.len(), 1, "{paths:?}");
+        assert_eq!(paths[0].path, "/login");
+        assert_eq!(paths[0].addresses, 14);
+        assert_eq!(paths[0].failures, 28);
+        assert!(!paths[0].at_least);
+        assert!(report.stuffing.addresses.is_empty() && report.stuffing.users.is_empty());
+        let shown = firebreak_detect::triage::text::render(&report, 120);
+        assert!(
+            shown.contains("Login paths failing from 10 or more addresses"),
+            "{shown}"
+        );
+    }
+}

@@ -65,10 +65,31 @@ pub(super) fn logins(out: &mut String, r: &Report) {
 
 pub(super) fn stuffing(out: &mut String, r: &Report) {
     let s = &r.stuffing;
-    if s.addresses.is_empty() && s.users.is_empty() {
+    if s.addresses.is_empty() && s.users.is_empty() && s.paths.is_empty() {
         return;
     }
     out.push_str("<h2>Credential stuffing</h2>\n");
+    if !s.paths.is_empty() {
+        let _ = writeln!(
+            out,
+            "<h3>Login paths failing from {} or more addresses</h3>",
+            s.min_addresses
+        );
+        let mut table = Table::new(&["Path", "Addresses", "Failed"]);
+        for row in &s.paths {
+            let addresses = if row.at_least {
+                Cell::text(&format!("≥ {}", row.addresses))
+            } else {
+                Cell::num(row.addresses)
+            };
+            table.row(vec![
+                Cell::text(&row.path),
+                addresses,
+                Cell::num(row.failures),
+            ]);
+        }
+        table.render(out);
+    }
     if !s.addresses.is_empty() {
         let _ = writeln!(
             out,

@@ -77,10 +77,28 @@ pub(super) fn logins(out: &mut String, r: &Report, width: usize) {
 
 pub(super) fn stuffing(out: &mut String, r: &Report, width: usize) {
     let s = &r.stuffing;
-    if s.addresses.is_empty() && s.users.is_empty() {
+    if s.addresses.is_empty() && s.users.is_empty() && s.paths.is_empty() {
         return;
     }
     heading(out, "Credential stuffing");
+    if !s.paths.is_empty() {
+        let _ = writeln!(
+            out,
+            "  Login paths failing from {} or more addresses:",
+            s.min_addresses
+        );
+        let mut table = Table::new(&["PATH", "ADDRESSES", "FAILED"], 0);
+        for row in &s.paths {
+            let at_least = if row.at_least { "≥ " } else { "" };
+            table.row(vec![
+                clean(&row.path),
+                format!("{at_least}{}", count(row.addresses)),
+                count(row.failures),
+            ]);
+        }
+        table.indent = 4;
+        table.render(out, width);
+    }
     if !s.addresses.is_empty() {
         let _ = writeln!(out, "  Addresses trying {} or more users:", s.min_users);
         let mut table = Table::new(&["ADDRESS", "USERS", "ATTEMPTS", "FAILED", "SOME USERS"], 4);
