@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use firebreak_core::notify::{Channel, NotifyConfig, Queued};
 
-pub use outbox::{Drained, drain};
+pub use outbox::{Drained, drain, drain_within};
 
 /// Why one try failed.
 #[derive(Debug, Clone, PartialEq, Eq)]

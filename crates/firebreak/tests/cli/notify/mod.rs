@@ -3,6 +3,7 @@
 //! through the outbox, across a crash of `serve`, and the escalation scheduler.
 
 mod api;
+mod chain;
 mod config;
 mod delivery;
 mod email;
