@@ -11,6 +11,7 @@
 pub mod compose;
 mod email;
 pub mod escalate;
+pub mod log;
 pub mod outbox;
 mod tls;
 mod webhook;

@@ -124,6 +124,27 @@ fn declare_raise_and_resolve_each_tell_the_chain_once() {
         );
     }
     assert_eq!(fb.verify().0, 0, "the journal still verifies");
+
+    // `show` says who was told what, destinations masked.
+    let out = fb.cmd(&["show", &id]).output().expect("run");
+    let (stdout, _) = text(&out);
+    assert!(
+        stdout.contains("alice · webhook *** (signed) · internal (declare) · delivered (1 try)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("internal (raised)") && stdout.contains("internal (status)"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains(&receiver.url()), "{stdout}");
+    let shown = fb.json(&["show", &id]);
+    let told = shown["notifications"].as_array().expect("notifications");
+    assert_eq!(told.len(), 4);
+    assert_eq!(told[0]["to"], "alice");
+    assert_eq!(told[0]["destination"], "webhook *** (signed)");
+    assert_eq!(told[0]["template"], "internal");
+    assert_eq!(told[0]["state"], "delivered");
+    assert_eq!(told[0]["attempts"], 1);
 }
 
 #[test]
@@ -146,6 +167,13 @@ fn a_receiver_that_is_down_leaves_the_message_queued_and_the_command_succeeds() 
     let log = fb.json(&["notify", &id, "--log"]);
     assert_eq!(log["notifications"][0]["state"], "queued", "{log}");
     assert!(log["notifications"][0]["attempts"].as_u64() >= Some(1));
+
+    let out = fb.cmd(&["show", &id]).output().expect("run");
+    let (stdout, _) = text(&out);
+    assert!(
+        stdout.contains("tries so far: could not connect"),
+        "{stdout}"
+    );
 
     let receiver = Receiver::start(Some(port), Some(KEY), &[]);
     let out = fb.cmd(&["notify", "--flush"]).output().expect("run");
