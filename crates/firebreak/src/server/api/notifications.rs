@@ -79,7 +79,9 @@ fn check(caller: &Caller, c: &Compose) -> Result<(), ApiError> {
     Ok(())
 }
 
-async fn composed(
+/// What `c` gives each recipient of incident `id`, as `caller` asks (shared with the
+/// dashboard's preview).
+pub async fn composed(
     state: &AppState,
     caller: &Caller,
     id: &str,
