@@ -9,6 +9,7 @@ mod delivery;
 mod email;
 mod escalation;
 mod receiver;
+mod slack;
 
 use crate::support::Fb;
 
