@@ -8,7 +8,7 @@ mod config;
 mod delivery;
 mod email;
 mod escalation;
-mod receiver;
+pub(crate) mod receiver;
 mod slack;
 
 use crate::support::Fb;
