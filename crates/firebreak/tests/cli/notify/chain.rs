@@ -201,3 +201,34 @@ fn without_contacts_nothing_is_queued_or_said() {
         "no notification events"
     );
 }
+
+#[test]
+fn a_broken_template_does_not_stop_the_declaration_and_says_the_chain_was_not_told() {
+    let receiver = Receiver::start(None, Some(KEY), &[]);
+    let fb = with_config(&config(&receiver.url()));
+    let dir = fb.data_dir().join("templates");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(dir.join("internal.txt"), "{{ id }}\n\n{% if %}\n").expect("write");
+    let out = fb
+        .cmd(&["declare", "Checkout is slow", "--sev", "P2"])
+        .output()
+        .expect("run");
+    let (stdout, err) = text(&out);
+    assert!(
+        out.status.success(),
+        "the incident is recorded: {stdout}{err}"
+    );
+    let id = stdout.split_whitespace().next().expect("id").to_string();
+    let path = dir.join("internal.txt").display().to_string();
+    assert!(
+        err.contains("the communication chain was not told") && err.contains(&format!("{path}:3:")),
+        "{err}"
+    );
+    assert!(
+        kinds(&fb, &id)
+            .iter()
+            .all(|e| e["kind"] != "notification_queued"),
+        "nothing queued"
+    );
+    assert!(receiver.got().is_empty(), "nothing sent");
+}
