@@ -110,6 +110,7 @@ fn draft(i: usize) -> Draft {
         reason: Reason::Manual,
         subject: format!("update {i}"),
         body: "bench".into(),
+        cause: None,
     }
 }
 

@@ -24,6 +24,8 @@ pub struct Draft {
     pub subject: String,
     /// Body.
     pub body: String,
+    /// The event that caused it, when the chain sends it on a change.
+    pub cause: Option<u64>,
 }
 
 /// Queues `drafts` on `incident`, each keyed by the sequence number its event will have.
@@ -50,6 +52,7 @@ pub fn queue(incident: &Incident, drafts: &[Draft]) -> Result<Vec<Change>, Domai
                 reason: d.reason,
                 subject: d.subject.clone(),
                 body: d.body.clone(),
+                cause: d.cause,
             })
         })
         .collect())

@@ -44,6 +44,10 @@ pub struct Queued {
     pub subject: String,
     /// Body text.
     pub body: String,
+    /// For a message the chain sent on a change: the sequence number of the event that caused
+    /// it, recorded in the same append, so one change tells each recipient once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<u64>,
 }
 
 /// One try failed; another will follow unless the tries are used up.

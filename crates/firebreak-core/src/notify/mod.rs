@@ -17,7 +17,7 @@ mod schedule;
 pub(crate) mod secret;
 mod template;
 
-pub use chain::{Chain, ChainLevel, Moment};
+pub use chain::{Chain, ChainLevel, Moment, Occasion, occasions};
 pub use config::{DeliveryConfig, NotifyConfig, NotifyFile, SmtpConfig, SmtpSecurity};
 pub use contacts::{Channel, ChannelKind, Contact, Directory, Recipient, Team};
 pub use decide::{Draft, queue};

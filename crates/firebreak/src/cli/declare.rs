@@ -63,10 +63,12 @@ pub async fn run(ctx: &mut Context, args: Args) -> anyhow::Result<ExitCode> {
     let recorded = service.declare(&request).await?;
     if ctx.out.json {
         show::render(ctx, &service, &recorded.incident, &[])?;
+        super::notify::tell_chain(ctx, &service, &recorded).await?;
     } else {
         let i = &recorded.incident;
         ctx.out
             .line(format!("{}  declared {} “{}”", i.id, i.severity, i.title))?;
+        super::notify::tell_chain(ctx, &service, &recorded).await?;
         show::clock_lines(ctx, &service, i)?;
     }
     Ok(ExitCode::SUCCESS)

@@ -1,5 +1,6 @@
 //! `firebreak notify`: preview, send and list an incident's notifications, and `--flush` the
-//! outbox of every incident.
+//! outbox of every incident. Also [`tell_chain`], which every command that records a change
+//! calls to deliver the messages the communication chain was owed by it.
 
 use std::process::ExitCode;
 
@@ -12,8 +13,12 @@ use serde_json::json;
 
 use super::{Context, incident_id};
 use crate::notify::compose::{self, Request};
-use crate::notify::{Courier, Drained, drain};
+use crate::notify::{Courier, Drained, drain, drain_within};
 use crate::output::{Table, Tone};
+use crate::service::{Recorded, Service};
+
+/// How long a command that changed an incident waits for the chain's messages to go out.
+pub(crate) const TELL_WITHIN: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Arguments.
 #[derive(Debug, clap::Args)]
@@ -184,4 +189,52 @@ fn report(ctx: &mut Context, d: &Drained) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Delivers the chain's messages `recorded` queued (trying for at most [`TELL_WITHIN`]) and
+/// says in one line how that went; what is not delivered stays queued for `serve`,
+/// `firebreak notify --flush` or `firebreak escalate`. Says on stderr when the chain could not
+/// be told at all (the change is recorded regardless).
+pub(super) async fn tell_chain(
+    ctx: &mut Context,
+    service: &Service,
+    recorded: &Recorded,
+) -> anyhow::Result<()> {
+    if let Some(why) = &recorded.untold {
+        eprintln!("firebreak: warning: the communication chain was not told: {why}");
+    }
+    let queued = recorded
+        .events
+        .iter()
+        .filter(|e| e.kind == "notification_queued")
+        .count();
+    if queued == 0 {
+        return Ok(());
+    }
+    let courier = Courier::new(&service.config().notify)?;
+    let d = drain_within(service, &courier, &recorded.incident.id, TELL_WITHIN).await?;
+    if ctx.out.json {
+        return Ok(());
+    }
+    let waiting = queued.saturating_sub(d.delivered + d.failed);
+    let mut line = format!(
+        "{}  told the chain: {} delivered",
+        recorded.incident.id, d.delivered
+    );
+    if d.failed > 0 {
+        line.push_str(&format!(", {} failed", d.failed));
+    }
+    if waiting > 0 {
+        line.push_str(&format!(
+            ", {waiting} still queued (`serve`, `firebreak notify --flush` or `firebreak escalate` delivers it)"
+        ));
+    }
+    let tone = if d.failed + waiting > 0 {
+        Tone::Alarm
+    } else {
+        Tone::Good
+    };
+    let painted = ctx.out.paint(&line, tone);
+    ctx.out.line(painted)?;
+    Ok(())
 }

@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use firebreak_core::clock::{Clocks, Deadline};
+use firebreak_core::notify::OutboxState;
 use firebreak_core::summary::Summary;
 use firebreak_core::{Event, Incident, IncidentId};
 use jiff::Timestamp;
@@ -11,6 +12,9 @@ use serde_json::json;
 use super::{Context, incident_id};
 use crate::output::{Tone, clip, span, when};
 use crate::service::Service;
+
+/// Messages listed by `show`; `notify ID --log` lists them all.
+const TOLD_SHOWN: usize = 8;
 
 /// Arguments.
 #[derive(Debug, clap::Args)]
@@ -93,7 +97,8 @@ pub(super) fn clock_lines(
     Ok(())
 }
 
-/// Prints an incident in full (JSON: the incident, its clocks, and optionally its events).
+/// Prints an incident in full (JSON: the incident, its clocks, and — given its events — their
+/// count and who was told what).
 pub(super) fn render(
     ctx: &mut Context,
     service: &Service,
@@ -102,10 +107,12 @@ pub(super) fn render(
 ) -> anyhow::Result<()> {
     let policy = &service.config().policy;
     let clocks = Clocks::of(&Summary::from(i), policy, Timestamp::now());
+    let told = crate::notify::log::log(&service.config().notify, events);
     if ctx.out.json {
         let mut value = json!({ "incident": i, "clocks": clocks });
         if !events.is_empty() {
             value["events"] = json!(events.len());
+            value["notifications"] = json!(told);
         }
         ctx.out.json(&value)?;
         return Ok(());
@@ -225,6 +232,34 @@ pub(super) fn render(
             ))?;
         }
     }
+    if !told.is_empty() {
+        let shown = told.len().min(TOLD_SHOWN);
+        let heading = if shown < told.len() {
+            format!(
+                "  told (latest {shown} of {}; all: firebreak notify {} --log)",
+                told.len(),
+                i.id
+            )
+        } else {
+            "  told".to_string()
+        };
+        ctx.out.line(heading)?;
+        for t in &told[told.len() - shown..] {
+            let tone = match t.state {
+                OutboxState::Delivered => Tone::Good,
+                OutboxState::Queued => Tone::Warn,
+                OutboxState::Failed => Tone::Alarm,
+            };
+            let standing = ctx.out.paint(&clip(&t.standing(), 90), tone);
+            ctx.out.line(format!(
+                "    {} · {} · {} ({}) · {standing}",
+                t.to,
+                t.destination,
+                t.template,
+                t.why()
+            ))?;
+        }
+    }
     ctx.out.line(ctx.out.paint(
         &format!("  journal    {} events, head {}", i.head.seq, i.head.hash),
         Tone::Dim,
@@ -234,7 +269,7 @@ pub(super) fn render(
 
 pub async fn run(ctx: &mut Context, args: Args) -> anyhow::Result<ExitCode> {
     let service = ctx.service().await?;
-    let (incident, _) = service.incident(&args.id).await?;
-    render(ctx, &service, &incident, &[])?;
+    let (incident, events) = service.incident(&args.id).await?;
+    render(ctx, &service, &incident, &events)?;
     Ok(ExitCode::SUCCESS)
 }

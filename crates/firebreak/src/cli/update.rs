@@ -82,20 +82,25 @@ pub(super) async fn record(
     decide: impl Fn(&Incident) -> Result<Vec<Change>, DomainError>,
 ) -> anyhow::Result<ExitCode> {
     let service = ctx.service().await?;
-    let Recorded { incident, events } = service.change(id, decide).await?;
+    let recorded = service.change(id, decide).await?;
     if ctx.out.json {
         ctx.out
-            .json(&json!({ "incident": incident, "recorded": events }))?;
+            .json(&json!({ "incident": recorded.incident, "recorded": recorded.events }))?;
+        super::notify::tell_chain(ctx, &service, &recorded).await?;
         return Ok(ExitCode::SUCCESS);
     }
-    for e in &events {
+    let Recorded {
+        incident, events, ..
+    } = &recorded;
+    for e in events {
         let what = e
             .change()
             .map(|c| c.describe())
             .unwrap_or_else(|_| e.kind.clone());
         ctx.out.line(format!("{}  {what}", incident.id))?;
     }
-    show::clock_lines(ctx, &service, &incident)?;
+    super::notify::tell_chain(ctx, &service, &recorded).await?;
+    show::clock_lines(ctx, &service, &recorded.incident)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -118,6 +118,7 @@ pub fn compose(
             reason: request.reason,
             subject: rendered.subject.clone(),
             body: rendered.body.clone(),
+            cause: None,
         };
         let preview = Preview {
             to: r.contact.name.clone(),

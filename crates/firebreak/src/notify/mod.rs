@@ -11,6 +11,7 @@
 pub mod compose;
 mod email;
 pub mod escalate;
+pub mod log;
 pub mod outbox;
 mod tls;
 mod webhook;
@@ -19,7 +20,7 @@ use std::sync::Arc;
 
 use firebreak_core::notify::{Channel, NotifyConfig, Queued};
 
-pub use outbox::{Drained, drain};
+pub use outbox::{Drained, drain, drain_within};
 
 /// Why one try failed.
 #[derive(Debug, Clone, PartialEq, Eq)]

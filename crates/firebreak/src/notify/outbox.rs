@@ -38,6 +38,30 @@ pub async fn drain(
     id: &IncidentId,
     failed_too: bool,
 ) -> Result<Drained, ServiceError> {
+    drain_until(service, courier, id, failed_too, None).await
+}
+
+/// Delivers what is queued on `id` for at most about `within`: no try starts after that (one
+/// in flight runs to its timeout), and what is not delivered by then stays queued, its tries
+/// on the journal, for `serve`, `firebreak notify --flush` or `firebreak escalate`. A command
+/// that queued messages on a host with no server uses this so it does not hang on a receiver
+/// that is down.
+pub async fn drain_within(
+    service: &Service,
+    courier: &Courier,
+    id: &IncidentId,
+    within: std::time::Duration,
+) -> Result<Drained, ServiceError> {
+    drain_until(service, courier, id, false, Some(Instant::now() + within)).await
+}
+
+async fn drain_until(
+    service: &Service,
+    courier: &Courier,
+    id: &IncidentId,
+    failed_too: bool,
+    until: Option<Instant>,
+) -> Result<Drained, ServiceError> {
     let turn = courier.turns.of(id);
     let _turn = turn.lock().await;
     let delivery = courier.config().delivery;
@@ -47,6 +71,9 @@ pub async fn drain(
     let incident = id.to_string();
     // Each round tries every due message once; a message gets at most `attempts` rounds.
     for _round in 0..=delivery.attempts.saturating_mul(2) {
+        if until.is_some_and(|u| Instant::now() >= u) {
+            break;
+        }
         let (_, events) = service.incident(id).await?;
         let outbox = Outbox::from_events(&events);
         let now = Instant::now();
@@ -72,6 +99,7 @@ pub async fn drain(
         }
         if due.is_empty() {
             match waiting {
+                Some(at) if until.is_some_and(|u| at >= u) => break,
                 Some(at) => {
                     tokio::time::sleep_until(at.into()).await;
                     continue;

@@ -10,7 +10,6 @@ use firebreak_store::ListFilter;
 use jiff::Timestamp;
 
 use super::AppState;
-use crate::notify::drain;
 use crate::notify::escalate::Watch;
 
 /// Longest sleep between passes.
@@ -22,9 +21,9 @@ const SETTLE: Duration = Duration::from_millis(50);
 pub async fn run(state: AppState) {
     let service = state.service.clone();
     // When there is no courier, `AppState::new` has logged why.
-    let Some(courier) = state.courier.clone() else {
+    if state.courier.is_none() {
         return;
-    };
+    }
     let contacts = service
         .config()
         .notify
@@ -41,14 +40,7 @@ pub async fn run(state: AppState) {
     match leftovers {
         Ok(all) => {
             for s in all {
-                let (service, courier) = (service.clone(), courier.clone());
-                let state = state.clone();
-                tokio::spawn(async move {
-                    match drain(&service, &courier, &s.id, false).await {
-                        Ok(d) => state.metrics.notified(&d),
-                        Err(e) => tracing::warn!("{}: delivering queued notifications: {e}", s.id),
-                    }
-                });
+                state.deliver(s.id);
             }
         }
         Err(e) => tracing::warn!("cannot list incidents to deliver queued notifications: {e}"),
@@ -64,15 +56,7 @@ pub async fn run(state: AppState) {
             Ok(fired) => {
                 for f in fired {
                     state.feed.changed(&f.incident);
-                    let (service, courier) = (service.clone(), courier.clone());
-                    let state = state.clone();
-                    tokio::spawn(async move {
-                        match drain(&service, &courier, &f.incident, false).await {
-                            Ok(d) => state.metrics.notified(&d),
-                            Err(e) => tracing::warn!("{}: delivering: {e}", f.incident),
-                        }
-                        state.feed.changed(&f.incident);
-                    });
+                    state.deliver(f.incident);
                 }
             }
             Err(e) => tracing::warn!("scheduler: {e}"),

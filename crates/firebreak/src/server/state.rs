@@ -9,7 +9,9 @@ use super::feed::Feed;
 use super::metrics::Metrics;
 use super::throttle::Throttle;
 use super::web::Pages;
-use crate::service::Service;
+use firebreak_core::IncidentId;
+
+use crate::service::{Recorded, Service};
 
 /// How the server was asked to run.
 #[derive(Debug, Clone)]
@@ -77,6 +79,40 @@ impl AppState {
     /// The service recording changes in the caller's name.
     pub fn service_for(&self, caller: &Caller) -> Service {
         self.0.service.acting_as(&caller.name)
+    }
+
+    /// What follows every change recorded through the server: live views and metrics hear of
+    /// it, and the messages it queued (the chain's, or a person's) are delivered in the
+    /// background.
+    pub fn recorded(&self, recorded: &Recorded) {
+        let id = recorded.incident.id;
+        self.feed.changed(&id);
+        self.metrics.appended(recorded.events.len());
+        if let Some(why) = &recorded.untold {
+            tracing::warn!("{id}: the communication chain was not told: {why}");
+        }
+        if recorded
+            .events
+            .iter()
+            .any(|e| e.kind == "notification_queued")
+        {
+            self.deliver(id);
+        }
+    }
+
+    /// Delivers in the background whatever is queued on `id`; live views hear when it is done.
+    pub fn deliver(&self, id: IncidentId) {
+        let Some(courier) = self.courier.clone() else {
+            return;
+        };
+        let state = self.clone();
+        tokio::spawn(async move {
+            match crate::notify::drain(&state.service, &courier, &id, false).await {
+                Ok(d) => state.metrics.notified(&d),
+                Err(e) => tracing::warn!("{id}: delivering notifications: {e}"),
+            }
+            state.feed.changed(&id);
+        });
     }
 }
 

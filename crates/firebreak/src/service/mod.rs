@@ -3,6 +3,7 @@
 //! record, seals the new events and appends them — retrying from a fresh read when another
 //! writer got there first.
 
+mod chain;
 mod contain;
 mod detect;
 mod record;

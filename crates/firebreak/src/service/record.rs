@@ -20,8 +20,11 @@ const ATTEMPTS: u32 = 64;
 pub struct Recorded {
     /// The incident after the change.
     pub incident: Incident,
-    /// The events that were appended.
+    /// The events that were appended (the chain's queued messages among them).
     pub events: Vec<Event>,
+    /// Why the communication chain could not be told of the change (a template that does not
+    /// load or render); the change was recorded all the same.
+    pub untold: Option<String>,
 }
 
 fn fold(events: &[Event]) -> Result<Incident, ServiceError> {
@@ -79,11 +82,16 @@ impl Service {
         let sealer = self.sealer()?;
         let now = request.now;
         let day = now.to_zoned(jiff::tz::TimeZone::UTC).date();
+        let mut templates = None;
+        let mut untold = None;
         let batch = self
             .store
             .declare(day, |id, ordinal| {
                 let events = Event::chain(id, Head::default(), now, &self.actor, &changes);
                 let incident = Incident::from_events(&events)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let (incident, events) = self
+                    .with_chain(incident, events, &mut templates, &mut untold, now)
                     .map_err(|e| StoreError::Corrupt(e.to_string()))?;
                 Ok(Batch {
                     seal: sealer.seal(ordinal, &id.to_string(), &incident.head),
@@ -97,7 +105,29 @@ impl Service {
         Ok(Recorded {
             incident,
             events: batch.events,
+            untold,
         })
+    }
+
+    /// `events` (just decided, leaving the incident as `after`) followed by the messages they
+    /// owe the communication chain, and the incident after those too.
+    fn with_chain(
+        &self,
+        after: Incident,
+        mut events: Vec<Event>,
+        templates: &mut Option<firebreak_core::notify::Templates>,
+        untold: &mut Option<String>,
+        now: Timestamp,
+    ) -> Result<(Incident, Vec<Event>), ServiceError> {
+        let told = self.tell_chain(&after, &events, templates, now);
+        *untold = told.trouble;
+        if told.changes.is_empty() {
+            return Ok((after, events));
+        }
+        let more = Event::chain(after.id, after.head, now, &self.actor, &told.changes);
+        let after = applied(&after, &more)?;
+        events.extend(more);
+        Ok((after, events))
     }
 
     /// Reads, checks and folds an incident.
@@ -120,12 +150,16 @@ impl Service {
         // the same head would only make all but one re-read and retry.
         let turn = self.turns.of(id);
         let _turn = turn.lock().await;
+        let mut templates = None;
+        let mut untold = None;
         for attempt in 0..ATTEMPTS {
             let loaded = self.store.load(id).await?;
             let (incident, _) = check_and_fold(&loaded, &checker)?;
             let changes = decide(&incident)?;
-            let events = Event::chain(*id, incident.head, Timestamp::now(), &self.actor, &changes);
+            let now = Timestamp::now();
+            let events = Event::chain(*id, incident.head, now, &self.actor, &changes);
             let next = applied(&incident, &events)?;
+            let (next, events) = self.with_chain(next, events, &mut templates, &mut untold, now)?;
             let batch = Batch {
                 seal: sealer.seal(
                     loaded.seal.ordinal as u64,
@@ -141,6 +175,7 @@ impl Service {
                     return Ok(Recorded {
                         incident: next,
                         events: batch.events,
+                        untold,
                     });
                 }
                 Err(StoreError::Conflict(_)) => {

@@ -31,7 +31,11 @@
       if (isNaN(left0)) continue;
       if (el.fbSeen === undefined) el.fbSeen = now;
       var left = left0 - Math.floor((now - el.fbSeen) / 1000);
-      el.textContent = left >= 0 ? span(left) + " left" : "overdue by " + span(-left);
+      if (el.getAttribute("data-words") === "due") {
+        el.textContent = left >= 0 ? "due in " + span(left) : "overdue by " + span(-left);
+      } else {
+        el.textContent = left >= 0 ? span(left) + " left" : "overdue by " + span(-left);
+      }
       el.classList.toggle("breached", left < 0);
     }
   }

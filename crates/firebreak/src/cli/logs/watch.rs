@@ -296,6 +296,22 @@ async fn land(
         .record_detection(&detection, &finding.severity, known.get(&slot).copied())
         .await?;
     known.insert(slot, landed.incident().id);
+    // A declaration may have queued the chain's messages: try them now, like `declare` does.
+    if let Landed::Declared(i) = &landed
+        && service
+            .config()
+            .notify
+            .directory
+            .contacts()
+            .next()
+            .is_some()
+    {
+        let courier = crate::notify::Courier::new(&service.config().notify)?;
+        let within = crate::cli::notify::TELL_WITHIN;
+        if let Err(e) = crate::notify::drain_within(service, &courier, &i.id, within).await {
+            eprintln!("firebreak: {}: delivering the chain's messages: {e}", i.id);
+        }
+    }
     Ok(landed)
 }
 

@@ -52,8 +52,7 @@ pub async fn record(
 ) -> Result<(Incident, Vec<Event>), ApiError> {
     let id = incident_id(id)?;
     let recorded = state.service_for(caller).change(&id, decide).await?;
-    state.feed.changed(&id);
-    state.metrics.appended(recorded.events.len());
+    state.recorded(&recorded);
     Ok((recorded.incident, recorded.events))
 }
 

@@ -261,8 +261,7 @@ pub async fn declare_as(
         request,
     )?;
     let recorded = service.declare(request).await?;
-    state.feed.changed(&recorded.incident.id);
-    state.metrics.appended(recorded.events.len());
+    state.recorded(&recorded);
     Ok(recorded.incident)
 }
 

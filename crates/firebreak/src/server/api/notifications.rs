@@ -18,7 +18,6 @@ use utoipa_axum::routes;
 
 use super::{JsonBody, incident_id};
 use crate::notify::compose::{self, Preview, Request};
-use crate::notify::drain;
 use crate::server::auth::{Allowed, Caller, need};
 use crate::server::error::{ApiError, ErrorBody};
 use crate::server::state::AppState;
@@ -80,7 +79,9 @@ fn check(caller: &Caller, c: &Compose) -> Result<(), ApiError> {
     Ok(())
 }
 
-async fn composed(
+/// What `c` gives each recipient of incident `id`, as `caller` asks (shared with the
+/// dashboard's preview).
+pub async fn composed(
     state: &AppState,
     caller: &Caller,
     id: &str,
@@ -200,8 +201,7 @@ pub async fn queue(
     let drafts: Vec<_> = out.into_iter().map(|(d, _)| d).collect();
     let service = state.service_for(caller);
     let recorded = service.change(&id, |i| notify::queue(i, &drafts)).await?;
-    state.feed.changed(&id);
-    state.metrics.appended(recorded.events.len());
+    state.recorded(&recorded);
     let keys = recorded
         .events
         .iter()
@@ -210,15 +210,5 @@ pub async fn queue(
             _ => None,
         })
         .collect();
-    if let Some(courier) = state.courier.clone() {
-        let state = state.clone();
-        tokio::spawn(async move {
-            match drain(&service, &courier, &id, false).await {
-                Ok(d) => state.metrics.notified(&d),
-                Err(e) => tracing::warn!("{id}: delivering notifications: {e}"),
-            }
-            state.feed.changed(&id);
-        });
-    }
     Ok(keys)
 }

@@ -146,6 +146,10 @@ async fn land_group(
         let id = landed.incident().id;
         state.feed.changed(&id);
         state.metrics.appended(landed.events());
+        // A declaration may have queued the chain's messages.
+        if matches!(landed, crate::service::Landed::Declared(_)) {
+            state.deliver(id);
+        }
         target = Some(id);
         let landing = match landed {
             crate::service::Landed::Declared(_) => Landing::Declared,

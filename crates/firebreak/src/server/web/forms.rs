@@ -85,7 +85,7 @@ async fn changed(
 /// What follows a form with `outcome`: on success, as [`changed`]; on a refusal of a plain
 /// form, incident `id`'s page again with the reason beside form `form` holding `typed`.
 /// When the page itself cannot be shown (no such incident), the refusal is shown as it is.
-async fn settle(
+pub(super) async fn settle(
     state: &AppState,
     caller: &Caller,
     id: &str,

@@ -15,6 +15,7 @@ mod csrf;
 mod events;
 mod failure;
 mod forms;
+mod notify;
 mod pages;
 mod reports;
 mod review;
@@ -48,6 +49,11 @@ pub fn routes() -> Router<AppState> {
         .route("/incidents/{id}/tick", csrf::post(forms::tick))
         .route("/incidents/{id}/actions", csrf::post(forms::add_action))
         .route(
+            "/incidents/{id}/notifications/preview",
+            csrf::post(notify::preview),
+        )
+        .route("/incidents/{id}/notifications", csrf::post(notify::send))
+        .route(
             "/incidents/{id}/actions/done",
             csrf::post(forms::finish_action),
         )
@@ -68,7 +74,7 @@ pub fn routes() -> Router<AppState> {
 
 /// Every dashboard `POST` path (with `{id}` for an incident id): each goes through the CSRF
 /// check. Tests walk this list.
-pub const FORM_ROUTES: [&str; 15] = [
+pub const FORM_ROUTES: [&str; 17] = [
     "/signout",
     "/incidents",
     "/incidents/{id}/ack",
@@ -80,6 +86,8 @@ pub const FORM_ROUTES: [&str; 15] = [
     "/incidents/{id}/tick",
     "/incidents/{id}/actions",
     "/incidents/{id}/actions/done",
+    "/incidents/{id}/notifications/preview",
+    "/incidents/{id}/notifications",
     "/incidents/{id}/review/sections",
     "/incidents/{id}/review/submit",
     "/incidents/{id}/review/publish",

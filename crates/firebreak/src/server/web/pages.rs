@@ -12,6 +12,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::failure::{Asked, Failure, Web};
+use super::notify::ComposeView;
 use super::view::{self, Frame, IncidentView, ListRow, Sev, Strip};
 use crate::server::api::incidents::{ListQuery, PAGE_MAX, page};
 use crate::server::api::{QueryParams, incident_id};
@@ -183,8 +184,9 @@ pub async fn list_fragment(
     Ok(state.pages.html(StatusCode::OK, "list_rows.html", &ctx))
 }
 
+/// What the incident page is made from.
 #[derive(Serialize)]
-struct IncidentPage {
+pub(super) struct IncidentPage {
     #[serde(flatten)]
     frame: Frame,
     i: IncidentView,
@@ -192,6 +194,8 @@ struct IncidentPage {
     roles: &'static [&'static str],
     /// A change the server just refused, shown beside its form with what was typed.
     refused: Option<Refused>,
+    /// The "Tell people" form.
+    pub(super) compose: ComposeView,
 }
 
 /// A form the server refused, for the page that shows it again: which form (the template
@@ -207,7 +211,8 @@ pub struct Refused {
     pub typed: BTreeMap<&'static str, String>,
 }
 
-async fn incident_page(
+/// The incident page of `id` for `caller`, its timeline narrowed to group `timeline`.
+pub(super) async fn incident_page(
     state: &AppState,
     caller: &Caller,
     id: &IncidentId,
@@ -219,6 +224,7 @@ async fn incident_page(
         levels: view::levels(&state.service.config().policy),
         roles: &firebreak_core::decide::ROLES,
         refused: None,
+        compose: ComposeView::of(state),
     })
 }
 

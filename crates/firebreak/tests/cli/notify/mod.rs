@@ -3,11 +3,13 @@
 //! through the outbox, across a crash of `serve`, and the escalation scheduler.
 
 mod api;
+mod chain;
 mod config;
 mod delivery;
 mod email;
 mod escalation;
-mod receiver;
+pub(crate) mod receiver;
+mod slack;
 
 use crate::support::Fb;
 

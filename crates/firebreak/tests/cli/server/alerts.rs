@@ -757,3 +757,44 @@ async fn our_own_tokens_in_alert_text_are_masked() {
     assert!(shown.contains("••••"), "{shown}");
     api.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_alert_that_declares_an_incident_tells_the_chain_once() {
+    let receiver = crate::notify::receiver::Receiver::start(None, Some("k"), &[]);
+    let mut api = Api::new(Db::Sqlite).await;
+    with_alerts_config(
+        &mut api,
+        &format!(
+            "\n[[notify.contacts]]\nname = \"alice\"\nwebhook = \"{}\"\nwebhook_key = \"k\"\n\
+             [notify.chain.P1]\ndeclare = [\"alice\"]\n",
+            receiver.url()
+        ),
+    )
+    .await;
+    let body = notification(
+        "HighErrorRate",
+        vec![am_alert(
+            "firing",
+            "HighErrorRate",
+            "web-1:9100",
+            "critical",
+            "a1",
+        )],
+    );
+    let r = post(&api, AM, body.clone()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // Alertmanager repeats a firing group: the same incident, and nobody told twice.
+    let r = post(&api, AM, body).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let start = std::time::Instant::now();
+    while receiver.accepted().is_empty() && start.elapsed() < std::time::Duration::from_secs(10) {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let got = receiver.accepted();
+    assert_eq!(got.len(), 1, "told once: {got:?}");
+    assert_eq!(got[0].body["reason"], "declare");
+    assert!(got[0].signed_ok);
+    assert_eq!(incidents(&api).await.len(), 1);
+    api.finish().await;
+}

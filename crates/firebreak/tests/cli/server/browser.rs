@@ -778,3 +778,96 @@ async fn a_tired_responder_at_a_laptop_and_on_a_phone() {
     println!("screenshots: {}", dir.display());
     one.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_commander_previews_and_sends_an_update_and_the_log_shows_it_delivered() {
+    browser_tools();
+    let receiver = crate::notify::receiver::Receiver::start(None, Some("k"), &[]);
+    let fb = Fb::init();
+    std::fs::write(
+        fb.data_dir().join("firebreak.toml"),
+        crate::notify::webhook_config(&receiver.url(), "k", ""),
+    )
+    .expect("config");
+    // alice hears of P1 declarations: the chain tells her of this one.
+    let id = fb.declare("Card checks time out at the gateway", "P1");
+    assert_eq!(receiver.accepted().len(), 1);
+    let ana = token(&fb, "commander", "ana");
+    let one = One::open(&fb, "ana").await;
+    let (b, base) = (&one.browser, one.base.clone());
+    sign_in(b, &base, &ana).await;
+    b.goto(format!("{base}/incidents/{id}"))
+        .await
+        .expect("incident");
+    until_shown(b, "id=\"notifications\"").await;
+    until_shown(b, "delivered (1 try)").await;
+    until_shown(b, ">due in ").await;
+
+    b.find(By::Id("notify-message"))
+        .await
+        .expect("message box")
+        .send_keys("Rolled back the release")
+        .await
+        .expect("type");
+    b.find(By::Css("#notify-to option[value='alice']"))
+        .await
+        .expect("alice")
+        .click()
+        .await
+        .expect("choose alice");
+    b.find(By::Css(
+        "#tell button[formaction$='/notifications/preview']",
+    ))
+    .await
+    .expect("preview button")
+    .click()
+    .await
+    .expect("preview");
+    until_shown(b, "id=\"notify-preview\"").await;
+    let preview = b
+        .find(By::Id("notify-preview"))
+        .await
+        .expect("preview")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        preview.contains("Rolled back the release") && preview.contains("Next update by"),
+        "{preview}"
+    );
+    assert_eq!(receiver.got().len(), 1, "a preview sends nothing");
+
+    // The form kept what was typed; Send queues and delivers it.
+    b.find(By::Css("#tell button.primary"))
+        .await
+        .expect("send button")
+        .click()
+        .await
+        .expect("send");
+    let got = receiver.wait_accepted(2, PATIENCE);
+    assert_eq!(got.len(), 2, "sent once");
+    assert!(
+        got[1].body["body"]
+            .as_str()
+            .is_some_and(|t| t.contains("Rolled back the release")),
+        "{:?}",
+        got[1].body
+    );
+    // The page comes back at once; the delivery shows up live a moment later.
+    let start = Instant::now();
+    loop {
+        let page = b.source().await.expect("page source");
+        if page.contains("manual · ") && page.matches("delivered (1 try)").count() == 2 {
+            break;
+        }
+        assert!(
+            start.elapsed() < PATIENCE,
+            "the log never showed both delivered:\n{page}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    b.screenshot(&artifacts().join("notifications.png"))
+        .await
+        .expect("screenshot");
+    one.close().await;
+}

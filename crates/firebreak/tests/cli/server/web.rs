@@ -795,7 +795,7 @@ async fn the_dashboard_works_on_postgres() {
 }
 
 /// The least permission of each form route: the dashboard's half of the route × role matrix.
-const FORM_PERMISSIONS: [(&str, Permission); 15] = [
+const FORM_PERMISSIONS: [(&str, Permission); 17] = [
     ("/signout", Permission::Read),
     ("/incidents", Permission::Declare),
     ("/incidents/{id}/ack", Permission::Work),
@@ -807,6 +807,8 @@ const FORM_PERMISSIONS: [(&str, Permission); 15] = [
     ("/incidents/{id}/tick", Permission::Work),
     ("/incidents/{id}/actions", Permission::Work),
     ("/incidents/{id}/actions/done", Permission::Work),
+    ("/incidents/{id}/notifications/preview", Permission::Read),
+    ("/incidents/{id}/notifications", Permission::Work),
     ("/incidents/{id}/review/sections", Permission::Work),
     ("/incidents/{id}/review/submit", Permission::Work),
     ("/incidents/{id}/review/publish", Permission::Steer),
@@ -1511,5 +1513,143 @@ async fn the_phase_bar_shows_how_far_the_response_got_against_the_target() {
         "reached, late: {after}"
     );
     assert!(after.contains("after 40m"), "{after}");
+    api.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_incident_page_shows_the_update_clock_the_notification_log_and_a_compose_form() {
+    let mut api = Api::new(Db::Sqlite).await;
+    // alice's hook is a port nothing listens on: every delivery fails, visibly.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port");
+    std::fs::write(
+        api.fb.data_dir().join("firebreak.toml"),
+        format!(
+            "[notify]\nattempts = 1\ntimeout = \"2s\"\n\
+             [[notify.contacts]]\nname = \"alice\"\nwebhook = \"http://{closed}/hook?token=HOOKSECRET\"\n\
+             [notify.chain.P2]\ndeclare = [\"alice\"]\n"
+        ),
+    )
+    .expect("config");
+    api.state = super::state_for(&api.fb, Options::default()).await;
+    api.app = firebreak::server::app(api.state.clone());
+    let id = api.declare("Search <em>is</em> slow", "P2").await;
+    let page = format!("/incidents/{id}");
+    let responder = api.browser(Role::Responder).await;
+
+    // The chain's message on declaration fails; the log says so, and the head counts it.
+    let mut html = String::new();
+    for _ in 0..100 {
+        html = api.get(&responder, &page).await.text;
+        if html.contains("FAILED after 1 try") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(html.contains("id=\"notifications\""), "{html}");
+    assert!(
+        html.contains("FAILED after 1 try: could not connect"),
+        "{html}"
+    );
+    assert!(html.contains("1 notification failed"), "{html}");
+    assert!(html.contains("update <time"), "{html}");
+    assert!(html.contains(">due in "), "{html}");
+    assert!(
+        !html.contains("HOOKSECRET"),
+        "the hook's URL is never shown"
+    );
+    assert!(html.contains("<h2>Tell people</h2>"), "{html}");
+    assert!(
+        !html.contains("<option value=\"external\""),
+        "a responder is not offered the customer template"
+    );
+
+    // A preview shows each copy, escaped, and records nothing.
+    let before = api.events(&id).await;
+    let typed = "Rolled back <script>alert(1)</script>";
+    let r = api
+        .post(
+            &responder,
+            &format!("{page}/notifications/preview"),
+            &[
+                ("template", "internal"),
+                ("to", "alice"),
+                ("message", typed),
+                ("_csrf", &responder.csrf),
+            ],
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let preview = r.text.find("id=\"notify-preview\"").expect("the preview");
+    let shown = &r.text[preview..];
+    assert!(shown.contains("to <strong>alice</strong>"), "{shown}");
+    assert!(
+        shown.contains("Rolled back &lt;script&gt;alert(1)&lt;&#x2f;script&gt;"),
+        "{shown}"
+    );
+    assert!(!r.text.contains("<script>alert(1)"), "escaped everywhere");
+    assert!(
+        shown.contains(&format!(
+            "[P2] {id} is investigating: Search &lt;em&gt;is&lt;&#x2f;em&gt; slow"
+        )),
+        "{shown}"
+    );
+    assert!(!r.text.contains("HOOKSECRET"));
+    assert_eq!(api.events(&id).await, before, "a preview records nothing");
+
+    // The external template is a commander's: refused beside the form, what was typed kept.
+    let r = api
+        .post(
+            &responder,
+            &format!("{page}/notifications"),
+            &[
+                ("template", "external"),
+                ("to", "alice"),
+                ("message", "We are on it"),
+                ("_csrf", &responder.csrf),
+            ],
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    let card = r.text.find("<h2>Tell people</h2>").expect("the form");
+    let problem = r.text.find("id=\"problem\"").expect("the reason");
+    assert!(problem > card, "the reason sits in the form's card");
+    assert!(r.text.contains(">We are on it</textarea>"), "{}", r.text);
+    assert_eq!(api.events(&id).await, before, "nothing recorded");
+
+    // Sending goes back to the page, where the log shows the message.
+    let r = api
+        .post(
+            &responder,
+            &format!("{page}/notifications"),
+            &[
+                ("template", "internal"),
+                ("to", "alice"),
+                ("message", "Rolled back the release"),
+                ("_csrf", &responder.csrf),
+            ],
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert!(api.events(&id).await > before, "queued");
+    let html = api.get(&responder, &page).await.text;
+    assert_eq!(
+        html.matches("<td><strong>alice</strong>").count(),
+        2,
+        "{html}"
+    );
+    assert!(
+        html.contains("internal<br><span class=\"muted\">manual"),
+        "{html}"
+    );
+
+    // A viewer sees the log but no form, and may not send.
+    let viewer = api.browser(Role::Viewer).await;
+    let html = api.get(&viewer, &page).await.text;
+    assert!(html.contains("id=\"notifications\"") && !html.contains("<h2>Tell people</h2>"));
     api.finish().await;
 }

@@ -1,9 +1,11 @@
-//! The incident page's view: summary and clocks, checklists, action items, roles, notes,
-//! evidence, runbook runs and the newest part of the timeline (see [`super::timeline`]).
+//! The incident page's view: summary and clocks (the stakeholder update's among them),
+//! checklists, action items, roles, notes, evidence, runbook runs, the notification log and
+//! the newest part of the timeline (see [`super::timeline`]).
 
 use firebreak_core::blob::BlobStore;
 use firebreak_core::clock::Clocks;
 use firebreak_core::journal::Event;
+use firebreak_core::notify::{NotifyConfig, OutboxState};
 use firebreak_core::policy::Policy;
 use firebreak_core::{Incident, IncidentId};
 use jiff::{SignedDuration, Timestamp};
@@ -129,6 +131,48 @@ fn alerts(i: &Incident, now: Timestamp) -> Vec<AlertCard> {
         .collect()
 }
 
+/// One notification in the incident's log.
+#[derive(Debug, Clone, Serialize)]
+pub struct ToldRow {
+    /// Contact.
+    pub to: String,
+    /// Channel and destination, masked.
+    pub destination: String,
+    /// Template and why (`internal · declare`).
+    pub template: String,
+    /// Why it was sent (`declare`, `manual`, …).
+    pub why: String,
+    /// Subject line.
+    pub subject: String,
+    /// `queued`, `delivered` or `failed`.
+    pub state: &'static str,
+    /// Where it stands in words, with the tries and the last error.
+    pub standing: String,
+    /// When it was queued.
+    pub queued: String,
+}
+
+fn told(notify: &NotifyConfig, events: &[Event]) -> Vec<ToldRow> {
+    crate::notify::log::log(notify, events)
+        .into_iter()
+        .rev()
+        .map(|t| ToldRow {
+            standing: t.standing(),
+            why: t.why(),
+            state: match t.state {
+                OutboxState::Queued => "queued",
+                OutboxState::Delivered => "delivered",
+                OutboxState::Failed => "failed",
+            },
+            queued: when(t.queued_at),
+            to: t.to,
+            destination: t.destination,
+            template: t.template,
+            subject: t.subject,
+        })
+        .collect()
+}
+
 /// One step of the phase bar.
 #[derive(Debug, Clone, Serialize)]
 pub struct PhaseStep {
@@ -208,6 +252,14 @@ pub struct IncidentView {
     pub detected: String,
     /// Running deadlines.
     pub countdowns: Vec<Countdown>,
+    /// When the next stakeholder update is due, while open.
+    pub update: Option<Countdown>,
+    /// The same for the page's head: `due in 25m 00s`, `overdue by 3m 10s`.
+    pub update_words: Option<String>,
+    /// Notifications, newest first.
+    pub told: Vec<ToldRow>,
+    /// Failed notifications among them.
+    pub told_failed: usize,
     /// Alerts that raised or joined it, each with labels and links.
     pub alerts: Vec<AlertCard>,
     /// The deadline that falls first, for the page's head.
@@ -241,6 +293,7 @@ impl IncidentView {
     /// Blocking (it reads files): call it off the async runtime.
     pub fn build(
         policy: &Policy,
+        notify: &NotifyConfig,
         detail: &Detail,
         events: &[Event],
         blobs: &BlobStore,
@@ -249,7 +302,23 @@ impl IncidentView {
         let i = &detail.incident;
         let clocks = &detail.clocks;
         let today = Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
+        let told = told(notify, events);
+        let update = countdowns(clocks)
+            .into_iter()
+            .find(|c| c.label == "Next update");
         Self {
+            update_words: update.as_ref().map(|c| {
+                let secs = c.left.unsigned_abs();
+                if c.left < 0 {
+                    format!("overdue by {}", span(secs))
+                } else {
+                    format!("due in {}", span(secs))
+                }
+            }),
+            update,
+            told_failed: told.iter().filter(|t| t.state == "failed").count(),
+            told,
+
             id: i.id.to_string(),
             title: i.title.clone(),
             summary: i.summary.clone(),
@@ -352,9 +421,10 @@ pub async fn incident(
     let (incident, events) = state.service.incident(id).await?;
     let detail = Detail::of(state, incident);
     let policy = state.service.config().policy.clone();
+    let notify = state.service.config().notify.clone();
     let blobs = BlobStore::in_data_dir(state.service.data_dir());
     tokio::task::spawn_blocking(move || {
-        IncidentView::build(&policy, &detail, &events, &blobs, shown)
+        IncidentView::build(&policy, &notify, &detail, &events, &blobs, shown)
     })
     .await
     .map_err(ApiError::internal)

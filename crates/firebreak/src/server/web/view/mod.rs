@@ -51,6 +51,8 @@ pub struct May {
     pub steer: bool,
     /// Download evidence (each download is recorded as custody).
     pub download: bool,
+    /// Send with the external (customer) template.
+    pub notify_externally: bool,
 }
 
 impl Frame {
@@ -67,6 +69,7 @@ impl Frame {
                 work: may(Permission::Work),
                 steer: may(Permission::Steer),
                 download: may(Permission::DownloadEvidence),
+                notify_externally: may(Permission::NotifyExternally),
             },
             csrf,
             me: Some(Me {
