@@ -20,17 +20,21 @@ fn files(fb: &Fb) -> (PathBuf, PathBuf) {
 
 /// `watch --declare` on `log` from its saved offset.
 fn watch(fb: &Fb, log: &Path, offsets: &Path) -> Watcher {
-    Watcher::start(
-        fb,
-        &[
-            log.to_str().expect("utf-8"),
-            "--declare",
-            "--offsets",
-            offsets.to_str().expect("utf-8"),
-            "--format",
-            "combined",
-        ],
-    )
+    watch_with(fb, log, offsets, &[])
+}
+
+/// The same with more arguments.
+fn watch_with(fb: &Fb, log: &Path, offsets: &Path, more: &[&str]) -> Watcher {
+    let mut args = vec![
+        log.to_str().expect("utf-8"),
+        "--declare",
+        "--offsets",
+        offsets.to_str().expect("utf-8"),
+        "--format",
+        "combined",
+    ];
+    args.extend_from_slice(more);
+    Watcher::start(fb, &args)
 }
 
 fn incident_of(f: &Value) -> String {
@@ -231,18 +235,7 @@ fn replaying_a_log_adds_to_the_open_incidents_and_declares_none() {
         lines.push_str(&combined(addr, 5, 10 + n as u32, XSS, 200, 10, "x"));
     }
     append(&log, &lines);
-    let mut first = Watcher::start(
-        &fb,
-        &[
-            log.to_str().expect("utf-8"),
-            "--declare",
-            "--from-start",
-            "--offsets",
-            offsets.to_str().expect("utf-8"),
-            "--format",
-            "combined",
-        ],
-    );
+    let mut first = watch_with(&fb, &log, &offsets, &["--from-start"]);
     let found = first.findings(6);
     first.stop();
     let declared = found.iter().filter(|f| f["landed"] == "declared").count();
@@ -250,18 +243,7 @@ fn replaying_a_log_adds_to_the_open_incidents_and_declares_none() {
 
     // The same half hour read again from the start (a restarted watcher without offsets).
     let replay = fb.root().join("replay-offsets.json");
-    let mut again = Watcher::start(
-        &fb,
-        &[
-            log.to_str().expect("utf-8"),
-            "--declare",
-            "--from-start",
-            "--offsets",
-            replay.to_str().expect("utf-8"),
-            "--format",
-            "combined",
-        ],
-    );
+    let mut again = watch_with(&fb, &log, &replay, &["--from-start"]);
     let refound = again.findings(6);
     again.stop();
     assert_eq!(refound.len(), 6, "{refound:?}");

@@ -50,16 +50,8 @@ fn start() -> (String, Channel) {
             axum::routing::post(incoming),
         )
         .with_state(channel.clone());
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-            axum::serve(listener, app).await.expect("serve");
-        });
-    });
+    // It serves until the test process ends.
+    super::receiver::serve_on_a_thread(listener, app, std::future::pending());
     (
         format!("http://{addr}/services/T0001/B0001/ChatTokenSECRET"),
         channel,

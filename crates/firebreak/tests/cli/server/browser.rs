@@ -113,6 +113,14 @@ impl One {
         }
     }
 
+    /// A browser signed in with a new token of `role` for `name`.
+    async fn signed_in(fb: &Fb, role: &str, name: &str) -> One {
+        let secret = token(fb, role, name);
+        let one = One::open(fb, name).await;
+        sign_in(&one.browser, &one.base, &secret).await;
+        one
+    }
+
     async fn close(mut self) {
         self.server.terminate();
         let _ = self.server.wait(PATIENCE);
@@ -338,10 +346,8 @@ async fn a_commander_writes_and_signs_off_a_review_and_reads_the_report() {
         "Upstream_connect_error_or_disconnect/reset_before_headers._reset_reason:_connection_failure_on_checkout-api",
         "P2",
     );
-    let ana = token(&fb, "commander", "ana");
-    let one = One::open(&fb, "ana").await;
+    let one = One::signed_in(&fb, "commander", "ana").await;
     let (b, base) = (&one.browser, one.base.clone());
-    sign_in(b, &base, &ana).await;
 
     // From the incident to its review; write the summary, submit, sign off.
     b.goto(format!("{base}/incidents/{id}"))
@@ -554,10 +560,8 @@ async fn a_live_update_keeps_what_the_reader_opened() {
         "{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    let ben = token(&fb, "viewer", "ben");
-    let one = One::open(&fb, "ben").await;
+    let one = One::signed_in(&fb, "viewer", "ben").await;
     let (b, base) = (&one.browser, one.base.clone());
-    sign_in(b, &base, &ben).await;
     b.goto(format!("{base}/incidents/{id}"))
         .await
         .expect("incident");
@@ -639,10 +643,8 @@ async fn a_tired_responder_at_a_laptop_and_on_a_phone() {
             .trim_end_matches([':', ','])
             .to_string()
     };
-    let ana = token(&fb, "commander", "ana");
-    let one = One::open(&fb, "ana").await;
+    let one = One::signed_in(&fb, "commander", "ana").await;
     let (b, base) = (&one.browser, one.base.clone());
-    sign_in(b, &base, &ana).await;
     let dir = artifacts();
 
     for (width, height, size) in [(1366, 900, "laptop"), (390, 844, "phone")] {
@@ -792,10 +794,8 @@ async fn a_commander_previews_and_sends_an_update_and_the_log_shows_it_delivered
     // alice hears of P1 declarations: the chain tells her of this one.
     let id = fb.declare("Card checks time out at the gateway", "P1");
     assert_eq!(receiver.accepted().len(), 1);
-    let ana = token(&fb, "commander", "ana");
-    let one = One::open(&fb, "ana").await;
+    let one = One::signed_in(&fb, "commander", "ana").await;
     let (b, base) = (&one.browser, one.base.clone());
-    sign_in(b, &base, &ana).await;
     b.goto(format!("{base}/incidents/{id}"))
         .await
         .expect("incident");
