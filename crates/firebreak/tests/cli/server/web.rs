@@ -614,6 +614,26 @@ async fn the_incident_page_shows_clocks_checklists_actions_roles_notes_evidence_
     api.finish().await;
 }
 
+/// Regression (issue 19): after the quickstart resolved its incident, the dashboard's default
+/// list (open incidents) said only "No incidents match", with no filter the newcomer had set.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_empty_open_list_says_so_and_offers_every_incident() {
+    let api = Api::new(Db::Sqlite).await;
+    let id = api.declare("checkout returns 502", "P2").await;
+    api.fb
+        .cmd(&["status", &id, "resolved", "--reason", "rolled back"])
+        .assert()
+        .success();
+    let b = api.browser(Role::Viewer).await;
+    let list = api.get(&b, "/").await.text;
+    assert!(!list.contains("checkout returns 502"), "{list}");
+    assert!(list.contains("No open incidents."), "{list}");
+    assert!(list.contains("href=\"/?show=all\""), "{list}");
+    let all = api.get(&b, "/?show=all").await.text;
+    assert!(all.contains("checkout returns 502"), "{all}");
+    api.finish().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn forms_go_back_to_the_page_or_answer_htmx_with_the_fragment() {
     let api = Api::new(Db::Sqlite).await;
