@@ -154,7 +154,8 @@ listen="${FIREBREAK_LISTEN:-127.0.0.1:7474}"
 explain "A token to sign in to the dashboard with (admin: it may do everything). Its secret is" \
     "shown once; 'firebreak token ls' lists tokens, 'firebreak token revoke NAME' ends one."
 show_and_run firebreak token create --role admin --name "quickstart-$(date +%Y%m%d-%H%M%S)"
-explain "Start the team server on the same database. Open http://$listen/ in a browser and sign" \
-    "in with the secret above; the incident you just worked is there. Ctrl-C stops it."
+explain "Start the team server on the same database. Open http://$listen/incidents/$id in a" \
+    "browser and sign in with the secret above: the incident you just worked. The list at" \
+    "http://$listen/ shows open incidents only until you pick Show: All (it is resolved). Ctrl-C stops it."
 print_command firebreak serve --listen "$listen"
 exec firebreak serve --listen "$listen"

@@ -13,7 +13,11 @@ fn main() -> ExitCode {
         Err(err) if firebreak::cli::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("firebreak: {}", firebreak::cli::one_line(&err));
-            ExitCode::FAILURE
+            if firebreak::cli::is_usage_error(&err) {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }

@@ -31,12 +31,44 @@ pub struct Finding {
     /// lines) and rules without counting; different values for `distinct`; the field's
     /// total (rounded) for `sum`.
     pub count: u64,
+    /// What `count` counts, for labelling it.
+    pub counted: Counted,
     /// Time (unix seconds) of the earliest line counted, when lines have times.
     pub first_seen: Option<i64>,
     /// Time of the latest line counted.
     pub last_seen: Option<i64>,
     /// The first few lines behind the finding.
     pub samples: Vec<Sample>,
+}
+
+/// What a finding's `count` is: serialized as `{"of": "lines"}`, `{"of": "distinct", "field":
+/// "path"}` or `{"of": "total", "field": "bytes"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "of", rename_all = "snake_case")]
+pub enum Counted {
+    /// Matching lines.
+    Lines,
+    /// Different values of a field.
+    Distinct {
+        /// The field.
+        field: String,
+    },
+    /// The total of a field (rounded).
+    Total {
+        /// The field.
+        field: String,
+    },
+}
+
+impl Counted {
+    /// The label shown before the number: `count`, `distinct path`, `total bytes`.
+    pub fn label(&self) -> String {
+        match self {
+            Counted::Lines => "count".to_owned(),
+            Counted::Distinct { field } => format!("distinct {field}"),
+            Counted::Total { field } => format!("total {field}"),
+        }
+    }
 }
 
 /// One log line behind a finding.

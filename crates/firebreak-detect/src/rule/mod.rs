@@ -114,5 +114,5 @@ pub use config::{
 pub use definition::{Counting, DEFAULT_DEDUP, DEFAULT_MAX_KEYS, Rule, Severity, Step};
 pub use diagnostic::{Diagnostic, LoadError};
 pub use engine::{Engine, MAX_FINDINGS, RuleStats, Stats};
-pub use finding::{Finding, MAX_SAMPLE_BYTES, MAX_SAMPLES, Sample};
+pub use finding::{Counted, Finding, MAX_SAMPLE_BYTES, MAX_SAMPLES, Sample};
 pub use set::RuleSet;

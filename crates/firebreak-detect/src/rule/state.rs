@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::rule::definition::{Counting, Rule};
-use crate::rule::finding::{Finding, MAX_SAMPLES, Sample};
+use crate::rule::finding::{Counted, Finding, MAX_SAMPLES, Sample};
 use crate::rule::key::Key;
 use crate::rule::window::{Distinct, Slots};
 
@@ -220,6 +220,15 @@ impl KeyState {
             runbook: rule.runbook.clone(),
             key: key.describe(&rule.group_by),
             count: measure.amount.round() as u64,
+            counted: match &rule.counting {
+                Counting::Distinct { field, .. } => Counted::Distinct {
+                    field: field.name().to_owned(),
+                },
+                Counting::Sum { field, .. } => Counted::Total {
+                    field: field.name().to_owned(),
+                },
+                _ => Counted::Lines,
+            },
             first_seen: clock
                 .seen
                 .map(|_| measure.oldest.unwrap_or(clock.now).min(clock.now)),

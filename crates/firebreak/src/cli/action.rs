@@ -69,7 +69,7 @@ pub async fn run(ctx: &mut Context, command: Command) -> anyhow::Result<ExitCode
                 .as_deref()
                 .map(|d| time::due(d, now))
                 .transpose()
-                .map_err(anyhow::Error::msg)?;
+                .map_err(|e| super::usage("--due", e))?;
             let service = ctx.service().await?;
             let r = service
                 .change(&id, |i| decide::add_action(i, &text, owner.as_deref(), due))

@@ -36,13 +36,18 @@ pub async fn run(ctx: &mut Context, args: Args) -> anyhow::Result<ExitCode> {
         .as_deref()
         .map(|t| time::moment(t, now))
         .transpose()
-        .map_err(anyhow::Error::msg)?;
+        .map_err(|e| super::usage("--started", e))?;
     let detected_at = args
         .detected
         .as_deref()
         .map(|t| time::moment(t, now))
         .transpose()
-        .map_err(anyhow::Error::msg)?;
+        .map_err(|e| super::usage("--detected", e))?;
+    ctx.settings
+        .config
+        .policy
+        .level(&args.sev)
+        .map_err(|e| super::usage("--sev", e))?;
     let request = Declaration {
         title: &args.title,
         summary: args.summary.as_deref(),

@@ -49,7 +49,13 @@ struct Row<'a> {
 pub async fn run(ctx: &mut Context, args: Args) -> anyhow::Result<ExitCode> {
     let policy = ctx.settings.config.policy.clone();
     let severity = match &args.sev {
-        Some(s) => Some(policy.level(s)?.name.clone()),
+        Some(s) => Some(
+            policy
+                .level(s)
+                .map_err(|e| super::usage("--sev", e))?
+                .name
+                .clone(),
+        ),
         None => None,
     };
     let service = ctx.service().await?;

@@ -42,6 +42,10 @@ use crate::output::Out;
 use crate::service::Service;
 use crate::settings::{self, Overrides, Settings};
 
+/// The heading the options every command takes are listed under in `--help`, apart from the
+/// command's own.
+const GLOBAL: &str = "Global options";
+
 /// Incident response in one binary: declare, follow against the severity clock, record
 /// everything in a tamper-evident journal.
 #[derive(Debug, Parser)]
@@ -53,22 +57,35 @@ use crate::settings::{self, Overrides, Settings};
 )]
 pub struct Cli {
     /// Where keys, config and the SQLite database live.
-    #[arg(long, global = true, env = "FIREBREAK_DATA_DIR", value_name = "DIR")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = GLOBAL,
+        env = "FIREBREAK_DATA_DIR",
+        value_name = "DIR"
+    )]
     pub data_dir: Option<PathBuf>,
     /// Config file (default: firebreak.toml in the data directory, if present).
-    #[arg(long, global = true, env = "FIREBREAK_CONFIG", value_name = "FILE")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = GLOBAL,
+        env = "FIREBREAK_CONFIG",
+        value_name = "FILE"
+    )]
     pub config: Option<PathBuf>,
     /// Database URL: sqlite://PATH or postgres://USER@HOST/DB (default: SQLite in the data directory).
     #[arg(
         long,
         global = true,
+        help_heading = GLOBAL,
         env = "FIREBREAK_DATABASE_URL",
         value_name = "URL",
         hide_env_values = true
     )]
     pub database: Option<String>,
     /// Print JSON instead of tables.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = GLOBAL)]
     pub json: bool,
     /// What to do.
     #[command(subcommand)]
@@ -231,6 +248,31 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain()
         .filter_map(|e| e.downcast_ref::<std::io::Error>())
         .any(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+}
+
+/// An argument that parsed but means nothing here (a severity the policy does not define, a time
+/// that cannot be read): exit code 2, like the usage errors clap finds itself.
+#[derive(Debug, thiserror::Error)]
+#[error("{flag}: {why}")]
+pub struct UsageError {
+    /// The argument, as typed on the command line (`--sev`, `SEVERITY`).
+    pub flag: &'static str,
+    /// What is wrong with its value.
+    pub why: String,
+}
+
+/// A [`UsageError`] for `flag`.
+pub fn usage(flag: &'static str, why: impl std::fmt::Display) -> anyhow::Error {
+    UsageError {
+        flag,
+        why: why.to_string(),
+    }
+    .into()
+}
+
+/// Whether `err` is (or was caused by) a [`UsageError`].
+pub fn is_usage_error(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| e.is::<UsageError>())
 }
 
 /// Runs a parsed command line.

@@ -38,10 +38,10 @@ pub struct Args {
 
 pub async fn run(ctx: &mut Context, args: Args) -> anyhow::Result<ExitCode> {
     if args.html && ctx.out.json {
-        anyhow::bail!("choose one of --json and --html");
+        return Err(super::usage("--html", "choose one of --json and --html"));
     }
     let window = crate::report::window(&args.since, args.until.as_deref(), Timestamp::now())
-        .map_err(anyhow::Error::msg)?;
+        .map_err(|e| super::usage("--since/--until", e))?;
     let policy = &ctx.settings.config.policy;
     let severities: Vec<String> = args
         .severity
@@ -49,7 +49,8 @@ pub async fn run(ctx: &mut Context, args: Args) -> anyhow::Result<ExitCode> {
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
         .collect();
-    let scope = Scope::new(window, &severities, policy)?;
+    let scope =
+        Scope::new(window, &severities, policy).map_err(|e| super::usage("--severity", e))?;
     let service = ctx.service().await?;
     let report = service.report(&scope).await?;
 

@@ -122,7 +122,9 @@ pub async fn reopen(ctx: &mut Context, a: ReopenArgs) -> anyhow::Result<ExitCode
 
 pub async fn sev(ctx: &mut Context, a: SevArgs) -> anyhow::Result<ExitCode> {
     let policy = ctx.settings.config.policy.clone();
-    policy.level(&a.severity)?;
+    policy
+        .level(&a.severity)
+        .map_err(|e| super::usage("SEVERITY", e))?;
     record(ctx, &a.id, |i| {
         decide::set_severity(i, &policy, &a.severity, a.reason.as_deref())
     })

@@ -21,8 +21,9 @@ use firebreak_core::runbook::{Safety, Step, StepKind};
 
 use super::ask::{Answers, Decision, ask_done, confirm, snapshot_first};
 use super::carry::{self, Handover};
+use super::failure_text::failure_line;
 use super::interrupt::Interrupts;
-use super::mask::{MASK, Masker};
+use super::mask::{MASK, Masker, mask_shapes};
 use super::plan::{BeforeDestruction, Plan};
 use super::record::Journal;
 use super::shell;
@@ -111,9 +112,10 @@ pub async fn execute(
     }
     let mut evidence = journal.evidence().await?;
     let total = procedure.steps.len();
+    let count = todo.len();
 
-    for step in todo {
-        header(step, total)?;
+    for (at, step) in todo.into_iter().enumerate() {
+        header(step, at + 1, count, total)?;
         for note in procedure
             .notes
             .iter()
@@ -280,23 +282,29 @@ pub async fn execute(
                 notes.push(format!("${name} not carried: {why}"));
             }
         }
-        // Stored after the carried secrets joined the masker, so a secret the step itself
-        // printed is masked in its evidence too.
-        let (stdout, stderr) = match &ran.captured {
-            Some(out) => (
-                Some(store(
-                    blobs,
-                    &session.masker.mask_bytes(&out.stdout),
-                    out.stdout_truncated,
-                )?),
-                Some(store(
-                    blobs,
-                    &session.masker.mask_bytes(&out.stderr),
-                    out.stderr_truncated,
-                )?),
+        // Masked after the carried secrets joined the masker, so a secret the step itself
+        // printed is masked in its evidence too; then credentials known by their form.
+        let kept = ran.captured.as_ref().map(|out| {
+            (
+                mask_shapes(&session.masker.mask_bytes(&out.stdout)),
+                mask_shapes(&session.masker.mask_bytes(&out.stderr)),
+            )
+        });
+        let (stdout, stderr) = match (&ran.captured, &kept) {
+            (Some(out), Some((stdout, stderr))) => (
+                Some(store(blobs, stdout, out.stdout_truncated)?),
+                Some(store(blobs, stderr, out.stderr_truncated)?),
             ),
-            None => (None, None),
+            _ => (None, None),
         };
+        // Exit 0 stays a success; a line of output that reports a failure is quoted beside it.
+        let says_failed = kept
+            .as_ref()
+            .filter(|_| ok)
+            .and_then(|(out, err)| failure_line(out).or_else(|| failure_line(err)));
+        if let Some(line) = &says_failed {
+            notes.push(format!("exit 0, but its output says {line:?}"));
+        }
         let stdout_digest = stdout.as_ref().map(|o| o.sha256.clone());
         journal
             .record(Change::StepRecorded(StepRecorded {
@@ -312,7 +320,11 @@ pub async fn execute(
             }))
             .await?;
         let verdict = match (result, exit_code, signal) {
-            (StepOutcome::Succeeded, _, _) => "ok".to_string(),
+            (StepOutcome::Succeeded, _, _) => match &says_failed {
+                // Debug quoting shows control characters escaped, never raw.
+                Some(line) => format!("ok (exit 0, but its output says {line:?})"),
+                None => "ok".to_string(),
+            },
             (StepOutcome::TimedOut, _, _) => format!(
                 "timed out after {}s; its processes were killed",
                 timeout.as_secs()
@@ -639,13 +651,20 @@ fn store(blobs: &BlobStore, bytes: &[u8], truncated: bool) -> anyhow::Result<Out
     })
 }
 
-fn header(step: &Step, total: usize) -> std::io::Result<()> {
+/// A step's heading: its place among the steps this run does, and its own number in the
+/// procedure when that differs (a `--phase` selection, a resumed run).
+fn header(step: &Step, at: usize, count: usize, total: usize) -> std::io::Result<()> {
     let mut err = std::io::stderr();
     writeln!(err)?;
+    let whole = if at == step.number && count == total {
+        String::new()
+    } else {
+        format!(" (step {} of {total})", step.number)
+    };
     writeln!(
         err,
-        "[{}/{total}] {} · {} · {}",
-        step.number, step.phase, step.safety, step.title
+        "[{at}/{count}] {} · {} · {}{whole}",
+        step.phase, step.safety, step.title
     )
 }
 

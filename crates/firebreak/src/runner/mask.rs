@@ -1,7 +1,9 @@
 //! Secret masking: every occurrence of a secret value in a step's output is replaced with
 //! [`MASK`]. [`Masker`] masks a whole buffer, [`MaskingStream`] output that arrives in chunks,
 //! where a secret may be split between two chunks. Which values are secret is the caller's to
-//! say.
+//! say. What is kept of a step's output is also passed through [`mask_shapes`], which masks
+//! credentials recognisable by their form (our `fbk_` tokens, cloud and forge keys) whether or
+//! not anyone declared them.
 //!
 //! The rules:
 //!
@@ -19,6 +21,7 @@
 use std::fmt;
 
 use aho_corasick::{AhoCorasick, Input, MatchKind};
+use firebreak_core::detection::mask_secrets;
 
 /// What a run of secret bytes is replaced with: fixed, so it tells nothing of the secret's
 /// length.
@@ -100,6 +103,18 @@ impl Masker {
             masked: 0,
         }
     }
+}
+
+/// `bytes` with every credential recognisable by its form masked, by the one function that masks
+/// text from outside (`firebreak_core::detection::mask_secrets`). Output that is not UTF-8 is
+/// masked in each of its UTF-8 runs (every recognised form is ASCII) and its other bytes kept.
+pub fn mask_shapes(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.extend_from_slice(mask_secrets(chunk.valid()).as_bytes());
+        out.extend_from_slice(chunk.invalid());
+    }
+    out
 }
 
 impl fmt::Debug for Masker {

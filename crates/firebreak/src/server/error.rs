@@ -42,6 +42,12 @@ pub enum Code {
     Gone,
     /// The request body is larger than the server accepts.
     TooLarge,
+    /// The URL is longer than the server accepts.
+    UriTooLong,
+    /// The request's headers are larger than the server accepts.
+    HeadersTooLarge,
+    /// The request was not received and answered within the server's request timeout.
+    TimedOut,
     /// The body is not JSON (or not a form) where one is required.
     UnsupportedMediaType,
     /// Well-formed but refused input (empty title, unknown severity, …).
@@ -68,6 +74,9 @@ impl Code {
             Code::Conflict => StatusCode::CONFLICT,
             Code::Gone => StatusCode::GONE,
             Code::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Code::UriTooLong => StatusCode::URI_TOO_LONG,
+            Code::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            Code::TimedOut => StatusCode::REQUEST_TIMEOUT,
             Code::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Code::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
             Code::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
@@ -116,22 +125,69 @@ impl ApiError {
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let body = ErrorBody {
+impl ApiError {
+    /// The error a bare status stands for, when something other than a handler refused the
+    /// request (axum's 405, a body limit, the request timeout, hyper's parse errors).
+    pub fn for_status(status: StatusCode) -> Self {
+        let (code, message) = match status {
+            StatusCode::METHOD_NOT_ALLOWED => (
+                Code::MethodNotAllowed,
+                "this route does not take that method; see /api/v1/openapi.json",
+            ),
+            StatusCode::NOT_FOUND => (Code::NotFound, "there is no such route"),
+            StatusCode::PAYLOAD_TOO_LARGE => (
+                Code::TooLarge,
+                "the request body is larger than the server accepts",
+            ),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+                Code::UnsupportedMediaType,
+                "the request body is not of a type this route takes",
+            ),
+            StatusCode::URI_TOO_LONG => (Code::UriTooLong, "the URL is too long"),
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => {
+                (Code::HeadersTooLarge, "the request's headers are too large")
+            }
+            StatusCode::REQUEST_TIMEOUT => (
+                Code::TimedOut,
+                "the request was not received and answered in time; send it again",
+            ),
+            StatusCode::BAD_REQUEST => (
+                Code::BadRequest,
+                "the request is not valid HTTP (a malformed request line, URL or header)",
+            ),
+            s if s.is_server_error() => (
+                Code::Internal,
+                "the server failed; the detail is in its log",
+            ),
+            s => (
+                Code::BadRequest,
+                s.canonical_reason().unwrap_or("the request was refused"),
+            ),
+        };
+        Self::new(code, message)
+    }
+
+    /// The JSON body sent for this error.
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
             code: serde_json::to_value(self.code)
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_string))
                 .unwrap_or_default(),
-            message: self.message,
-        };
-        (self.code.status(), Json(body)).into_response()
+            message: self.message.clone(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.code.status(), Json(self.body())).into_response()
     }
 }
 
 /// Middleware: an error response that carries no body of its own (axum's 405 for a method a
-/// route does not take, OPTIONS, a rejection made before any handler ran) gets the JSON error
-/// body every other error has. Headers such as `Allow` are kept.
+/// route does not take, OPTIONS, the request timeout, a rejection made before any handler ran)
+/// gets the JSON error body every other error has. Headers such as `Allow` are kept.
 pub async fn with_json_body(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let res = next.run(req).await;
     let status = res.status();
@@ -140,23 +196,8 @@ pub async fn with_json_body(req: axum::extract::Request, next: axum::middleware:
     {
         return res;
     }
-    let code = match status {
-        StatusCode::METHOD_NOT_ALLOWED => Code::MethodNotAllowed,
-        StatusCode::NOT_FOUND => Code::NotFound,
-        StatusCode::PAYLOAD_TOO_LARGE => Code::TooLarge,
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => Code::UnsupportedMediaType,
-        s if s.is_server_error() => Code::Internal,
-        _ => Code::BadRequest,
-    };
-    let message = match code {
-        Code::MethodNotAllowed => "this route does not take that method; see /api/v1/openapi.json",
-        Code::Internal => "the server failed; the detail is in its log",
-        _ => status
-            .canonical_reason()
-            .unwrap_or("the request was refused"),
-    };
     let (mut parts, _) = res.into_parts();
-    let mut fresh = ApiError::new(code, message).into_response();
+    let mut fresh = ApiError::for_status(status).into_response();
     // Keep what the original said beyond its status (Allow, Retry-After, security headers).
     for (name, value) in parts.headers.drain().filter_map(|(n, v)| n.map(|n| (n, v))) {
         fresh.headers_mut().entry(name).or_insert(value);

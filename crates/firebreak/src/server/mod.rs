@@ -3,11 +3,14 @@
 //! intake webhooks, and a token-free health answer ([`health`]). [`app`] builds the whole router without a socket (tests drive it with
 //! `oneshot`); [`serve`] binds it and shuts down gracefully on SIGTERM or SIGINT.
 //!
-//! Layers, outermost first: security headers, metrics, the body size limit; then the routes.
-//! Authentication and the role check are per route ([`auth::Allowed`]).
+//! Layers, outermost first: security headers, metrics, JSON bodies for bare error statuses, the
+//! request timeout, the body size limit; then the routes. Authentication and the role check are
+//! per route ([`auth::Allowed`]). Connections (the header-read timeout) are [`connections`]'.
 
 pub mod api;
 pub mod auth;
+pub mod client;
+pub mod connections;
 pub mod error;
 pub mod expiry;
 pub mod feed;
@@ -19,15 +22,14 @@ pub mod state;
 pub mod throttle;
 pub mod web;
 
-use std::net::SocketAddr;
-
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, HeaderValue, Uri, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, Uri, header};
 use axum::middleware;
 use axum::response::{IntoResponse as _, Response};
 use axum::routing::get;
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
 
 use crate::service::Service;
 pub use state::{AppState, Options};
@@ -53,6 +55,10 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(health::check))
         .fallback(no_such_route)
         .layer(DefaultBodyLimit::max(limit))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            state.options.request_timeout,
+        ))
         .layer(middleware::from_fn(error::with_json_body))
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -81,7 +87,7 @@ pub async fn serve(
     options: Options,
     listener: tokio::net::TcpListener,
     stop: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
+) {
     let state = AppState::new(service, options);
     let poller = {
         let state = state.clone();
@@ -96,14 +102,11 @@ pub async fn serve(
             state.feed.close();
         }
     };
-    let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let header_timeout = state.options.header_timeout;
+    connections::accept(listener, app(state), header_timeout, shutdown).await;
     poller.abort();
     expiry.abort();
     scheduler.abort();
-    result
 }
 
 /// Resolves on the first SIGTERM or SIGINT. The handlers are installed when this is called, so

@@ -22,6 +22,12 @@ pub struct Options {
     pub poll: std::time::Duration,
     /// The largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// How long a connection may take to send a request head (or sit idle between requests).
+    pub header_timeout: std::time::Duration,
+    /// How long a request may take, from its head to the response (its body included).
+    pub request_timeout: std::time::Duration,
+    /// Peers whose `X-Forwarded-For` / `Forwarded` headers name the client (see [`super::client`]).
+    pub trusted_proxies: Vec<firebreak_core::contain::Net>,
 }
 
 impl Default for Options {
@@ -30,6 +36,9 @@ impl Default for Options {
             secure_cookies: false,
             poll: std::time::Duration::from_secs(1),
             body_limit: 256 * 1024,
+            header_timeout: std::time::Duration::from_secs(10),
+            request_timeout: std::time::Duration::from_secs(60),
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -6,9 +6,18 @@ use crate::support::Fb;
 
 /// Runs a command that must fail with exit 1 and a single stderr line containing `expect`.
 fn refused(fb: &Fb, args: &[&str], expect: &str) {
+    refused_with(fb, args, expect, 1);
+}
+
+/// Like [`refused`], for a malformed argument: exit 2, as the README's table says.
+fn malformed(fb: &Fb, args: &[&str], expect: &str) {
+    refused_with(fb, args, expect, 2);
+}
+
+fn refused_with(fb: &Fb, args: &[&str], expect: &str, code: i32) {
     let out = fb.cmd(args).output().expect("run");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+    assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
     assert_eq!(
         stderr.lines().count(),
         1,
@@ -57,12 +66,18 @@ fn refused_changes_record_nothing() {
         &["declare", "two\nlines", "--sev", "P2"],
         "single line",
     );
-    refused(
+    // Regression (issue 19): an unknown severity exited 1, not 2 as for a malformed argument.
+    malformed(
         &fb,
         &["declare", "x", "--sev", "P7"],
-        "unknown severity \"P7\"",
+        "--sev: unknown severity \"P7\"",
     );
-    refused(
+    malformed(
+        &fb,
+        &["ls", "--sev", "P9"],
+        "--sev: unknown severity \"P9\"",
+    );
+    malformed(
         &fb,
         &["declare", "x", "--sev", "P1", "--detected", "next tuesday"],
         "is not a time",
@@ -70,7 +85,7 @@ fn refused_changes_record_nothing() {
     refused(&fb, &["status", &id, "closed"], "resolve it first");
     fb.cmd(&["ack", &id]).assert().success();
     refused(&fb, &["ack", &id], "already acknowledged by tester");
-    refused(&fb, &["sev", &id, "P9"], "unknown severity");
+    malformed(&fb, &["sev", &id, "P9"], "unknown severity");
     refused(&fb, &["assign", &id, "a;b", "eve"], "invalid role name");
     refused(&fb, &["note", &id, ""], "note is empty");
     refused(
@@ -84,7 +99,7 @@ fn refused_changes_record_nothing() {
         "no checklist \"nope\"",
     );
     refused(&fb, &["action", "done", &id, "3"], "no action item 3");
-    refused(
+    malformed(
         &fb,
         &["action", "add", &id, "x", "--due", "someday"],
         "is not a date",

@@ -356,3 +356,27 @@ fn a_second_data_directory_cannot_join_a_database_with_a_new_key() {
     second.declare("from the second seat", "P3");
     assert_eq!(first.verify().0, 0);
 }
+
+/// Regression (issue 19): the options every command takes were mixed into each command's own
+/// in `--help`.
+#[test]
+fn a_commands_help_lists_the_global_options_under_their_own_heading() {
+    let fb = Fb::new();
+    let out = fb.cmd(&["declare", "--help"]).output().expect("run");
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    let (own, global) = help
+        .split_once("Global options:")
+        .unwrap_or_else(|| panic!("no global heading: {help}"));
+    assert!(own.contains("--sev"), "{help}");
+    for flag in ["--data-dir", "--config", "--database", "--json"] {
+        assert!(
+            !own.contains(flag),
+            "{flag} among declare's own options: {help}"
+        );
+        assert!(
+            global.contains(flag),
+            "{flag} not under the global heading: {help}"
+        );
+    }
+}

@@ -153,7 +153,8 @@ fn report_refuses_bad_input_in_one_line() {
     ] {
         let out = fb.cmd(&args).output().expect("run");
         let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        // Malformed arguments: exit 2, as for every command.
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
         assert!(err.contains(says), "{args:?}: {err}");
     }

@@ -144,7 +144,7 @@ pub fn render(ctx: &mut Context, f: &Finding) -> anyhow::Result<()> {
         .map(|r| format!(", runbook {r}"))
         .unwrap_or_default();
     ctx.out.line(ctx.out.paint(
-        &format!("    count {}, {when}{runbook}", f.count),
+        &format!("    {} {}, {when}{runbook}", f.counted.label(), f.count),
         Tone::Dim,
     ))?;
     for s in &f.samples {

@@ -371,10 +371,11 @@ fn announce(ctx: &mut Context, f: &Finding, landed: Option<&Landed>) -> anyhow::
             .map(|r| format!("  runbook {r}"))
             .unwrap_or_default();
         ctx.out.line(format!(
-            "{now}  {}  {}  {}  count {}{runbook}{target}",
+            "{now}  {}  {}  {}  {} {}{runbook}{target}",
             f.severity,
             f.rule,
             crate::output::clip(&f.key_text().replace(|c: char| c.is_control(), "?"), 80),
+            f.counted.label(),
             f.count
         ))?;
     }

@@ -3,13 +3,10 @@
 //! and twelve hours of life; revoking the token ends its sessions. Failed sign-ins are counted
 //! per client address ([`crate::server::throttle`]) and refused for a while after too many.
 //!
-//! The client address is the TCP peer. Behind a reverse proxy every client shares the proxy's
-//! address (headers such as `X-Forwarded-For` are not trusted: anyone can send them), so the
-//! throttle then guards the whole dashboard rather than one address.
+//! The client address is the TCP peer, or behind a trusted reverse proxy the client it forwarded
+//! ([`crate::server::client`]).
 
-use std::net::{IpAddr, Ipv6Addr, SocketAddr};
-
-use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::extract::State;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -22,6 +19,7 @@ use super::forms::FormBody;
 use super::view::Frame;
 use crate::server::api::QueryParams;
 use crate::server::auth::{Allowed, SESSION_COOKIE, Via, identify, need};
+use crate::server::client::ClientAddr;
 use crate::server::error::ApiError;
 use crate::server::state::AppState;
 
@@ -30,24 +28,6 @@ pub const SESSION_LIFE: SignedDuration = SignedDuration::from_hours(12);
 
 /// The longest text taken as a token (a real one is 68 characters).
 const TOKEN_MAX: usize = 256;
-
-/// The client's address: the TCP peer when the server knows it, else one shared "unknown"
-/// address (requests driven in-process have no peer).
-#[derive(Debug, Clone, Copy)]
-pub struct ClientAddr(pub IpAddr);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let addr = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(a)| a.ip())
-            .unwrap_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED));
-        Ok(ClientAddr(addr))
-    }
-}
 
 #[derive(Serialize)]
 struct SignInPage<'a> {

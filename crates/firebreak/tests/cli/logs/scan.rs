@@ -286,3 +286,42 @@ fn login_lines_without_a_trusted_address_are_counted() {
     let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(report["inputs"][0]["unattributed"], 2, "{report}");
 }
+
+/// Regression (issue 19): a `sum` rule's byte total was printed labelled `count`.
+#[test]
+fn a_sum_rules_total_is_labelled_with_its_field() {
+    let fb = Fb::new();
+    let text: String = (0..3)
+        .map(|n| {
+            super::combined(
+                "203.0.113.9",
+                n,
+                0,
+                "GET /backup.tar HTTP/1.1",
+                200,
+                300_000_000,
+                "curl/8.5",
+            )
+        })
+        .collect();
+    let log = fb.file("big.log", &text);
+    let out = fb
+        .cmd(&["scan", log.to_str().expect("utf-8")])
+        .output()
+        .expect("run");
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(shown.contains("http-bulk-download"), "{shown}");
+    assert!(shown.contains("    total bytes 900000000, "), "{shown}");
+    assert!(!shown.contains("count 900000000"), "{shown}");
+    let report = fb.json(&["scan", log.to_str().expect("utf-8")]);
+    let finding = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["rule"] == "http-bulk-download")
+        .expect("the bulk download");
+    assert_eq!(
+        finding["counted"],
+        serde_json::json!({"of": "total", "field": "bytes"})
+    );
+}

@@ -472,3 +472,24 @@ fn a_flood_from_several_addresses_is_one_incident() {
     assert_eq!(found[1]["landed"], "added", "{found:?}");
     assert_eq!(found[0]["incident"], found[1]["incident"], "{found:?}");
 }
+
+/// Issue 19: `watch` on a mistyped path was said to wait silently forever. It waits (a file may
+/// appear later, as the guide says) and says so once, even when the directory is missing too;
+/// the file is followed once it appears.
+#[test]
+fn a_missing_file_is_named_once_and_followed_when_it_appears() {
+    let (fb, rules, _, offsets) = setup();
+    let log = fb.root().join("not-yet").join("later.log");
+    let mut w = Watcher::start(&fb, &args(&log, &rules, &offsets));
+    w.wait_err("later.log: does not exist yet, waiting for it");
+    std::fs::create_dir(fb.root().join("not-yet")).expect("mkdir");
+    append(&log, &marker(1));
+    assert_eq!(markers(&w.findings(1)), expected(1..2));
+    let (code, err) = w.stop();
+    assert_eq!(code, 0, "{err:?}");
+    assert_eq!(
+        err.iter().filter(|l| l.contains("does not exist")).count(),
+        1,
+        "{err:?}"
+    );
+}

@@ -232,3 +232,100 @@ fn sha256_file_of(bytes: &[u8]) -> String {
     std::fs::write(&path, bytes).expect("write");
     sha256_file(&path)
 }
+
+/// Regression (issue 19): only declared secret parameters were masked in step output; an API
+/// token or a cloud key a step printed was stored and shown to every viewer.
+#[test]
+fn credentials_a_step_prints_are_masked_in_what_is_kept_and_shown() {
+    let (fb, id) = incident("keys in output");
+    let ours = format!("fbk_{}", "5e".repeat(32));
+    let aws = "AKIAIOSFODNN7EXAMPLE";
+    // The step makes them at run time, so only its output can carry them to the data dir.
+    let path = runbook(
+        &fb,
+        "keys.md",
+        "# Keys\n\n## Diagnosis\n\n```bash\n# 1. Print the token\nt=5e; echo \"token: fbk_$(printf \"$t%.0s\" $(seq 32))\"\n# 2. Print the key\nk=IOSFODNN7EXAMPLE; echo \"aws_access_key_id AKIA$k\" >&2\n```\n",
+    );
+    let out = run_yes(&fb, &path, &id, &[]);
+    assert_code(&out, 0, "keys run");
+    let events = events(&fb, &id);
+    let steps = payloads(&events, "step_recorded");
+    assert_eq!(
+        String::from_utf8_lossy(&stored_output(&fb, &steps[0]["stdout"])),
+        format!("token: {MASK}\n")
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&stored_output(&fb, &steps[1]["stderr"])),
+        format!("aws_access_key_id {MASK}\n")
+    );
+    for file in files_under(&fb.data_dir()) {
+        let bytes = std::fs::read(&file).expect("read");
+        for secret in [ours.as_str(), aws] {
+            assert!(
+                !contains_bytes(&bytes, secret.as_bytes()),
+                "{secret} is in {}",
+                file.display()
+            );
+        }
+    }
+    for command in [["show", id.as_str()], ["timeline", id.as_str()]] {
+        let shown = fb.cmd(&command).output().expect("run");
+        let text = String::from_utf8_lossy(&shown.stdout);
+        assert!(shown.status.success(), "{command:?}: {text}");
+        assert!(
+            !text.contains(&ours) && !text.contains(aws),
+            "{command:?}: {text}"
+        );
+    }
+    assert_verifies(&fb);
+}
+
+/// Regression (issue 19): a step that printed "health check failed" but exited 0 showed `→ ok`.
+/// It stays a success (the exit status decides), and the line is quoted beside the verdict and
+/// in the journal.
+#[test]
+fn an_exit_0_step_whose_output_reports_failure_says_so() {
+    let (fb, id) = incident("quiet failure");
+    let path = runbook(
+        &fb,
+        "quiet.md",
+        "# Quiet\n\n## Diagnosis\n\n```bash\n# 1. Probe\necho 'health check failed: 503'\n# 2. Tests\necho '12 passed, 0 failed'\n```\n",
+    );
+    let out = run_yes(&fb, &path, &id, &[]);
+    assert_code(&out, 0, "quiet run");
+    let err = stderr(&out);
+    assert!(
+        err.contains("→ ok (exit 0, but its output says \"health check failed: 503\")"),
+        "{err}"
+    );
+    assert_eq!(err.matches("but its output says").count(), 1, "{err}");
+    let events = events(&fb, &id);
+    let steps = payloads(&events, "step_recorded");
+    assert_eq!(steps[0]["outcome"], "succeeded");
+    assert!(
+        steps[0]["note"]
+            .as_str()
+            .is_some_and(|n| n.contains("health check failed: 503")),
+        "{:?}",
+        steps[0]
+    );
+    assert!(steps[1]["note"].is_null(), "{:?}", steps[1]);
+}
+
+/// Regression (issue 19): `--phase` ran 7 steps of a 20-step procedure numbered `[1/20]`…
+/// `[7/20]`. Steps are counted within the run, with their number in the procedure beside.
+#[test]
+fn a_phase_selection_counts_its_own_steps() {
+    let (fb, id) = incident("phases");
+    let path = runbook(
+        &fb,
+        "phases.md",
+        "# Phases\n\n## Diagnosis\n\n```bash\n# 1. One\necho one\n# 2. Two\necho two\n```\n\n## Recovery\n\n```bash\n# 3. Three\necho three\n```\n",
+    );
+    let out = run_yes(&fb, &path, &id, &["--phase", "recovery"]);
+    assert_code(&out, 0, "phase run");
+    let err = stderr(&out);
+    assert!(err.contains("[1/1] recovery · "), "{err}");
+    assert!(err.contains("Three (step 3 of 3)"), "{err}");
+    assert!(!err.contains("/3]"), "{err}");
+}

@@ -5,6 +5,7 @@
 mod alerts;
 mod api;
 mod browser;
+mod connections;
 mod disk_full;
 mod docs;
 mod matrix;

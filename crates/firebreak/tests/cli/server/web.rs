@@ -57,6 +57,17 @@ async fn sign_in_from(api: &Api, token: &str, addr: &str) -> Reply {
     api.send(req).await
 }
 
+/// Posts the sign-in form with `token` from peer `addr`, which forwards `x_forwarded_for`.
+async fn sign_in_forwarded(api: &Api, token: &str, addr: &str, x_forwarded_for: &str) -> Reply {
+    let mut req = Request::post("/signin")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("x-forwarded-for", x_forwarded_for)
+        .body(Body::from(encode(&[("token", token)])))
+        .expect("request");
+    req.extensions_mut().insert(from(addr));
+    api.send(req).await
+}
+
 /// The value of the first `name="_csrf"` field in a page.
 fn csrf_of(html: &str) -> String {
     let at = html
@@ -267,6 +278,43 @@ async fn a_bad_token_is_refused_and_the_eleventh_failure_from_one_address_must_w
         .body(Body::from("token=wrong"))
         .expect("request");
     assert_eq!(api.send(req).await.status, StatusCode::UNAUTHORIZED);
+    api.finish().await;
+}
+
+/// Regression (issue 19): behind a reverse proxy every client was the proxy, so ten bad sign-ins
+/// from anyone locked everyone out.
+#[tokio::test(flavor = "multi_thread")]
+async fn behind_a_trusted_proxy_the_throttle_counts_the_forwarded_client() {
+    let api = Api::with_options(
+        Db::Sqlite,
+        Options {
+            trusted_proxies: vec!["127.0.0.1".parse().expect("net")],
+            ..Options::default()
+        },
+    )
+    .await;
+    let proxy = "127.0.0.1:50000";
+    // The attacker's own X-Forwarded-For entry on the left is not believed: the proxy appended
+    // the address it really saw.
+    for n in 1..=10 {
+        let spoofed = format!("203.0.113.{n}, 198.51.100.7");
+        let r = sign_in_forwarded(&api, "fbk_not-a-token", proxy, &spoofed).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "failure {n}");
+    }
+    let r = sign_in_forwarded(&api, api.token(Role::Admin), proxy, "198.51.100.7").await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.text);
+    // Another client behind the same proxy signs in.
+    let r = sign_in_forwarded(&api, api.token(Role::Admin), proxy, "198.51.100.8").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    // A peer that is not a trusted proxy is counted as itself, whatever it forwards.
+    let stranger = "192.0.2.50:4000";
+    for n in 1..=10 {
+        let r =
+            sign_in_forwarded(&api, "fbk_not-a-token", stranger, &format!("203.0.113.{n}")).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "failure {n}");
+    }
+    let r = sign_in_forwarded(&api, api.token(Role::Admin), stranger, "198.51.100.99").await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.text);
     api.finish().await;
 }
 
@@ -563,6 +611,26 @@ async fn the_incident_page_shows_clocks_checklists_actions_roles_notes_evidence_
     let bad = api.get(&b, "/?severity=P99").await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
     assert!(bad.text.contains("P99"));
+    api.finish().await;
+}
+
+/// Regression (issue 19): after the quickstart resolved its incident, the dashboard's default
+/// list (open incidents) said only "No incidents match", with no filter the newcomer had set.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_empty_open_list_says_so_and_offers_every_incident() {
+    let api = Api::new(Db::Sqlite).await;
+    let id = api.declare("checkout returns 502", "P2").await;
+    api.fb
+        .cmd(&["status", &id, "resolved", "--reason", "rolled back"])
+        .assert()
+        .success();
+    let b = api.browser(Role::Viewer).await;
+    let list = api.get(&b, "/").await.text;
+    assert!(!list.contains("checkout returns 502"), "{list}");
+    assert!(list.contains("No open incidents."), "{list}");
+    assert!(list.contains("href=\"/?show=all\""), "{list}");
+    let all = api.get(&b, "/?show=all").await.text;
+    assert!(all.contains("checkout returns 502"), "{all}");
     api.finish().await;
 }
 
