@@ -30,8 +30,7 @@ impl Status {
     }
 
     /// The number `/metrics` exports as `firebreak_check_status`: 0 ok, 1 warn, 2 critical,
-    /// 3 unknown. It is also `firebreak check`'s exit status for this result (the Nagios
-    /// plugin convention).
+    /// 3 unknown (the Nagios plugin numbering).
     pub fn code(self) -> u8 {
         match self {
             Status::Ok => 0,

@@ -20,6 +20,7 @@ use std::sync::Arc;
 use firebreak_core::notify::{Channel, NotifyConfig, Queued};
 
 pub use outbox::{Drained, drain};
+pub use webhook::{Answer, Http, client as http_client};
 
 /// Why one try failed.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod checks;
 pub mod error;
 pub mod expiry;
 pub mod feed;
@@ -89,6 +90,7 @@ pub async fn serve(
     };
     let expiry = tokio::spawn(expiry::run(state.service.clone()));
     let scheduler = tokio::spawn(scheduler::run(state.clone()));
+    let checks = tokio::spawn(checks::run(state.clone()));
     let shutdown = {
         let state = state.clone();
         async move {
@@ -103,6 +105,7 @@ pub async fn serve(
     poller.abort();
     expiry.abort();
     scheduler.abort();
+    checks.abort();
     result
 }
 
