@@ -5,7 +5,7 @@
 #   scripts/bench-checks.sh [--no-build] [--runs N]
 #
 # The 20 checks: 3 disk, 4 port (2 TCP, 2 UDP), 2 process, 3 http (a Python http.server on
-# loopback, one answering 404), 2 sqlite (quick and full integrity check of a 20 MB database),
+# loopback, one answering 404), 2 sqlite (quick and full integrity check of a 200,000-row database),
 # 2 command, 1 oom, 2 cert (a PEM file, and the same certificate served by `openssl s_server`),
 # 1 command that sleeps 300 ms (the slowest check bounds the wall time). Each run is one
 # process start to exit, timed with bash's EPOCHREALTIME; min, median and max are printed.
