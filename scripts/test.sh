@@ -192,6 +192,21 @@ if ((${#missing[@]})); then
 fi
 say "containment: $(nginx -v 2>&1)"
 
+# The health-check tests run a real Prometheus (Debian's package) scraping a test exporter, and
+# serve certificates with `openssl s_server`; they fail (never skip) without them.
+missing=()
+for tool in prometheus:prometheus openssl:openssl; do
+    have "${tool%%:*}" || missing+=("${tool#*:}")
+done
+if ((${#missing[@]})); then
+    have apt-get || die "the health-check tests need ${missing[*]}; install them"
+    say "installing ${missing[*]} for the health-check tests"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q </dev/null
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+        "${missing[@]}" </dev/null
+fi
+say "checks: $(prometheus --version 2>&1 | head -n 1)"
+
 # The e-mail test sends to a real SMTP server, Debian's aiosmtpd, run by the system python3
 # (/usr/bin/python3, whatever else is on PATH); it fails (never skips) without it.
 if ! /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1; then

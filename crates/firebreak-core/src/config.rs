@@ -25,6 +25,11 @@
 //! class = "mutating"
 //! verbs = { status = "read-only", purge = "destructive" }
 //!
+//! [[check]]                 # health checks `firebreak check` and `serve` run (see check::config)
+//! name = "root-disk"
+//! kind = "disk"
+//! path = "/"
+//!
 //! [alerts]                  # how alerts from Alertmanager and webhooks map (see AlertsConfig)
 //! severities = { critical = "P1", warning = "P3" }
 //! [[alerts.rules]]
@@ -73,6 +78,9 @@ pub struct FileConfig {
     /// Contacts, teams, the communication chain and delivery settings (see [`crate::notify`]).
     #[serde(default)]
     pub notify: crate::notify::NotifyFile,
+    /// Health checks (`[[check]]`, see [`crate::check::config`]).
+    #[serde(default, rename = "check")]
+    pub checks: Vec<Spanned<crate::check::CheckConfig>>,
 }
 
 /// The `[alerts]` table: how an alert received by `firebreak serve` (Alertmanager or the
@@ -251,6 +259,8 @@ pub struct Config {
     pub agent_files: Vec<PathBuf>,
     /// Blocking addresses (`[contain]`).
     pub contain: crate::contain::Contain,
+    /// Health checks (`[[check]]`), in the order written.
+    pub checks: Vec<crate::check::Check>,
     /// The file it came from, if any.
     pub source: Option<PathBuf>,
 }
@@ -274,6 +284,7 @@ impl Default for Config {
             rule_dirs: Vec::new(),
             agent_files: Vec::new(),
             contain: crate::contain::Contain::default(),
+            checks: Vec::new(),
             source: None,
         }
     }
@@ -421,6 +432,8 @@ impl Config {
             .notify
             .build(&policy)
             .map_err(|(at, m)| invalid(at, m))?;
+        let checks = crate::check::build_checks(file.checks, &policy, base)
+            .map_err(|(at, m)| invalid(at, m))?;
         Ok(Config {
             database: file.database,
             alerts,
@@ -434,6 +447,7 @@ impl Config {
             rule_dirs: file.detect.rules.iter().map(|d| base.join(d)).collect(),
             agent_files: file.detect.agents.iter().map(|d| base.join(d)).collect(),
             contain,
+            checks,
             source: Some(path.to_path_buf()),
         })
     }

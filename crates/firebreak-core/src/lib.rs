@@ -11,6 +11,7 @@ pub mod access;
 pub mod blob;
 pub mod bundle;
 pub mod change;
+pub mod check;
 pub mod checklist;
 pub mod clock;
 pub mod config;

@@ -3,6 +3,7 @@
 //! (`firebreak-core`) to storage (`firebreak-store`). The HTTP server ([`server`]) drives the same
 //! service, so neither the CLI nor the API reimplements what the service does.
 
+pub mod check;
 pub mod cli;
 pub mod collect;
 pub mod contain;

@@ -180,6 +180,34 @@ pub fn kernel_oom(options: &Options) -> Part {
     }
 }
 
+/// The kernel's `Killed process PID (COMM)` messages in `kmsg` (`/dev/kmsg`: this boot's ring
+/// buffer) at or after `since`, each with its time (boot time from `proc_root`/stat plus the
+/// record's monotonic stamp) and text. An error when the ring buffer cannot be read (root is
+/// needed where `kernel.dmesg_restrict` is set) or the boot time is unknown: no answer is not
+/// the same as no kills.
+pub fn oom_kills_since(
+    kmsg: &Path,
+    proc_root: &Path,
+    since: Timestamp,
+) -> io::Result<Vec<(Timestamp, String)>> {
+    let boot = proc::boot_time(proc_root)?
+        .ok_or_else(|| io::Error::other("no btime line in /proc/stat"))?;
+    let records = read_kmsg(kmsg)?;
+    let mut out = Vec::new();
+    for (stamp, message) in kmsg_records(&records.bytes) {
+        if killed_process(message).is_none() {
+            continue;
+        }
+        let at = i64::try_from(stamp)
+            .ok()
+            .and_then(|s| boot.checked_add(SignedDuration::from_micros(s)).ok());
+        if let Some(at) = at.filter(|t| *t >= since) {
+            out.push((at, String::from_utf8_lossy(message).into_owned()));
+        }
+    }
+    Ok(out)
+}
+
 /// The last [`EVENTS_MAX`] events.
 #[derive(Debug, Default)]
 struct Events {

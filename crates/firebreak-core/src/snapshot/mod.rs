@@ -52,11 +52,11 @@ use serde::Serialize;
 
 pub use authlog::auth_log;
 pub use files::modified_files;
-pub use kernel::kernel_oom;
+pub use kernel::{kernel_oom, oom_kills_since};
 pub use memory::memory;
 pub use mounts::mounts;
-pub use processes::processes;
-pub use sockets::sockets;
+pub use processes::{alive, named, processes};
+pub use sockets::{listening, sockets};
 pub use users::users;
 
 /// Where a snapshot reads from, and the time window for files and logs.

@@ -323,6 +323,44 @@ fn split_cmdline(bytes: &[u8]) -> Vec<&[u8]> {
     bytes.split(|&b| b == 0).collect()
 }
 
+/// The processes of [`Options::proc_root`] named `name`: by `/proc/PID/comm` (which the
+/// kernel cuts at 15 bytes, so a longer name is compared by its first 15), or by the file name
+/// of the first word of the command line. Processes that exit while being read are skipped;
+/// zombies do not count.
+pub fn named(proc_root: &std::path::Path, name: &str) -> std::io::Result<Vec<u32>> {
+    let mut found = Vec::new();
+    let short = name.get(..15).unwrap_or(name);
+    for pid in super::proc::pids(proc_root)? {
+        let dir = proc_root.join(pid.to_string());
+        let comm = std::fs::read(dir.join("comm")).unwrap_or_default();
+        let comm = String::from_utf8_lossy(&comm);
+        let by_comm = comm.trim_end_matches('\n') == short;
+        let by_cmdline = || {
+            let cmdline = std::fs::read(dir.join("cmdline")).unwrap_or_default();
+            let first = cmdline.split(|b| *b == 0).next().unwrap_or_default();
+            let program = first.rsplit(|b| *b == b'/').next().unwrap_or_default();
+            program == name.as_bytes()
+        };
+        if (by_comm || by_cmdline()) && alive(proc_root, pid) {
+            found.push(pid);
+        }
+    }
+    Ok(found)
+}
+
+/// Whether process `pid` exists in `proc_root` and is not a zombie.
+pub fn alive(proc_root: &std::path::Path, pid: u32) -> bool {
+    let Ok(stat) = std::fs::read(proc_root.join(pid.to_string()).join("stat")) else {
+        return false;
+    };
+    // `PID (COMM) STATE …`: the state follows the last `)`, since COMM may hold one.
+    let state = stat
+        .iter()
+        .rposition(|b| *b == b')')
+        .and_then(|at| stat.get(at + 2));
+    state.is_some_and(|s| *s != b'Z' && *s != b'X')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -246,6 +246,66 @@ fn owners(
     owners
 }
 
+/// The local endpoints listening in [`Options::proc_root`]`/net`: TCP sockets in `LISTEN`, or
+/// (with `udp`) bound UDP sockets with no peer, the way a QUIC or DNS server waits. Reads
+/// `tcp`+`tcp6` or `udp`+`udp6`; a missing file (IPv6 turned off) is skipped, but when neither
+/// can be read, or a line is not in the expected format, that is an error: an answer built on
+/// half a table would say "not listening" for the wrong reason.
+pub fn listening(proc_root: &std::path::Path, udp: bool) -> Result<Vec<(IpAddr, u16)>, String> {
+    let files: [(&str, bool); 2] = if udp {
+        [("udp", false), ("udp6", true)]
+    } else {
+        [("tcp", false), ("tcp6", true)]
+    };
+    let mut out = Vec::new();
+    let mut read_any = false;
+    let mut failures = Vec::new();
+    for (name, v6) in files {
+        let path = proc_root.join("net").join(name);
+        let bytes = match read::head(&path, TABLE_MAX) {
+            Ok((_, true)) => {
+                return Err(format!(
+                    "{}: larger than {} MiB",
+                    path.display(),
+                    TABLE_MAX >> 20
+                ));
+            }
+            Ok((bytes, false)) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => {
+                failures.push(format!("{}: {e}", path.display()));
+                continue;
+            }
+        };
+        read_any = true;
+        for (n, line) in read::lines(&bytes).enumerate().skip(1) {
+            let e = parse_line(line, v6).ok_or_else(|| {
+                format!("{}:{}: not in the expected format", path.display(), n + 1)
+            })?;
+            let listens = if udp {
+                e.state == 0x07 && e.remote.1 == 0
+            } else {
+                e.state == 0x0A
+            };
+            if listens {
+                out.push(e.local);
+            }
+        }
+    }
+    if !failures.is_empty() || !read_any {
+        return Err(if failures.is_empty() {
+            format!(
+                "no {} table under {}",
+                if udp { "udp" } else { "tcp" },
+                proc_root.join("net").display()
+            )
+        } else {
+            failures.join("; ")
+        });
+    }
+    Ok(out)
+}
+
 /// The inode of a descriptor link `socket:[12345]`.
 fn socket_inode(target: &[u8]) -> Option<u64> {
     let inode = target.strip_prefix(b"socket:[")?.strip_suffix(b"]")?;

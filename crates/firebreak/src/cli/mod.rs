@@ -2,11 +2,12 @@
 //! [`Service`] and rendering the result as a table or JSON.
 //!
 //! Exit codes: 0 success, 1 error (one line on stderr, nothing recorded), 2 usage error,
-//! 3 `verify` found tampering.
+//! 3 `verify` found tampering; `check` says its worst result with 4 warn, 5 unknown, 6 critical.
 
 mod action;
 mod block;
 mod bundle;
+mod check;
 mod checklist;
 mod completions;
 mod contacts;
@@ -37,6 +38,8 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use firebreak_core::IncidentId;
 use firebreak_store::{OpenMode, Store, StoreError};
+
+pub use logs::watch::detection;
 
 use crate::output::Out;
 use crate::service::Service;
@@ -170,6 +173,9 @@ pub enum Command {
     Unblock(block::UnblockArgs),
     /// Replace one secret in an env file atomically; the journal gets a fingerprint, never the value.
     Rotate(rotate::Args),
+    /// Run the configured health checks (cert, disk, port, process, http, oom, sqlite,
+    /// prometheus, command); `--declare` turns bad results into incidents.
+    Check(check::Args),
     /// Tell people: preview (--dry-run), send and list (--log) notifications; --flush the outbox.
     Notify(notify::Args),
     /// List contacts, teams and the communication chain per severity.
@@ -343,6 +349,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Block(a) => block::run(&mut ctx, a).await,
             Command::Unblock(a) => block::unblock(&mut ctx, a).await,
             Command::Rotate(a) => rotate::run(&mut ctx, a).await,
+            Command::Check(a) => check::run(&mut ctx, a).await,
         };
         ctx.out.flush()?;
         code

@@ -21,6 +21,7 @@ use std::sync::Arc;
 use firebreak_core::notify::{Channel, NotifyConfig, Queued};
 
 pub use outbox::{Drained, drain, drain_within};
+pub use webhook::{Answer, Http, client as http_client};
 
 /// Why one try failed.
 #[derive(Debug, Clone, PartialEq, Eq)]

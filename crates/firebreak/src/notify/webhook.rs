@@ -50,6 +50,64 @@ pub fn client(timeout: Duration) -> anyhow::Result<Http> {
     })
 }
 
+/// What a GET answered.
+#[derive(Debug)]
+pub struct Answer {
+    /// The status code.
+    pub status: u16,
+    /// The `Location` header, for a redirect.
+    pub location: Option<String>,
+    /// The body.
+    pub body: Bytes,
+}
+
+impl Http {
+    /// GETs `url` (http or https), following no redirect, reading at most `max_body` bytes of
+    /// the body (a longer one is an error). The health checks' `http` and `prometheus` kinds
+    /// ask through this, so they share the webhooks' TLS settings and roots.
+    pub async fn get(&self, url: &str, max_body: usize) -> Result<Answer, String> {
+        use http_body_util::BodyExt as _;
+        let uri: axum::http::Uri = url.parse().map_err(|_| "not a URL".to_string())?;
+        if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.host().is_none() {
+            return Err("the URL must be http:// or https:// with a host".into());
+        }
+        let req = Request::get(uri)
+            .header(
+                header::USER_AGENT,
+                concat!("firebreak/", env!("CARGO_PKG_VERSION")),
+            )
+            .body(Full::new(Bytes::new()))
+            .map_err(|e| e.to_string())?;
+        let exchange = async {
+            let response = self
+                .client
+                .request(req)
+                .await
+                .map_err(|e| crate::cli::one_line(&anyhow::Error::new(e)))?;
+            let status = response.status().as_u16();
+            let location = response
+                .headers()
+                .get(header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            let body = http_body_util::Limited::new(response.into_body(), max_body)
+                .collect()
+                .await
+                .map_err(|e| format!("reading the answer: {e}"))?
+                .to_bytes();
+            Ok(Answer {
+                status,
+                location,
+                body,
+            })
+        };
+        match tokio::time::timeout(self.timeout, exchange).await {
+            Ok(answer) => answer,
+            Err(_) => Err(format!("no answer within {} s", self.timeout.as_secs())),
+        }
+    }
+}
+
 /// The signature header's value for `body` sent at `timestamp` (Unix seconds).
 pub fn signature(key: &[u8], timestamp: i64, body: &[u8]) -> String {
     // HMAC accepts keys of any length.

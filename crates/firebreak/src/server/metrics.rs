@@ -10,9 +10,12 @@
 //! `firebreak_http_requests_total{route,method,status}`,
 //! `firebreak_notifications_total{outcome}`,
 //! `firebreak_http_request_duration_seconds{route,method}`, `firebreak_up`,
-//! `firebreak_build_info{version}`, `firebreak_store_writes_failing`, `firebreak_store_disk_full`.
+//! `firebreak_build_info{version}`, `firebreak_store_writes_failing`, `firebreak_store_disk_full`,
+//! `firebreak_check_status{check,kind}` (0 ok, 1 warn, 2 critical, 3 unknown) and
+//! `firebreak_check_last_run_timestamp_seconds{check,kind}`.
 //! The exposition is OpenMetrics text, which Prometheus reads.
 
+use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant};
 
 use axum::extract::{MatchedPath, Request, State};
@@ -84,6 +87,12 @@ struct ClockLabels {
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CheckLabels {
+    check: String,
+    kind: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct BuildLabels {
     version: String,
 }
@@ -103,6 +112,8 @@ pub struct Metrics {
     appended: Counter,
     alerts: Family<AlertLabels, Counter>,
     notifications: Family<OutcomeLabels, Counter>,
+    checks: Family<CheckLabels, Gauge>,
+    check_runs: Family<CheckLabels, Gauge<f64, AtomicU64>>,
 }
 
 impl Default for Metrics {
@@ -173,8 +184,22 @@ impl Metrics {
             "Notification tries by this server: delivered, retried (a failed try), failed (out of tries)",
             notifications.clone(),
         );
+        let checks = Family::<CheckLabels, Gauge>::default();
+        registry.register(
+            "firebreak_check_status",
+            "The last result of each configured health check: 0 ok, 1 warn, 2 critical, 3 unknown",
+            checks.clone(),
+        );
+        let check_runs = Family::<CheckLabels, Gauge<f64, AtomicU64>>::default();
+        registry.register(
+            "firebreak_check_last_run_timestamp_seconds",
+            "When each health check last finished, in Unix seconds",
+            check_runs.clone(),
+        );
         Self {
             registry,
+            checks,
+            check_runs,
             requests,
             latency,
             appended,
@@ -202,6 +227,20 @@ impl Metrics {
                 })
                 .inc_by(n as u64);
         }
+    }
+
+    /// Records a health check's result.
+    pub fn checked(&self, report: &crate::check::Report) {
+        let labels = CheckLabels {
+            check: report.check.clone(),
+            kind: report.kind.to_string(),
+        };
+        self.checks
+            .get_or_create(&labels)
+            .set(i64::from(report.status.code()));
+        self.check_runs
+            .get_or_create(&labels)
+            .set(report.at.as_millisecond() as f64 / 1000.0);
     }
 
     /// Counts one alert received from `source` (`alertmanager`, `webhook`) with `status`

@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod checks;
 pub mod client;
 pub mod connections;
 pub mod error;
@@ -95,6 +96,7 @@ pub async fn serve(
     };
     let expiry = tokio::spawn(expiry::run(state.service.clone()));
     let scheduler = tokio::spawn(scheduler::run(state.clone()));
+    let checks = tokio::spawn(checks::run(state.clone()));
     let shutdown = {
         let state = state.clone();
         async move {
@@ -107,6 +109,7 @@ pub async fn serve(
     poller.abort();
     expiry.abort();
     scheduler.abort();
+    checks.abort();
 }
 
 /// Resolves on the first SIGTERM or SIGINT. The handlers are installed when this is called, so

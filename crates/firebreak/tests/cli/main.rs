@@ -2,6 +2,7 @@
 //! command-line behaviour, one module per concern.
 
 mod bad_input;
+mod check;
 mod concurrency;
 mod contain;
 mod crash;

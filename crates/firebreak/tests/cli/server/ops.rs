@@ -39,6 +39,8 @@ const DOCUMENTED_EXPOSITION: &str = "\
 # TYPE firebreak_store_writes_failing gauge
 # TYPE firebreak_store_disk_full gauge
 # TYPE firebreak_notifications counter
+# TYPE firebreak_check_status gauge
+# TYPE firebreak_check_last_run_timestamp_seconds gauge
 ";
 
 /// Series every Prometheus server makes itself for each target.
@@ -51,12 +53,23 @@ async fn exposed() -> BTreeSet<String> {
     names
 }
 
-/// `GET /metrics` from a fresh server that has answered one request, as an admin.
+/// `GET /metrics` from a fresh server that has answered one request and run one health check
+/// (what `serve`'s check schedule reports; `check::serve` runs the real schedule), as an admin.
 async fn live_metrics() -> String {
     let api = Api::new(Db::Sqlite).await;
     // One request first, so that the per-request series exist.
     api.call(Some(Role::Viewer), Method::GET, "/api/v1/incidents", None)
         .await;
+    api.state.metrics.checked(&firebreak::check::Report {
+        check: "root-disk".into(),
+        kind: "disk",
+        target: "/".into(),
+        status: firebreak_core::check::Status::Warn,
+        value: Some("75.0 % space".into()),
+        reason: "/ is 75.0 % full (space), >= 70 %".into(),
+        at: jiff::Timestamp::now(),
+        elapsed_ms: 1,
+    });
     let reply = api
         .call(Some(Role::Admin), Method::GET, "/metrics", None)
         .await;
