@@ -7,6 +7,7 @@
 pub mod act;
 pub mod command;
 pub mod files;
+pub mod findings;
 pub mod iptables;
 pub mod nftables;
 pub mod nginx;

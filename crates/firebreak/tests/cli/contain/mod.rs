@@ -2,6 +2,7 @@
 //! network namespace lab, refusals of what must never be blocked, dry runs and expiry.
 
 mod firewall;
+mod from_finding;
 mod netns;
 mod nginx;
 mod refuse;
