@@ -142,3 +142,54 @@ fn a_file_that_is_not_a_result_is_one_clear_line() {
         .code(2)
         .stderr(contains("--from-finding"));
 }
+
+#[test]
+fn a_real_scan_result_piped_in_blocks_its_attacker() {
+    let (fb, id) = setup();
+    let mut log: String = (0..8)
+        .map(|n| {
+            crate::logs::combined(
+                "203.0.113.77",
+                0,
+                n,
+                "POST /login HTTP/1.1",
+                401,
+                20,
+                "Mozilla/5.0",
+            )
+        })
+        .collect();
+    log.push_str(&crate::logs::combined(
+        "203.0.113.77",
+        1,
+        0,
+        "POST /login HTTP/1.1",
+        302,
+        20,
+        "Mozilla/5.0",
+    ));
+    let path = fb.file("access.log", &log);
+    let scan = fb
+        .cmd(&["--json", "scan", path.to_str().expect("utf-8")])
+        .output()
+        .expect("scan");
+    assert!(scan.status.success());
+    let out = fb
+        .cmd(&[
+            "block",
+            "--from-finding",
+            "-",
+            "--incident",
+            &id,
+            "--reason",
+            "brute force",
+            "--yes",
+        ])
+        .write_stdin(scan.stdout)
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("http-brute-force-then-success"), "{err}");
+    assert_eq!(blocked(&fb), ["203.0.113.77"]);
+}
