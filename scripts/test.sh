@@ -177,10 +177,11 @@ if ! have chromium || ! have chromedriver; then
 fi
 say "browser: $(chromium --version 2>/dev/null || echo 'chromium: version unknown')"
 
-# The containment tests block addresses through a real nginx, nftables and iptables+ipset; they
-# fail (never skip) without them.
+# The containment tests block addresses through a real nginx, nftables and iptables+ipset; the
+# firewall ones build a network-namespace lab with iproute2, serve HTTP there with python3 and
+# connect with curl. They fail (never skip) without them, and without root.
 missing=()
-for tool in nginx:nginx nft:nftables iptables:iptables ipset:ipset; do
+for tool in nginx:nginx nft:nftables iptables:iptables ipset:ipset ip:iproute2 curl:curl python3:python3; do
     have "${tool%%:*}" || missing+=("${tool#*:}")
 done
 if ((${#missing[@]})); then

@@ -18,6 +18,7 @@ mod script;
 mod structure;
 mod text;
 mod transcript;
+mod undo;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -33,6 +34,7 @@ pub use frontmatter::ParamSpec;
 pub use lint::{PROVIDED, lint};
 pub use phase::Phase;
 pub use script::is_secret_name;
+pub use undo::undo;
 
 /// A parsed runbook file.
 #[derive(Debug, Clone, Serialize)]

@@ -1,4 +1,5 @@
-//! `block ADDR|CIDR… --incident ID --reason …`, `block ls`, `block expire`, and `unblock`.
+//! `block ADDR|CIDR… --incident ID --reason …` (or `--from-finding FILE [--top N]`), `block ls`,
+//! `block expire`, and `unblock`.
 
 use std::process::ExitCode;
 
@@ -18,8 +19,18 @@ pub struct Args {
     #[command(subcommand)]
     pub command: Option<Command>,
     /// Addresses or CIDR ranges (203.0.113.9, 198.51.100.0/24, 2001:db8::/64).
-    #[arg(value_parser = net, required = true)]
+    #[arg(value_parser = net, required_unless_present = "from_finding", conflicts_with = "from_finding")]
     pub targets: Vec<Net>,
+    /// Block the addresses a `scan --json`, `watch --json` or `triage --json` result names
+    /// (`-` reads standard input): lists them, proposes ranges, and asks first.
+    #[arg(long, value_name = "FILE")]
+    pub from_finding: Option<std::path::PathBuf>,
+    /// With --from-finding: only the N addresses seen most.
+    #[arg(long, value_name = "N", requires = "from_finding")]
+    pub top: Option<usize>,
+    /// With --from-finding: block without asking.
+    #[arg(long, requires = "from_finding")]
+    pub yes: bool,
     /// The incident the block is recorded on.
     #[arg(long, value_parser = incident_id, required = true)]
     pub incident: Option<IncidentId>,
@@ -87,18 +98,37 @@ pub async fn run(ctx: &mut Context, a: Args) -> anyhow::Result<ExitCode> {
         anyhow::bail!("block needs --incident and --reason");
     };
     let config = &ctx.settings.config.contain;
+    let via = a.via.unwrap_or(config.via);
+    let targets = match &a.from_finding {
+        Some(path) => {
+            let chosen = Chosen {
+                top: a.top,
+                yes: a.yes || a.dry_run,
+                via,
+                incident: &incident,
+            };
+            match from_finding(ctx, path, chosen)? {
+                Some(targets) => targets,
+                None => return Ok(ExitCode::FAILURE),
+            }
+        }
+        None => {
+            for hint in range_hints(&a.targets) {
+                let hint = ctx.out.paint(&hint, Tone::Dim);
+                eprintln!("{hint}");
+            }
+            a.targets
+        }
+    };
+    let config = &ctx.settings.config.contain;
     let request = BlockRequest {
         incident,
-        via: a.via.unwrap_or(config.via),
+        via,
         ttl: a.ttl.unwrap_or(config.ttl),
-        targets: a.targets,
+        targets,
         reason,
         dry_run: a.dry_run,
     };
-    for hint in range_hints(&request.targets) {
-        let hint = ctx.out.paint(&hint, Tone::Dim);
-        eprintln!("{hint}");
-    }
     let service = ctx.service().await?;
     let outcome = act::block(&service, request).await?;
     report(ctx, outcome)
@@ -203,4 +233,123 @@ fn range_hints(targets: &[Net]) -> Vec<String> {
             format!("note: {n} of these addresses lie in {range}; consider blocking the range instead (firebreak block {range} …)")
         })
         .collect()
+}
+
+/// What `--from-finding` was asked for.
+struct Chosen<'a> {
+    top: Option<usize>,
+    yes: bool,
+    via: Via,
+    incident: &'a IncidentId,
+}
+
+/// Most bytes read from a `--from-finding` result.
+const FINDINGS_MAX_BYTES: u64 = 256 << 20;
+
+/// Reads the result, lists what would be blocked and what is refused, proposes ranges, and asks.
+/// `None` when the responder said no.
+fn from_finding(
+    ctx: &mut Context,
+    path: &std::path::Path,
+    chosen: Chosen<'_>,
+) -> anyhow::Result<Option<Vec<Net>>> {
+    use std::io::{IsTerminal as _, Read as _, Write as _};
+
+    let (text, name) = if path.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .take(FINDINGS_MAX_BYTES)
+            .read_to_string(&mut text)
+            .map_err(|e| anyhow::anyhow!("standard input: {e}"))?;
+        (text, "standard input".to_string())
+    } else {
+        let mut text = String::new();
+        std::fs::File::open(path)
+            .and_then(|f| f.take(FINDINGS_MAX_BYTES).read_to_string(&mut text))
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        (text, path.display().to_string())
+    };
+    let found = crate::contain::findings::read(&text, &name)?;
+    let mut candidates = found.candidates;
+    if let Some(n) = chosen.top {
+        candidates.truncate(n);
+    }
+    let guard = firebreak_core::contain::Guard::for_this_host(&ctx.settings.config.contain.allow);
+    let mut table = Table::new(&["ADDRESS", "COUNT", "RULES"]);
+    let mut targets = Vec::new();
+    let mut refused = Vec::new();
+    for c in &candidates {
+        let net = Net::host(c.address);
+        match guard.check(&net) {
+            Ok(()) => {
+                targets.push(net);
+                let rules: Vec<&str> = c.rules.iter().map(String::as_str).collect();
+                table.row(vec![
+                    (c.address.to_string(), Tone::Plain),
+                    (c.count.to_string(), Tone::Plain),
+                    (crate::output::clip(&rules.join(", "), 60), Tone::Dim),
+                ]);
+            }
+            Err(r) => refused.push(r),
+        }
+    }
+    // The list goes to standard error, with the question: standard output keeps the result.
+    let mut err = std::io::stderr();
+    if !targets.is_empty() {
+        writeln!(err, "{name} names {} address(es) to block:", targets.len())?;
+        crate::output::Out::writer(Box::new(std::io::stderr()), false).table(&table)?;
+    }
+    for r in &refused {
+        writeln!(err, "not blocked: {r}")?;
+    }
+    if found.without_address > 0 {
+        writeln!(
+            err,
+            "note: {} finding(s) name no address (grouped by a path or a user) and are left out",
+            found.without_address
+        )?;
+    }
+    if !found.unusable.is_empty() {
+        writeln!(
+            err,
+            "note: {} address field(s) held no address and are left out (first: {:?})",
+            found.unusable.len(),
+            found.unusable[0]
+        )?;
+    }
+    for hint in range_hints(&targets) {
+        writeln!(err, "{}", ctx.out.paint(&hint, Tone::Dim))?;
+    }
+    if targets.is_empty() {
+        anyhow::bail!("{name}: no address to block");
+    }
+    if chosen.yes {
+        return Ok(Some(targets));
+    }
+    if !std::io::stderr().is_terminal() {
+        anyhow::bail!(
+            "block --from-finding asks before blocking, and there is no terminal to ask on; re-run with --yes to block these {} address(es)",
+            targets.len()
+        );
+    }
+    let question = format!(
+        "Block these {} address(es) via {} on {}?",
+        targets.len(),
+        chosen.via,
+        chosen.incident
+    );
+    let yes = dialoguer::Confirm::new()
+        .with_prompt(question)
+        .default(false)
+        .interact()
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "could not read an answer ({e}); re-run with --yes to block without asking"
+            )
+        })?;
+    if !yes {
+        writeln!(err, "nothing blocked")?;
+        return Ok(None);
+    }
+    Ok(Some(targets))
 }

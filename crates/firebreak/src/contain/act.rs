@@ -218,9 +218,10 @@ async fn lift(
         }
         let backend = backend(via, config)?;
         let before = blocks.via(host, via);
+        let gone: std::collections::BTreeSet<Net> = going.iter().map(|g| g.target).collect();
         let after: Vec<Active> = before
             .iter()
-            .filter(|a| !going.iter().any(|g| g.target == a.target))
+            .filter(|a| !gone.contains(&a.target))
             .cloned()
             .collect();
         if dry_run {

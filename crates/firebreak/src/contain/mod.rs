@@ -7,12 +7,16 @@
 pub mod act;
 pub mod command;
 pub mod files;
+pub mod findings;
+pub mod iptables;
+pub mod nftables;
 pub mod nginx;
 pub mod rotate;
 
 use std::path::PathBuf;
 
 use firebreak_core::contain::{Active, Contain, Via};
+use jiff::Timestamp;
 
 /// Why a containment change did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -62,9 +66,6 @@ pub enum ContainError {
     /// Another firebreak holds the containment lock for too long.
     #[error("another firebreak is changing blocks on this host ({0} is locked); try again")]
     Locked(PathBuf),
-    /// This backend is not available in this build.
-    #[error("the {0} backend is not available yet; use --via nginx")]
-    Unavailable(Via),
 }
 
 /// A place blocks are enforced. Both methods take the whole set the backend should enforce
@@ -81,6 +82,23 @@ pub trait Backend: Send + Sync {
 pub fn backend(via: Via, config: &Contain) -> Result<Box<dyn Backend + '_>, ContainError> {
     match via {
         Via::Nginx => Ok(Box::new(nginx::Nginx::new(&config.nginx))),
-        other => Err(ContainError::Unavailable(other)),
+        Via::Nftables => Ok(Box::new(nftables::Nftables::new(&config.nftables))),
+        Via::Iptables => Ok(Box::new(iptables::Iptables::new(&config.iptables))),
     }
+}
+
+/// Kernel timeouts longer than this (about 24 days, ipset's limit) are left off: such an entry
+/// stays until firebreak's own expiry lifts it.
+pub const MAX_KERNEL_TIMEOUT_SECONDS: i64 = 2_147_483;
+
+/// The whole seconds (rounded up) a block lasting `until` has left at `now`, for a kernel
+/// timeout: `None` when the time is already up (the entry is left out), `Some(None)` when it is
+/// longer than [`MAX_KERNEL_TIMEOUT_SECONDS`] (the entry gets no kernel timeout).
+pub fn seconds_left(until: Timestamp, now: Timestamp) -> Option<Option<i64>> {
+    let ms = until.as_millisecond().saturating_sub(now.as_millisecond());
+    if ms <= 0 {
+        return None;
+    }
+    let seconds = (ms + 999) / 1000;
+    Some((seconds <= MAX_KERNEL_TIMEOUT_SECONDS).then_some(seconds))
 }

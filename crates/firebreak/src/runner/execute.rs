@@ -166,6 +166,9 @@ pub async fn execute(
             StepKind::Command { .. } | StepKind::Piped { .. } => {}
         }
         writeln!(err, "{}", indent(&session.masker.mask_str(step.body())))?;
+        for undo in firebreak_core::runbook::undo(step.body()) {
+            writeln!(err, "   undo: {}", session.masker.mask_str(&undo))?;
+        }
         if step.interactive
             && let Some(note) = plan.interactive_skip()
         {

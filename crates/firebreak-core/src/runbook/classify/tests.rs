@@ -296,3 +296,26 @@ fn hostile_text_ends_and_is_not_read_only() {
     assert_eq!(classify("", None), Safety::ReadOnly);
     assert_eq!(classify("'unclosed", None), Safety::Mutating);
 }
+
+#[test]
+fn our_block_command_is_a_known_change_and_its_listing_only_looks() {
+    // `block` has sub-verbs (`block ls`, `block expire`), so `block ADDR` once read as an
+    // unknown verb: still mutating, but for the wrong reason.
+    let j = judge(
+        "firebreak block \"$ATTACKER_IP\" --incident \"$INCIDENT_ID\" --reason x --via nftables",
+        None,
+        Commands::shipped(),
+    );
+    assert_eq!(j.safety, Safety::Mutating);
+    assert!(
+        j.reason
+            .starts_with("`firebreak block $ATTACKER_IP` is mutating"),
+        "{}",
+        j.reason
+    );
+    check(Safety::ReadOnly, &["firebreak block ls"]);
+    check(
+        Safety::Mutating,
+        &["firebreak block expire", "firebreak unblock 203.0.113.9"],
+    );
+}

@@ -181,3 +181,35 @@ fn a_step_that_requires_evidence_waits_for_it() {
     assert_eq!(payloads(&evs, "step_recorded")[1]["evidence"], true);
     assert_verifies(&fb);
 }
+
+#[test]
+fn a_block_step_is_asked_and_shows_its_undo() {
+    let (fb, id) = incident("block step");
+    let path = runbook(
+        &fb,
+        "block.md",
+        "# Block\n\n## Containment\n\n```bash\n# Drop the scanner\nfirebreak block 203.0.113.9 --incident \"$INCIDENT_ID\" --reason scanner --via nftables --ttl 1h\n```\n",
+    );
+    let out = run_in(
+        &fb,
+        &["runbook", "run", s(&path), "--incident", &id, "--yes"],
+        "s\n",
+    );
+    assert_code(&out, 0, "block step skipped");
+    let err = stderr(&out);
+    assert!(
+        err.contains("undo: firebreak unblock 203.0.113.9 --via nftables"),
+        "{err}"
+    );
+    assert!(
+        err.contains("run this mutating step?"),
+        "--yes ran a block unasked: {err}"
+    );
+    assert!(
+        fb.json(&["block", "ls"])
+            .as_array()
+            .expect("rows")
+            .is_empty(),
+        "a skipped block step blocked"
+    );
+}
