@@ -107,7 +107,7 @@ impl Service {
     }
 
     /// Records what `decide` makes of the incident's current state. The state is the one this
-    /// process holds folded (see [`super::hot`]) — brought up to the stored seal first when no
+    /// process holds folded (see the `hot` module) — brought up to the stored seal first when no
     /// write of this process is under way — plus the changes queued before this one; the
     /// change is queued and written with them. If another writer appended first, or the write
     /// failed for a change queued before it, the incident is caught up and `decide` asked again,
