@@ -21,10 +21,11 @@
 //!    timed), each declaring an open incident carrying its finding; then for `--intake-seconds`
 //!    one connection (Alertmanager sends a group's notifications one at a time) posts alerts of
 //!    those groups, each answered once it is recorded on its group's incident;
-//! 5. appends on a deep incident: one incident is given `--deep-events` events (10,000 by
-//!    default: its declaration and notes, recorded through the library before the server starts,
-//!    not timed), then one connection posts notes to it for `--write-seconds`: the server CPU per
-//!    note shows what an append costs on a long chain;
+//! 5. appends on deep incidents: two incidents are given `--deep-events` events each (10,000 by
+//!    default, recorded through the library before the server starts, not timed): one all notes
+//!    (each answer then carries 10,000 notes), one checklist ticks (its state stays small); then
+//!    one connection posts notes to each for `--write-seconds`: the server CPU per note shows
+//!    what an append costs on a long chain, with and without a large answer;
 //! 6. with `--postgres ADMIN_URL`: the notes (and the deep incident's) again on a scratch
 //!    PostgreSQL database it creates and drops.
 //!
@@ -166,8 +167,8 @@ async fn run(args: &Args) -> anyhow::Result<()> {
         ..listed
     });
     results.extend(notes(args, &server, &setup, "SQLite").await?);
-    if let Some(deep) = &setup.deep {
-        results.push(deep_notes(args, &server, &setup, deep, "SQLite").await?);
+    for (what, id) in &setup.deep {
+        results.push(deep_notes(args, &server, &setup, what, id, "SQLite").await?);
     }
     results.push(dashboard(args, &server, &setup).await?);
     if args.intake_incidents > 0 {
@@ -184,10 +185,12 @@ async fn run(args: &Args) -> anyhow::Result<()> {
             let setup = Setup::new(args, &dir, Some(db.url.clone()), args.pg_incidents).await?;
             let server = Server::start(args, &setup)?;
             let mut measured = notes(args, &server, &setup, "PostgreSQL").await;
-            if let (Ok(m), Some(deep)) = (&mut measured, &setup.deep) {
-                match deep_notes(args, &server, &setup, deep, "PostgreSQL").await {
-                    Ok(d) => m.push(d),
-                    Err(e) => measured = Err(e),
+            for (what, id) in &setup.deep {
+                if let Ok(m) = &mut measured {
+                    match deep_notes(args, &server, &setup, what, id, "PostgreSQL").await {
+                        Ok(d) => m.push(d),
+                        Err(e) => measured = Err(e),
+                    }
                 }
             }
             server.stop()?;
@@ -210,8 +213,8 @@ struct Setup {
     database: Option<String>,
     secret: String,
     cookie: String,
-    /// The deep incident, if one was made.
-    deep: Option<String>,
+    /// The deep incidents, if made: (what their events are, id).
+    deep: Vec<(&'static str, String)>,
 }
 
 impl Setup {
@@ -241,7 +244,7 @@ impl Setup {
             database,
             secret: String::new(),
             cookie: String::new(),
-            deep: None,
+            deep: Vec::new(),
         };
         setup.firebreak(args, &["init"])?;
         let made = setup.firebreak(
@@ -280,10 +283,13 @@ impl Setup {
                 now + jiff::SignedDuration::from_hours(1),
             )
             .await?;
-        let deep = match args.deep_events {
-            0 => None,
-            n => Some(deep_incident(store.clone(), dir, n).await?),
-        };
+        let mut deep = Vec::new();
+        if args.deep_events > 0 {
+            for kind in [Deep::Notes, Deep::Ticks] {
+                let id = deep_incident(store.clone(), dir, args.deep_events, kind).await?;
+                deep.push((kind.words(), id));
+            }
+        }
         store.close().await;
         Ok(Setup {
             secret: secret.to_string(),
@@ -329,9 +335,45 @@ impl Setup {
     }
 }
 
-/// Declares an incident and gives it `events` events in all (notes, 500 per change), through the
+/// What a deep incident's events are.
+#[derive(Clone, Copy)]
+enum Deep {
+    /// Notes: the incident's state (and every answer about it) carries all of them.
+    Notes,
+    /// A checklist item ticked and unticked: the state stays small.
+    Ticks,
+}
+
+impl Deep {
+    fn words(self) -> &'static str {
+        match self {
+            Deep::Notes => "notes",
+            Deep::Ticks => "checklist ticks",
+        }
+    }
+
+    fn change(self, n: u64) -> Change {
+        match self {
+            Deep::Notes => Change::NoteAdded {
+                text: format!("seeded note {n}"),
+            },
+            Deep::Ticks => Change::ChecklistTicked {
+                list: "triage".into(),
+                item: 0,
+                done: n % 2 == 1,
+            },
+        }
+    }
+}
+
+/// Declares an incident and gives it `events` events in all (500 per change), through the
 /// library's service as the server itself records them; returns its id.
-async fn deep_incident(store: Store, dir: &Path, events: u32) -> anyhow::Result<String> {
+async fn deep_incident(
+    store: Store,
+    dir: &Path,
+    events: u32,
+    kind: Deep,
+) -> anyhow::Result<String> {
     let started = Instant::now();
     let service = Service::new(
         store,
@@ -356,11 +398,7 @@ async fn deep_incident(store: Store, dir: &Path, events: u32) -> anyhow::Result<
     let mut count = declared.incident.head.seq;
     while count < u64::from(events) {
         let n = (u64::from(events) - count).min(500);
-        let notes: Vec<Change> = (0..n)
-            .map(|i| Change::NoteAdded {
-                text: format!("seeded note {}", count + i + 1),
-            })
-            .collect();
+        let notes: Vec<Change> = (0..n).map(|i| kind.change(count + i + 1)).collect();
         count = service
             .change(&id, |_| Ok(notes.clone()))
             .await?
@@ -369,7 +407,8 @@ async fn deep_incident(store: Store, dir: &Path, events: u32) -> anyhow::Result<
             .seq;
     }
     eprintln!(
-        "load: {id} given {count} events in {:.1} s (not measured)",
+        "load: {id} given {count} events ({}) in {:.1} s (not measured)",
+        kind.words(),
         started.elapsed().as_secs_f64()
     );
     Ok(id.to_string())
@@ -879,6 +918,7 @@ async fn deep_notes(
     args: &Args,
     server: &Server,
     setup: &Setup,
+    what: &str,
     deep: &str,
     backend: &str,
 ) -> anyhow::Result<Measured> {
@@ -886,7 +926,7 @@ async fn deep_notes(
     let path = format!("/api/v1/incidents/{deep}/notes");
     let measured = phase(
         &format!(
-            "POST notes, {backend}, incident of {} events, 1 conn",
+            "POST notes, {backend}, incident of {} {what}, 1 conn",
             args.deep_events
         ),
         server,
