@@ -16,12 +16,13 @@
 //! What keeps a chain edited behind this process's back from being extended:
 //! - every write is a compare-and-swap on the stored seal: it lands only if the stored head is
 //!   still the verified head held here. If it is not (another process appended, or someone
-//!   edited the seal or the last events), nothing is written, the events after the verified head
+//!   edited the seal or cut events off), nothing is written, the events after the verified head
 //!   are read and checked against it and against the seal's signature, and a chain that does not
 //!   check out is refused as damaged (after a full re-read, in case the whole store was
 //!   restored);
-//! - the whole chain is read and checked again once the state held here is older than
-//!   [`FULL_CHECK`], so an edit further back is refused by the next write after that;
+//! - an edit to the content of an event already checked leaves the head alone; the whole chain
+//!   is read and checked again once the state held here is older than [`FULL_CHECK`], so such
+//!   an edit is refused by the first write after that;
 //! - `firebreak verify` checks every event of every incident.
 
 use std::collections::HashMap;
