@@ -224,6 +224,15 @@ impl ChainCheck {
         }
     }
 
+    /// Continues checking `incident`'s chain after `head`, an already verified head: the next
+    /// event must be `head.seq + 1` and link to `head.hash`.
+    pub fn after(incident: &str, head: Head) -> Self {
+        Self {
+            incident: incident.to_string(),
+            head,
+        }
+    }
+
     /// The head reached so far.
     pub fn head(&self) -> Head {
         self.head

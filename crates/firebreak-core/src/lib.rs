@@ -36,6 +36,7 @@ pub mod seal;
 pub mod snapshot;
 pub mod status;
 pub mod summary;
+pub mod token_record;
 
 pub use change::Change;
 pub use error::DomainError;

@@ -76,6 +76,19 @@ fn registry_message(count: u64) -> Vec<u8> {
     m
 }
 
+fn token_record_message(hash: &Digest) -> Vec<u8> {
+    let mut m = b"firebreak-token-record-v1".to_vec();
+    m.extend_from_slice(&hash.0);
+    m
+}
+
+fn token_head_message(head: &Head) -> Vec<u8> {
+    let mut m = b"firebreak-token-head-v1".to_vec();
+    m.extend_from_slice(&head.seq.to_be_bytes());
+    m.extend_from_slice(&head.hash.0);
+    m
+}
+
 fn read_hex_key(path: &Path) -> Result<[u8; 32], KeyError> {
     let text = fs::read_to_string(path).map_err(|source| KeyError::Io {
         path: path.to_path_buf(),
@@ -153,6 +166,16 @@ impl Sealer {
         hex::encode(self.key.sign(&registry_message(count)).to_bytes())
     }
 
+    /// Signs a token record's hash (see [`crate::token_record`]).
+    pub fn token_record(&self, hash: &Digest) -> String {
+        hex::encode(self.key.sign(&token_record_message(hash)).to_bytes())
+    }
+
+    /// Signs the head of the token records' chain.
+    pub fn token_head(&self, head: &Head) -> String {
+        hex::encode(self.key.sign(&token_head_message(head)).to_bytes())
+    }
+
     /// The journal key itself, for signing what leaves the store (evidence bundles). The same
     /// key signs seals, so a bundle is vouched for by the key `verify` trusts.
     pub fn signing_key(&self) -> &SigningKey {
@@ -204,6 +227,16 @@ impl SealChecker {
             &seal_message(ordinal, incident, &Head { seq, hash: *hash }),
             signature,
         )
+    }
+
+    /// Whether `signature` signs this token record hash.
+    pub fn check_token_record(&self, hash: &Digest, signature: &str) -> bool {
+        self.check(&token_record_message(hash), signature)
+    }
+
+    /// Whether `signature` signs this head of the token records' chain.
+    pub fn check_token_head(&self, head: &Head, signature: &str) -> bool {
+        self.check(&token_head_message(head), signature)
     }
 
     /// Whether `signature` signs this incident count.

@@ -25,10 +25,10 @@ mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use access::{SessionRow, TokenRow};
+pub use access::{FoundToken, SessionRow, Signed, TokenAudit, TokenHeadRow, TokenRow};
 pub use backend::Backend;
 pub use error::StoreError;
 pub use health::WriteState;
 pub use projection::ListFilter;
 pub use rows::EventRow;
-pub use store::{Batch, Loaded, OpenMode, RegistryRow, SealRow, Snapshot, Store};
+pub use store::{Batch, CounterRecovered, Loaded, OpenMode, RegistryRow, SealRow, Snapshot, Store};

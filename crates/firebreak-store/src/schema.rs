@@ -10,7 +10,9 @@
 //! - `incidents` — the listing projection, rebuilt by `reindex`;
 //! - `tokens` — API tokens: name, role, SHA-256 of the secret (version 2);
 //! - `sessions` — dashboard sign-ins: SHA-256 of the cookie, token, CSRF token (version 2);
-//! - `events_by_finding` — an index of `detected` events by rule and key (version 3).
+//! - `events_by_finding` — an index of `detected` events by rule and key (version 3);
+//! - `token_records` — the signed hash chain of token creations and revocations, and
+//!   `token_head` — its signed head (version 4; see `firebreak_core::token_record`).
 //!
 //! Times are BIGINT unix microseconds, hashes and signatures hex TEXT, payloads JSON TEXT: the
 //! same on both backends.
@@ -21,7 +23,7 @@ use crate::backend::Backend;
 use crate::error::StoreError;
 
 /// The newest schema version this build writes.
-pub const CURRENT: i64 = 3;
+pub const CURRENT: i64 = 4;
 
 const V1_COMMON: &str = "
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -98,6 +100,33 @@ CREATE TABLE sessions (
 CREATE INDEX sessions_by_token ON sessions (token);
 ";
 
+/// Version 4: tamper-evident token records. Tokens made before it have no record until the
+/// first process holding the signing key records them once (see `Store::adopt_tokens`).
+const V4_TOKEN_RECORDS: &str = "
+CREATE TABLE token_records (
+    seq BIGINT PRIMARY KEY,
+    at BIGINT NOT NULL,
+    what TEXT NOT NULL,
+    token TEXT NOT NULL,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    created_by TEXT NOT NULL,
+    revoked_at BIGINT,
+    prev TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    signature TEXT NOT NULL
+);
+CREATE INDEX token_records_by_token ON token_records (token, seq);
+CREATE TABLE token_head (
+    singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+    seq BIGINT NOT NULL,
+    hash TEXT NOT NULL,
+    signature TEXT NOT NULL
+);
+";
+
 /// Version 3: alert intake and log watchers look up the open incident carrying a finding
 /// (detection rule and key) by key, instead of folding every open incident. The index is over
 /// the `detected` events themselves, so the database keeps it exact with no code of ours; the
@@ -129,6 +158,7 @@ fn migration(backend: Backend, version: i64) -> Vec<String> {
         ],
         2 => vec![V2_ACCESS.to_string()],
         3 => vec![v3_findings(backend)],
+        4 => vec![V4_TOKEN_RECORDS.to_string()],
         _ => Vec::new(),
     }
 }

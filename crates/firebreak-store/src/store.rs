@@ -72,6 +72,45 @@ pub struct RegistryRow {
     pub signature: String,
 }
 
+/// A day counter found behind the ids already handed out, and moved past them (see
+/// [`Store::declare`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CounterRecovered {
+    /// The day, `YYYY-MM-DD`.
+    pub day: String,
+    /// What the counter said.
+    pub was: i64,
+    /// The highest number of that day in use, which the counter now continues from.
+    pub highest: i64,
+}
+
+impl std::fmt::Display for CounterRecovered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the id counter of {} said {}, but incident number {} of that day exists (counter lowered behind firebreak's back?); ids continue after {}",
+            self.day, self.was, self.highest, self.highest
+        )
+    }
+}
+
+/// The highest incident number of `day` that has a seal, from the seal rows themselves.
+async fn highest_sealed(conn: &mut AnyConnection, day: &str) -> Result<i64, StoreError> {
+    let prefix = format!("INC-{day}-");
+    let mut highest = 0;
+    for row in sqlx::query("SELECT incident FROM seals WHERE incident LIKE $1")
+        .bind(format!("{prefix}%"))
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        let id: String = row.try_get("incident")?;
+        if let Ok(id) = id.parse::<IncidentId>() {
+            highest = highest.max(i64::from(id.number()));
+        }
+    }
+    Ok(highest)
+}
+
 /// A firebreak database.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -175,7 +214,7 @@ impl Store {
     /// during COMMIT), the driver's own rollback fails and the connection is left believing it
     /// is still inside a transaction, refusing every later BEGIN. A fresh connection has no
     /// such memory, so writes recover as soon as the database can take them again.
-    async fn write<T>(
+    pub(crate) async fn write<T>(
         &self,
         work: impl AsyncFnOnce(&mut AnyConnection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
@@ -241,20 +280,48 @@ impl Store {
     /// Declares a new incident on `day`: allocates the day's next number and the registry's next
     /// ordinal under the write lock, lets `build` make the first events and signatures for that
     /// id, and records everything in one transaction.
+    ///
+    /// A day counter that is behind the ids already handed out (lowered in the database) would
+    /// hand out a used id: the number is checked against the seals first, and the counter moved
+    /// past the highest number in use; what was recovered is returned for the caller to tell.
     pub async fn declare(
         &self,
         day: Date,
         build: impl FnOnce(IncidentId, u64) -> Result<Batch, StoreError>,
-    ) -> Result<Batch, StoreError> {
+    ) -> Result<(Batch, Option<CounterRecovered>), StoreError> {
         self.write(async |tx| {
-        let number: i64 = sqlx::query(
+        let day_key = IncidentId::day_key(day);
+        let mut number: i64 = sqlx::query(
             "INSERT INTO day_counters (day, last) VALUES ($1, 1) \
              ON CONFLICT (day) DO UPDATE SET last = day_counters.last + 1 RETURNING last",
         )
-        .bind(IncidentId::day_key(day))
+        .bind(&day_key)
         .fetch_one(&mut *tx)
         .await?
         .try_get("last")?;
+        let candidate = u32::try_from(number)
+            .map(|n| IncidentId::new(day, n).to_string())
+            .unwrap_or_default();
+        let used = sqlx::query("SELECT count(*) AS n FROM seals WHERE incident = $1")
+            .bind(&candidate)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get::<i64, _>("n")?;
+        let mut recovered = None;
+        if used > 0 {
+            let highest = highest_sealed(tx, &day_key).await?;
+            recovered = Some(CounterRecovered {
+                day: day_key.clone(),
+                was: number - 1,
+                highest,
+            });
+            number = highest + 1;
+            sqlx::query("UPDATE day_counters SET last = $1 WHERE day = $2")
+                .bind(number)
+                .bind(&day_key)
+                .execute(&mut *tx)
+                .await?;
+        }
         let ordinal: i64 = sqlx::query("UPDATE registry SET count = count + 1 RETURNING count")
             .fetch_optional(&mut *tx)
             .await?
@@ -283,9 +350,52 @@ impl Store {
             .await?;
         insert_events(tx, &batch.events).await?;
         projection::upsert(tx, &batch.summary).await?;
-        Ok(batch)
+        Ok((batch, recovered))
         })
         .await
+    }
+
+    /// Day counters that are behind the highest number of their day in use: (day, counter,
+    /// highest number).
+    pub async fn counters_behind(&self) -> Result<Vec<(String, i64, i64)>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let mut highest: std::collections::BTreeMap<String, i64> = Default::default();
+        for row in sqlx::query("SELECT incident FROM seals")
+            .fetch_all(&mut *conn)
+            .await?
+        {
+            let id: String = row.try_get("incident")?;
+            if let Ok(id) = id.parse::<IncidentId>() {
+                let n = highest.entry(IncidentId::day_key(id.day())).or_default();
+                *n = (*n).max(i64::from(id.number()));
+            }
+        }
+        let mut behind = Vec::new();
+        for row in sqlx::query("SELECT day, last FROM day_counters ORDER BY day")
+            .fetch_all(&mut *conn)
+            .await?
+        {
+            let (day, last): (String, i64) = (row.try_get("day")?, row.try_get("last")?);
+            if let Some(&top) = highest.get(&day)
+                && top > last
+            {
+                behind.push((day, last, top));
+            }
+        }
+        for (day, &top) in &highest {
+            let counted = behind.iter().any(|(d, ..)| d == day);
+            if !counted {
+                let has = sqlx::query("SELECT count(*) AS n FROM day_counters WHERE day = $1")
+                    .bind(day)
+                    .fetch_one(&mut *conn)
+                    .await?
+                    .try_get::<i64, _>("n")?;
+                if has == 0 {
+                    behind.push((day.clone(), 0, top));
+                }
+            }
+        }
+        Ok(behind)
     }
 
     /// Appends `batch` to `id`'s chain if its head is still `expected`; otherwise returns
@@ -345,8 +455,15 @@ impl Store {
 
     /// An incident's stored events and seal, read consistently.
     pub async fn load(&self, id: &IncidentId) -> Result<Loaded, StoreError> {
+        self.load_after(id, 0).await
+    }
+
+    /// An incident's seal and its stored events after sequence number `seq` (all of them for
+    /// 0), read consistently: how a writer that knows a verified head catches up with events
+    /// other processes appended, without re-reading the whole chain.
+    pub async fn load_after(&self, id: &IncidentId, seq: u64) -> Result<Loaded, StoreError> {
         let mut snapshot = self.snapshot().await?;
-        let loaded = snapshot.load(id).await;
+        let loaded = snapshot.load_after(id, seq).await;
         snapshot.finish().await?;
         loaded
     }
@@ -489,7 +606,7 @@ const FINDING_ANY_POSTGRES: &str = "SELECT i.id FROM events e JOIN incidents i O
 
 const SEAL_OF: &str =
     "SELECT incident, ordinal, seq, hash, signature FROM seals WHERE incident = $1";
-const EVENTS_OF: &str = "SELECT incident, seq, at, actor, kind, payload, prev, hash FROM events WHERE incident = $1 ORDER BY seq";
+const EVENTS_OF: &str = "SELECT incident, seq, at, actor, kind, payload, prev, hash FROM events WHERE incident = $1 AND seq > $2 ORDER BY seq";
 const ALL_EVENTS: &str =
     "SELECT incident, seq, at, actor, kind, payload, prev, hash FROM events ORDER BY incident, seq";
 const ALL_SEALS: &str =
@@ -499,6 +616,13 @@ const REGISTRY: &str = "SELECT count, signature FROM registry WHERE singleton = 
 impl Snapshot {
     /// An incident's stored events and seal.
     pub async fn load(&mut self, id: &IncidentId) -> Result<Loaded, StoreError> {
+        self.load_after(id, 0).await
+    }
+
+    /// An incident's seal and its stored events after sequence number `seq`.
+    pub async fn load_after(&mut self, id: &IncidentId, seq: u64) -> Result<Loaded, StoreError> {
+        let after =
+            i64::try_from(seq).map_err(|_| StoreError::Corrupt("sequence overflow".into()))?;
         let key = id.to_string();
         let missing = || StoreError::NoSuchIncident(key.clone());
         let mut events = Vec::new();
@@ -510,7 +634,7 @@ impl Snapshot {
                     Ok(())
                 })?;
                 let seal = seal.ok_or_else(missing)?;
-                sqlite::each_row(conn, EVENTS_OF, &[&key], |r| {
+                sqlite::each_row(conn, EVENTS_OF, &[&key, &after], |r| {
                     events.push(rows::event(r)?);
                     Ok(())
                 })?;
@@ -524,6 +648,7 @@ impl Snapshot {
                 let seal = rows::seal(&row.ok_or_else(missing)?)?;
                 for r in sqlx::query(EVENTS_OF)
                     .bind(&key)
+                    .bind(after)
                     .fetch_all(&mut **tx)
                     .await?
                 {

@@ -11,10 +11,13 @@ use firebreak_core::journal::{ChainCheck, Event, Head};
 use firebreak_core::policy::Policy;
 use firebreak_core::seal::Sealer;
 use firebreak_core::summary::Summary;
+use firebreak_core::token_record::{TokenRecord, TokenState, what};
 use firebreak_core::{Change, Incident, IncidentId, Status};
 use firebreak_store::backend::sqlite_url;
 use firebreak_store::testing::ScratchDb;
-use firebreak_store::{Batch, ListFilter, OpenMode, Store, StoreError, TokenRow};
+use firebreak_store::{
+    Batch, CounterRecovered, ListFilter, OpenMode, Signed, Store, StoreError, TokenRow,
+};
 use jiff::Timestamp;
 use sqlx::Connection;
 
@@ -44,6 +47,16 @@ async fn declare(w: &World, title: &str, severity: &str) -> Incident {
 }
 
 async fn declare_with(store: &Store, sealer: &Sealer, title: &str, severity: &str) -> Incident {
+    declare_telling(store, sealer, title, severity).await.0
+}
+
+/// Declares, and says whether the day counter had to be recovered.
+async fn declare_telling(
+    store: &Store,
+    sealer: &Sealer,
+    title: &str,
+    severity: &str,
+) -> (Incident, Option<CounterRecovered>) {
     let policy = Policy::preset("default").expect("preset");
     let now = Timestamp::now();
     let request = Declaration {
@@ -58,7 +71,7 @@ async fn declare_with(store: &Store, sealer: &Sealer, title: &str, severity: &st
     };
     let changes = decide::declare(&policy, &checklist::defaults(), &request).expect("valid");
     let day = now.to_zoned(jiff::tz::TimeZone::UTC).date();
-    let batch = store
+    let (batch, recovered) = store
         .declare(day, |id, ordinal| {
             let events = Event::chain(id, Head::default(), now, "tester", &changes);
             let incident =
@@ -72,7 +85,10 @@ async fn declare_with(store: &Store, sealer: &Sealer, title: &str, severity: &st
         })
         .await
         .expect("declare");
-    Incident::from_events(&batch.events).expect("fold")
+    (
+        Incident::from_events(&batch.events).expect("fold"),
+        recovered,
+    )
 }
 
 fn batch_for(
@@ -315,19 +331,39 @@ async fn access_story(url: &str) {
         created_by: "tester".into(),
         revoked_at: None,
     };
+    // Each change to a token is recorded with it, chained after the records' head.
+    let sign = |head: Head, what: &str, state: TokenState| -> Signed {
+        let mut record = TokenRecord::next(head, t0.as_microsecond(), what, state);
+        let at = record.head().expect("head");
+        record.signature = w.sealer.token_record(&at.hash);
+        (record, w.sealer.token_head(&at))
+    };
     let alice = token("a1", "alice", Role::Responder);
     w.store
-        .add_token(&alice, "digest-alice")
+        .add_token(&alice, "digest-alice", |h| {
+            sign(h, what::CREATED, alice.state("digest-alice"))
+        })
         .await
         .expect("add");
+    let bot = token("b2", "bot", Role::Viewer);
     w.store
-        .add_token(&token("b2", "bot", Role::Viewer), "digest-bot")
+        .add_token(&bot, "digest-bot", |h| {
+            sign(h, what::CREATED, bot.state("digest-bot"))
+        })
         .await
         .expect("add");
     // A name is unique, even under another role.
     assert!(matches!(
         w.store
-            .add_token(&token("c3", "alice", Role::Admin), "digest-other")
+            .add_token(
+                &token("c3", "alice", Role::Admin),
+                "digest-other",
+                |h| sign(
+                    h,
+                    what::CREATED,
+                    token("c3", "alice", Role::Admin).state("digest-other")
+                )
+            )
             .await,
         Err(StoreError::Taken(_))
     ));
@@ -341,11 +377,29 @@ async fn access_story(url: &str) {
             .collect::<Vec<_>>(),
         ["alice", "bot"]
     );
+    let found = w
+        .store
+        .token_by_digest("digest-alice")
+        .await
+        .expect("find")
+        .expect("alice");
     assert_eq!(
-        w.store.token_by_digest("digest-alice").await.expect("find"),
-        Some(alice.clone())
+        (&found.token, found.digest.as_str()),
+        (&alice, "digest-alice")
     );
-    assert_eq!(w.store.token_by_digest("nope").await.expect("find"), None);
+    let record = found.record.expect("alice's record");
+    assert_eq!(
+        (record.seq, record.state.clone()),
+        (1, alice.state("digest-alice"))
+    );
+    assert!(record.checked_hash().is_some());
+    assert!(
+        w.store
+            .token_by_digest("nope")
+            .await
+            .expect("find")
+            .is_none()
+    );
 
     // A session lives until it expires, is ended, or its token is revoked.
     let later = t0 + jiff::SignedDuration::from_hours(8);
@@ -361,42 +415,90 @@ async fn access_story(url: &str) {
         Some("alice")
     );
     assert_eq!(session.map(|s| s.csrf), Some("csrf".to_string()));
-    assert_eq!(w.store.session("s-1", later).await.expect("expired"), None);
+    assert!(
+        w.store
+            .session("s-1", later)
+            .await
+            .expect("expired")
+            .is_none()
+    );
     w.store.end_session("s-1").await.expect("end");
-    assert_eq!(w.store.session("s-1", t0).await.expect("ended"), None);
+    assert!(w.store.session("s-1", t0).await.expect("ended").is_none());
     assert!(w.store.session("s-2", t0).await.expect("live").is_some());
 
     let revoked = w
         .store
-        .revoke_token("alice", t0)
+        .revoke_token("alice", t0, |h, t, d| sign(h, what::REVOKED, t.state(d)))
         .await
         .expect("revoke")
         .expect("found by name");
     assert_eq!(revoked.revoked_at, Some(t0));
-    assert_eq!(
-        w.store.token_by_digest("digest-alice").await.expect("find"),
-        None
-    );
-    assert_eq!(w.store.session("s-2", t0).await.expect("revoked"), None);
     assert!(
         w.store
-            .revoke_token("b2", t0)
+            .token_by_digest("digest-alice")
+            .await
+            .expect("find")
+            .is_none()
+    );
+    assert!(w.store.session("s-2", t0).await.expect("revoked").is_none());
+    assert!(
+        w.store
+            .revoke_token("b2", t0, |h, t, d| sign(h, what::REVOKED, t.state(d)))
             .await
             .expect("revoke")
             .is_some(),
         "found by id"
     );
     assert_eq!(
-        w.store.revoke_token("nobody", t0).await.expect("revoke"),
+        w.store
+            .revoke_token("nobody", t0, |h, t, d| sign(h, what::REVOKED, t.state(d)))
+            .await
+            .expect("revoke"),
         None
     );
     // A revoked token's name stays taken, so the audit trail stays unambiguous.
     assert!(matches!(
         w.store
-            .add_token(&token("d4", "alice", Role::Viewer), "digest-new")
+            .add_token(&token("d4", "alice", Role::Viewer), "digest-new", |h| sign(
+                h,
+                what::CREATED,
+                token("d4", "alice", Role::Viewer).state("digest-new")
+            ))
             .await,
         Err(StoreError::Taken(_))
     ));
+    // Two creations and two revocations, chained in order under a head that names the last;
+    // a refused creation left no record.
+    let audit = w.store.token_audit().await.expect("audit");
+    assert_eq!(
+        audit
+            .records
+            .iter()
+            .map(|r| (r.seq, r.what.as_str(), r.state.id.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            (1, what::CREATED, "a1"),
+            (2, what::CREATED, "b2"),
+            (3, what::REVOKED, "a1"),
+            (4, what::REVOKED, "b2")
+        ]
+    );
+    for pair in audit.records.windows(2) {
+        assert_eq!(pair[1].prev, pair[0].hash);
+    }
+    assert_eq!(
+        audit.head.map(|h| (h.seq, h.hash)),
+        Some((4, audit.records[3].hash.clone()))
+    );
+    assert_eq!(audit.tokens.len(), 2);
+    // Adopting is only for a store whose records were never started.
+    assert_eq!(
+        w.store
+            .adopt_tokens(|_, _| panic!("nothing to adopt"))
+            .await
+            .expect("adopt"),
+        0
+    );
 
     // Keyset paging walks every incident once, newest first; the version grows with each write.
     assert_eq!(w.store.version().await.expect("version"), (0, 0));
@@ -438,6 +540,51 @@ async fn access_story(url: &str) {
     assert_eq!(
         filtered.iter().map(|s| s.id).collect::<Vec<_>>(),
         declared[2..4]
+    );
+    w.store.close().await;
+}
+
+/// A day counter lowered in the database: the next declaration takes the next free number (and
+/// says so) instead of failing on the used one, and the declarations after it go on from there.
+async fn lowered_counter_recovers(url: &str) {
+    let w = world(url).await;
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        ids.push(declare(&w, &format!("before {n}"), "P3").await.id);
+    }
+    let day = IncidentId::day_key(ids[0].day());
+    sqlx::query("UPDATE day_counters SET last = 1")
+        .execute(&mut sqlx::AnyConnection::connect(url).await.expect("connect"))
+        .await
+        .expect("lower the counter");
+    assert_eq!(
+        w.store.counters_behind().await.expect("counters"),
+        [(day.clone(), 1, 3)]
+    );
+    let (next, recovered) = declare_telling(&w.store, &w.sealer, "after", "P3").await;
+    assert_eq!(next.id.number(), 4);
+    assert_eq!(
+        recovered,
+        Some(CounterRecovered {
+            day: day.clone(),
+            was: 1,
+            highest: 3
+        })
+    );
+    assert!(
+        recovered
+            .expect("recovered")
+            .to_string()
+            .contains("incident number 3 of that day exists"),
+    );
+    let (then, again) = declare_telling(&w.store, &w.sealer, "then", "P3").await;
+    assert_eq!((then.id.number(), again), (5, None));
+    assert!(
+        w.store
+            .counters_behind()
+            .await
+            .expect("counters")
+            .is_empty()
     );
     w.store.close().await;
 }
@@ -493,6 +640,19 @@ async fn access_story_on_sqlite() {
 async fn access_story_on_postgres() {
     let db = ScratchDb::create("access").await;
     access_story(&db.url).await;
+    db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lowered_counter_recovers_on_sqlite() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    lowered_counter_recovers(&sqlite_url(&dir.path().join("fb.db"), true)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lowered_counter_recovers_on_postgres() {
+    let db = ScratchDb::create("counter").await;
+    lowered_counter_recovers(&db.url).await;
     db.drop_db().await;
 }
 

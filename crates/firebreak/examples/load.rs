@@ -21,8 +21,13 @@
 //!    timed), each declaring an open incident carrying its finding; then for `--intake-seconds`
 //!    one connection (Alertmanager sends a group's notifications one at a time) posts alerts of
 //!    those groups, each answered once it is recorded on its group's incident;
-//! 5. with `--postgres ADMIN_URL`: the notes again on a scratch PostgreSQL database it creates
-//!    and drops.
+//! 5. appends on deep incidents: two incidents are given `--deep-events` events each (10,000 by
+//!    default, recorded through the library before the server starts, not timed): one all notes
+//!    (each answer then carries 10,000 notes), one checklist ticks (its state stays small); then
+//!    one connection posts notes to each for `--write-seconds`: the server CPU per note shows
+//!    what an append costs on a long chain, with and without a large answer;
+//! 6. with `--postgres ADMIN_URL`: the notes (and the deep incident's) again on a scratch
+//!    PostgreSQL database it creates and drops.
 //!
 //! Afterwards it stops the server with SIGTERM and runs `firebreak verify` over what was written.
 //!
@@ -42,7 +47,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail, ensure};
 use clap::Parser;
+use firebreak::service::Service;
+use firebreak_core::Change;
 use firebreak_core::access::{random_hex, secret_digest};
+use firebreak_core::decide::Declaration;
 use firebreak_store::backend::{redact, sqlite_url};
 use firebreak_store::{OpenMode, Store};
 use jiff::Timestamp;
@@ -85,6 +93,10 @@ struct Args {
     /// Seconds alert intake is measured for.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=60))]
     intake_seconds: u64,
+    /// Events of the deep incident (declaration and notes) that notes are then appended to, one
+    /// connection; 0 skips it.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
+    deep_events: u32,
     /// PostgreSQL admin URL; a scratch database is created there and dropped afterwards.
     #[arg(long, value_name = "URL")]
     postgres: Option<String>,
@@ -155,6 +167,9 @@ async fn run(args: &Args) -> anyhow::Result<()> {
         ..listed
     });
     results.extend(notes(args, &server, &setup, "SQLite").await?);
+    for (what, id) in &setup.deep {
+        results.push(deep_notes(args, &server, &setup, what, id, "SQLite").await?);
+    }
     results.push(dashboard(args, &server, &setup).await?);
     if args.intake_incidents > 0 {
         results.push(intake(args, &server, &setup).await?);
@@ -169,7 +184,15 @@ async fn run(args: &Args) -> anyhow::Result<()> {
             let dir = scratch.path().join("postgres");
             let setup = Setup::new(args, &dir, Some(db.url.clone()), args.pg_incidents).await?;
             let server = Server::start(args, &setup)?;
-            let measured = notes(args, &server, &setup, "PostgreSQL").await;
+            let mut measured = notes(args, &server, &setup, "PostgreSQL").await;
+            for (what, id) in &setup.deep {
+                if let Ok(m) = &mut measured {
+                    match deep_notes(args, &server, &setup, what, id, "PostgreSQL").await {
+                        Ok(d) => m.push(d),
+                        Err(e) => measured = Err(e),
+                    }
+                }
+            }
             server.stop()?;
             let measured = measured?;
             setup.verify(args)?;
@@ -190,6 +213,8 @@ struct Setup {
     database: Option<String>,
     secret: String,
     cookie: String,
+    /// The deep incidents, if made: (what their events are, id).
+    deep: Vec<(&'static str, String)>,
 }
 
 impl Setup {
@@ -219,6 +244,7 @@ impl Setup {
             database,
             secret: String::new(),
             cookie: String::new(),
+            deep: Vec::new(),
         };
         setup.firebreak(args, &["init"])?;
         let made = setup.firebreak(
@@ -257,10 +283,18 @@ impl Setup {
                 now + jiff::SignedDuration::from_hours(1),
             )
             .await?;
+        let mut deep = Vec::new();
+        if args.deep_events > 0 {
+            for kind in [Deep::Notes, Deep::Ticks] {
+                let id = deep_incident(store.clone(), dir, args.deep_events, kind).await?;
+                deep.push((kind.words(), id));
+            }
+        }
         store.close().await;
         Ok(Setup {
             secret: secret.to_string(),
             cookie,
+            deep,
             ..setup
         })
     }
@@ -299,6 +333,85 @@ impl Setup {
         eprintln!("load: {}", String::from_utf8_lossy(&out).trim());
         Ok(())
     }
+}
+
+/// What a deep incident's events are.
+#[derive(Clone, Copy)]
+enum Deep {
+    /// Notes: the incident's state (and every answer about it) carries all of them.
+    Notes,
+    /// A checklist item ticked and unticked: the state stays small.
+    Ticks,
+}
+
+impl Deep {
+    fn words(self) -> &'static str {
+        match self {
+            Deep::Notes => "notes",
+            Deep::Ticks => "checklist ticks",
+        }
+    }
+
+    fn change(self, n: u64) -> Change {
+        match self {
+            Deep::Notes => Change::NoteAdded {
+                text: format!("seeded note {n}"),
+            },
+            Deep::Ticks => Change::ChecklistTicked {
+                list: "triage".into(),
+                item: 0,
+                done: n % 2 == 1,
+            },
+        }
+    }
+}
+
+/// Declares an incident and gives it `events` events in all (500 per change), through the
+/// library's service as the server itself records them; returns its id.
+async fn deep_incident(
+    store: Store,
+    dir: &Path,
+    events: u32,
+    kind: Deep,
+) -> anyhow::Result<String> {
+    let started = Instant::now();
+    let service = Service::new(
+        store,
+        firebreak_core::config::Config::default(),
+        dir.to_path_buf(),
+        "load".into(),
+    );
+    let now = Timestamp::now();
+    let declared = service
+        .declare(&Declaration {
+            title: "Deep incident for the append benchmark",
+            summary: None,
+            severity: "P2",
+            started_at: None,
+            detected_at: None,
+            commander: None,
+            detection: None,
+            now,
+        })
+        .await?;
+    let id = declared.incident.id;
+    let mut count = declared.incident.head.seq;
+    while count < u64::from(events) {
+        let n = (u64::from(events) - count).min(500);
+        let notes: Vec<Change> = (0..n).map(|i| kind.change(count + i + 1)).collect();
+        count = service
+            .change(&id, |_| Ok(notes.clone()))
+            .await?
+            .incident
+            .head
+            .seq;
+    }
+    eprintln!(
+        "load: {id} given {count} events ({}) in {:.1} s (not measured)",
+        kind.words(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(id.to_string())
 }
 
 /// A throwaway PostgreSQL database.
@@ -591,6 +704,10 @@ enum Target {
     Notes,
     Dashboard,
     Intake,
+    /// Notes on one incident, 8 writers.
+    HotNotes,
+    /// A note on an incident of 10,000 events: server CPU.
+    DeepNote,
 }
 
 impl Measured {
@@ -616,6 +733,11 @@ impl Measured {
             Some(Target::Notes) => (self.rate() >= 500.0, "≥ 500/s"),
             Some(Target::Dashboard) => (self.pct(0.99) <= 50.0, "≤ 50 ms"),
             Some(Target::Intake) => (self.pct(0.99) <= 20.0, "p99 ≤ 20 ms"),
+            Some(Target::HotNotes) => (self.rate() >= 1000.0, "≥ 1,000/s"),
+            Some(Target::DeepNote) => (
+                self.server_cpu / self.rate().max(1e-9) <= 0.002,
+                "≤ 2 ms server CPU per note",
+            ),
         };
         format!("{what}: {}", if met { "met" } else { "MISSED" })
     }
@@ -778,11 +900,50 @@ async fn notes(
         )
         .await?
     };
-    let target = (backend == "SQLite").then_some(Target::Notes);
+    let sqlite = backend == "SQLite";
     Ok(vec![
-        Measured { target, ..spread },
-        Measured { target, ..one },
+        Measured {
+            target: sqlite.then_some(Target::Notes),
+            ..spread
+        },
+        Measured {
+            target: sqlite.then_some(Target::HotNotes),
+            ..one
+        },
     ])
+}
+
+/// Notes on the deep incident, one connection: what one append costs on a long chain.
+async fn deep_notes(
+    args: &Args,
+    server: &Server,
+    setup: &Setup,
+    what: &str,
+    deep: &str,
+    backend: &str,
+) -> anyhow::Result<Measured> {
+    let (addr, auth) = (server.addr, setup.auth_header());
+    let path = format!("/api/v1/incidents/{deep}/notes");
+    let measured = phase(
+        &format!(
+            "POST notes, {backend}, incident of {} {what}, 1 conn",
+            args.deep_events
+        ),
+        server,
+        1,
+        Duration::from_secs(args.write_seconds),
+        move |n| {
+            Request::post_json(
+                &addr,
+                &path,
+                &auth,
+                &format!("{{\"text\":\"deep note {n}\"}}"),
+            )
+        },
+    )
+    .await?;
+    let target = (backend == "SQLite").then_some(Target::DeepNote);
+    Ok(Measured { target, ..measured })
 }
 
 /// A generic-webhook alert of group `bench-N`.

@@ -230,7 +230,7 @@ async fn seed(args: &Args) -> anyhow::Result<()> {
         };
         let changes = decide::declare(&config.policy, &config.checklists, &request)?;
         let mut sealed_ordinal = 0;
-        let declared = store
+        let (declared, _) = store
             .declare(today, |id, ordinal| {
                 sealed_ordinal = ordinal;
                 let events = Event::chain(id, Head::default(), declared_at, actor, &changes);

@@ -110,6 +110,11 @@ fn start_logging() {
 pub async fn run(ctx: &mut Context, args: Args) -> anyhow::Result<ExitCode> {
     start_logging();
     let service = ctx.service().await?;
+    // Tokens made before token records were kept are recorded once, before any is accepted.
+    service
+        .adopt_tokens()
+        .await
+        .context("cannot record the existing API tokens")?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| {

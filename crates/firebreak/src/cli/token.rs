@@ -5,7 +5,6 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use firebreak_core::access::{self, Role};
-use jiff::Timestamp;
 use serde_json::json;
 
 use super::Context;
@@ -55,6 +54,7 @@ pub async fn run(ctx: &mut Context, command: Command) -> anyhow::Result<ExitCode
         }
         Command::Ls => {
             let service = ctx.service().await?;
+            service.adopt_tokens().await?;
             let tokens = service.store().tokens().await?;
             if ctx.out.json {
                 ctx.out.json(&tokens)?;
@@ -91,13 +91,9 @@ pub async fn run(ctx: &mut Context, command: Command) -> anyhow::Result<ExitCode
         }
         Command::Revoke { token } => {
             let service = ctx.service().await?;
-            let revoked = service
-                .store()
-                .revoke_token(token.trim(), Timestamp::now())
-                .await?
-                .with_context(|| {
-                    format!("no token with id or name {token:?}; see `firebreak token ls`")
-                })?;
+            let revoked = service.revoke_token(token.trim()).await?.with_context(|| {
+                format!("no token with id or name {token:?}; see `firebreak token ls`")
+            })?;
             if ctx.out.json {
                 ctx.out.json(&revoked)?;
             } else {

@@ -153,7 +153,7 @@ pub async fn identify(parts: &Parts, state: &AppState) -> Result<Caller, ApiErro
         let token = match state.tokens.get(&digest) {
             Some(t) => t,
             None => {
-                let found = state.service.store().token_by_digest(&digest).await?;
+                let found = state.service.token_by_digest(&digest).await?;
                 let Some(t) = found else {
                     return Err(unauthenticated(
                         "the bearer token is not valid (unknown or revoked)",
@@ -172,11 +172,7 @@ pub async fn identify(parts: &Parts, state: &AppState) -> Result<Caller, ApiErro
     }
     if let Some(value) = cookie(parts, SESSION_COOKIE) {
         let digest = secret_digest(value);
-        let session = state
-            .service
-            .store()
-            .session(&digest, Timestamp::now())
-            .await?;
+        let session = state.service.session(&digest, Timestamp::now()).await?;
         let Some(session) = session else {
             return Err(unauthenticated(
                 "the session has ended or its token was revoked; sign in again",

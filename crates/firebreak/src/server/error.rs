@@ -243,6 +243,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::Store(s) => s.into(),
             ServiceError::Damaged(m) => Self::new(Code::Damaged, m),
             ServiceError::Busy(..) => Self::new(Code::Unavailable, e.to_string()),
+            ServiceError::WriteFailed(_) => Self::internal(e),
             ServiceError::Key(k) => Self::internal(k),
             ServiceError::Random(r) => Self::internal(r),
         }

@@ -1,11 +1,13 @@
 //! The incident service: the one path by which anything is recorded. It reads an incident's
 //! events, checks their chain and seal, folds them, asks [`firebreak_core::decide`] what to
 //! record, seals the new events and appends them — retrying from a fresh read when another
-//! writer got there first.
+//! writer got there first. Incidents being written to stay folded in memory between changes
+//! (see `hot`), so an append does not re-read the chain.
 
 mod chain;
 mod contain;
 mod detect;
+mod hot;
 mod record;
 mod reindex;
 mod related;
@@ -46,6 +48,11 @@ pub enum ServiceError {
     /// The operating system gave no random bytes (for a token secret).
     #[error(transparent)]
     Random(#[from] firebreak_core::access::NoRandomness),
+    /// A write failed in the database for a change queued with this one; nothing was recorded.
+    #[error(
+        "the database failed while recording a change queued with this one: {0}; nothing was recorded"
+    )]
+    WriteFailed(String),
     /// Too many concurrent writers kept winning the race.
     #[error(
         "{0} is being changed by many writers at once; gave up after {1} attempts, nothing was recorded"
@@ -60,7 +67,8 @@ pub struct Service {
     config: Arc<Config>,
     data_dir: PathBuf,
     actor: String,
-    turns: Arc<turns::Turns>,
+    hot: Arc<hot::Hot>,
+    verified_records: Arc<tokens::Verified>,
 }
 
 impl Service {
@@ -71,7 +79,8 @@ impl Service {
             config: Arc::new(config),
             data_dir,
             actor,
-            turns: Arc::default(),
+            hot: Arc::default(),
+            verified_records: Arc::default(),
         }
     }
 

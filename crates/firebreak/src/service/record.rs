@@ -7,10 +7,10 @@ use firebreak_core::journal::{ChainCheck, Digest, Event, Head};
 use firebreak_core::seal::SealChecker;
 use firebreak_core::summary::Summary;
 use firebreak_core::{Change, DomainError, Incident, IncidentId};
-use firebreak_store::{Batch, Loaded, StoreError};
+use firebreak_store::{Batch, Loaded, SealRow, StoreError};
 use jiff::Timestamp;
 
-use super::{Service, ServiceError};
+use super::{Service, ServiceError, hot};
 
 /// How many times a change is re-decided after losing a race to another writer.
 const ATTEMPTS: u32 = 64;
@@ -25,6 +25,17 @@ pub struct Recorded {
     /// Why the communication chain could not be told of the change (a template that does not
     /// load or render); the change was recorded all the same.
     pub untold: Option<String>,
+}
+
+/// Folds freshly chained `events` into `incident`.
+fn apply_all(incident: &mut Incident, events: &[Event]) -> Result<(), ServiceError> {
+    for e in events {
+        let change = e
+            .change()
+            .map_err(|err| ServiceError::Damaged(err.to_string()))?;
+        incident.apply(e, &change);
+    }
+    Ok(())
 }
 
 fn fold(events: &[Event]) -> Result<Incident, ServiceError> {
@@ -43,8 +54,16 @@ pub(super) fn check_and_fold(
         .map(|e| check.next(e))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|f| ServiceError::Damaged(f.to_string()))?;
-    let head = check.head();
-    let seal = &loaded.seal;
+    check_sealed(&loaded.seal, check.head(), checker)?;
+    Ok((fold(&events)?, events))
+}
+
+/// Checks that the stored seal signs `head`, the head its events were checked up to.
+pub(super) fn check_sealed(
+    seal: &SealRow,
+    head: Head,
+    checker: &SealChecker,
+) -> Result<(), ServiceError> {
     let sealed_hash: Option<Digest> = seal.hash.parse().ok();
     let sealed = seal.seq == head.seq as i64
         && sealed_hash == Some(head.hash)
@@ -61,18 +80,7 @@ pub(super) fn check_and_fold(
             seal.incident, head.seq, seal.seq
         )));
     }
-    Ok((fold(&events)?, events))
-}
-
-fn applied(incident: &Incident, events: &[Event]) -> Result<Incident, ServiceError> {
-    let mut next = incident.clone();
-    for e in events {
-        let change = e
-            .change()
-            .map_err(|err| ServiceError::Damaged(err.to_string()))?;
-        next.apply(e, &change);
-    }
-    Ok(next)
+    Ok(())
 }
 
 impl Service {
@@ -84,14 +92,14 @@ impl Service {
         let day = now.to_zoned(jiff::tz::TimeZone::UTC).date();
         let mut templates = None;
         let mut untold = None;
-        let batch = self
+        let (batch, recovered) = self
             .store
             .declare(day, |id, ordinal| {
-                let events = Event::chain(id, Head::default(), now, &self.actor, &changes);
-                let incident = Incident::from_events(&events)
+                let mut events = Event::chain(id, Head::default(), now, &self.actor, &changes);
+                let mut incident = Incident::from_events(&events)
                     .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                let (incident, events) = self
-                    .with_chain(incident, events, &mut templates, &mut untold, now)
+                untold = self
+                    .with_chain(&mut incident, &mut events, &mut templates, now)
                     .map_err(|e| StoreError::Corrupt(e.to_string()))?;
                 Ok(Batch {
                     seal: sealer.seal(ordinal, &id.to_string(), &incident.head),
@@ -101,6 +109,9 @@ impl Service {
                 })
             })
             .await?;
+        if let Some(recovered) = recovered {
+            tracing::warn!("{recovered}");
+        }
         let incident = fold(&batch.events)?;
         Ok(Recorded {
             incident,
@@ -109,25 +120,23 @@ impl Service {
         })
     }
 
-    /// `events` (just decided, leaving the incident as `after`) followed by the messages they
-    /// owe the communication chain, and the incident after those too.
+    /// Adds to `events` (just decided, and already folded into `incident`) the messages they
+    /// owe the communication chain, folding those in too; returns why the chain could not be
+    /// told, if it could not.
     fn with_chain(
         &self,
-        after: Incident,
-        mut events: Vec<Event>,
+        incident: &mut Incident,
+        events: &mut Vec<Event>,
         templates: &mut Option<firebreak_core::notify::Templates>,
-        untold: &mut Option<String>,
         now: Timestamp,
-    ) -> Result<(Incident, Vec<Event>), ServiceError> {
-        let told = self.tell_chain(&after, &events, templates, now);
-        *untold = told.trouble;
-        if told.changes.is_empty() {
-            return Ok((after, events));
+    ) -> Result<Option<String>, ServiceError> {
+        let told = self.tell_chain(incident, events, templates, now);
+        if !told.changes.is_empty() {
+            let more = Event::chain(incident.id, incident.head, now, &self.actor, &told.changes);
+            apply_all(incident, &more)?;
+            events.extend(more);
         }
-        let more = Event::chain(after.id, after.head, now, &self.actor, &told.changes);
-        let after = applied(&after, &more)?;
-        events.extend(more);
-        Ok((after, events))
+        Ok(told.trouble)
     }
 
     /// Reads, checks and folds an incident.
@@ -136,55 +145,83 @@ impl Service {
         check_and_fold(&loaded, &self.checker()?)
     }
 
-    /// Records what `decide` makes of the incident's current state. If another writer appends
-    /// first, the incident is re-read and `decide` asked again, so a decision is always made
-    /// against the state it is appended to.
+    /// Records what `decide` makes of the incident's current state. The state is the one this
+    /// process holds folded (see the `hot` module) — brought up to the stored seal first when no
+    /// write of this process is under way — plus the changes queued before this one; the
+    /// change is queued and written with them. If another writer appended first, or the write
+    /// failed for a change queued before it, the incident is caught up and `decide` asked again,
+    /// so a decision is always made against the state it is appended to.
     pub async fn change(
         &self,
         id: &IncidentId,
         decide: impl Fn(&Incident) -> Result<Vec<Change>, DomainError>,
     ) -> Result<Recorded, ServiceError> {
-        let sealer = self.sealer()?;
-        let checker = sealer.checker();
-        // Changes to one incident through this process go one at a time: racing each other to
-        // the same head would only make all but one re-read and retry.
-        let turn = self.turns.of(id);
-        let _turn = turn.lock().await;
+        let checker = self.checker()?;
+        let entry = self.hot.entry(id);
         let mut templates = None;
-        let mut untold = None;
         for attempt in 0..ATTEMPTS {
-            let loaded = self.store.load(id).await?;
-            let (incident, _) = check_and_fold(&loaded, &checker)?;
-            let changes = decide(&incident)?;
-            let now = Timestamp::now();
-            let events = Event::chain(*id, incident.head, now, &self.actor, &changes);
-            let next = applied(&incident, &events)?;
-            let (next, events) = self.with_chain(next, events, &mut templates, &mut untold, now)?;
-            let batch = Batch {
-                seal: sealer.seal(
-                    loaded.seal.ordinal as u64,
-                    &loaded.seal.incident,
-                    &next.head,
-                ),
-                registry: None,
-                summary: Summary::from(&next),
-                events,
-            };
-            match self.store.append(id, incident.head, &batch).await {
-                Ok(()) => {
-                    return Ok(Recorded {
-                        incident: next,
-                        events: batch.events,
-                        untold,
-                    });
+            let (recorded, mut told) = {
+                let mut state = entry.state.lock().await;
+                let state = &mut *state;
+                let idle = state.pending.is_empty() && !state.writing;
+                match state.known.as_mut() {
+                    None => state.known = Some(hot::read_all(&self.store, id, &checker).await?),
+                    Some(known) if idle && known.checked_at.elapsed() > hot::FULL_CHECK => {
+                        state.known = Some(hot::read_all(&self.store, id, &checker).await?);
+                    }
+                    Some(known) if idle => {
+                        hot::catch_up(&self.store, id, &checker, known).await?;
+                    }
+                    Some(_) => {}
                 }
-                Err(StoreError::Conflict(_)) => {
-                    // Spread retries out so writers that collided do not collide again.
+                let Some(known) = state.known.as_mut() else {
+                    continue;
+                };
+                let changes = decide(&known.working)?;
+                let now = Timestamp::now();
+                let mut events = Event::chain(*id, known.working.head, now, &self.actor, &changes);
+                apply_all(&mut known.working, &events)?;
+                // The messages the change owes the communication chain join it, in the same
+                // write.
+                let untold =
+                    self.with_chain(&mut known.working, &mut events, &mut templates, now)?;
+                let recorded = Recorded {
+                    incident: known.working.clone(),
+                    events: events.clone(),
+                    untold,
+                };
+                if events.is_empty() {
+                    // Nothing to record: the incident as it is (no transaction, no new seal).
+                    return Ok(recorded);
+                }
+                state.pending.extend(events);
+                let told = state.collecting.subscribe();
+                if !state.writing {
+                    state.writing = true;
+                    tokio::spawn(hot::write_queued(
+                        self.store.clone(),
+                        self.sealer()?,
+                        *id,
+                        entry.clone(),
+                    ));
+                }
+                (recorded, told)
+            };
+            let outcome = told
+                .wait_for(|o| !matches!(o, hot::Outcome::Waiting))
+                .await
+                .map(|o| o.clone())
+                .unwrap_or(hot::Outcome::Retry);
+            match outcome {
+                hot::Outcome::Written => return Ok(recorded),
+                hot::Outcome::Failed(f) => return Err(f.into()),
+                hot::Outcome::Waiting | hot::Outcome::Retry => {
+                    // Spread retries out so writers of other processes that collided do not
+                    // collide again.
                     let jitter = u64::from(attempt.min(8)) * 3
                         + u64::from(Timestamp::now().subsec_nanosecond().unsigned_abs() % 7);
                     tokio::time::sleep(Duration::from_millis(jitter)).await;
                 }
-                Err(other) => return Err(other.into()),
             }
         }
         Err(ServiceError::Busy(id.to_string(), ATTEMPTS))

@@ -1,15 +1,18 @@
 //! `verify`: recompute every hash, check every chain against its signed seal, check the
-//! signed registry, naming the first bad event of each incident, and re-hash the runbook step
-//! output the journal points to in the evidence store.
+//! signed registry, naming the first bad event of each incident, re-hash the runbook step
+//! output the journal points to in the evidence store, check the signed chain of token records
+//! and every token row against its record, and check that no day counter is behind the ids
+//! already handed out.
 
 use std::collections::BTreeMap;
 
 use firebreak_core::IncidentId;
 use firebreak_core::blob::BlobStore;
-use firebreak_core::journal::{ChainCheck, Digest, StoredEvent};
+use firebreak_core::journal::{ChainCheck, Digest, Head, StoredEvent};
 use firebreak_core::run::StepRecorded;
 use firebreak_core::seal::SealChecker;
-use firebreak_store::{SealRow, StoreError};
+use firebreak_core::token_record::TokenRecord;
+use firebreak_store::{SealRow, StoreError, TokenAudit};
 use serde::Serialize;
 
 use super::{Service, ServiceError};
@@ -203,6 +206,90 @@ impl Walk<'_> {
     }
 }
 
+/// Checks the token records' chain and signed head, and every token row against its latest
+/// record.
+fn check_tokens(checker: &SealChecker, audit: &TokenAudit) -> Vec<Fault> {
+    let mut faults = Vec::new();
+    let mut head = Head::default();
+    let mut latest: BTreeMap<&str, &TokenRecord> = BTreeMap::new();
+    for record in &audit.records {
+        let problem = if record.seq != head.seq as i64 + 1 {
+            Some(format!(
+                "token record #{} is where #{} should be (records deleted or inserted?)",
+                record.seq,
+                head.seq + 1
+            ))
+        } else if record.prev.parse::<Digest>().ok() != Some(head.hash) {
+            Some(format!(
+                "token record #{} does not follow the record before it (edited?)",
+                record.seq
+            ))
+        } else if let Some(hash) = record.checked_hash() {
+            (!checker.check_token_record(&hash, &record.signature)).then(|| {
+                format!(
+                    "the signature of token record #{} does not match the journal key (forged?)",
+                    record.seq
+                )
+            })
+        } else {
+            Some(format!(
+                "token record #{} does not match its hash (edited?)",
+                record.seq
+            ))
+        };
+        if let Some(what) = problem {
+            faults.push(fault(None, None, what));
+            return faults;
+        }
+        head = record.head().unwrap_or(head);
+        latest.insert(&record.state.id, record);
+    }
+    match &audit.head {
+        None if audit.records.is_empty() && audit.tokens.is_empty() => {}
+        None => faults.push(fault(
+            None,
+            None,
+            "the signed head of the token records is missing (deleted?)",
+        )),
+        Some(signed) => {
+            let sealed = Head {
+                seq: signed.seq.max(0) as u64,
+                hash: signed.hash.parse().unwrap_or_default(),
+            };
+            if sealed != head || !checker.check_token_head(&sealed, &signed.signature) {
+                faults.push(fault(
+                    None,
+                    None,
+                    format!(
+                        "the token records end at #{} but their signed head says #{} (records removed, or the head edited)",
+                        head.seq, signed.seq
+                    ),
+                ));
+            }
+        }
+    }
+    let mut rows: BTreeMap<&str, ()> = BTreeMap::new();
+    for (token, digest) in &audit.tokens {
+        rows.insert(&token.id, ());
+        let record = latest.get(token.id.as_str()).copied();
+        if let Some(why) = super::tokens::mismatch(checker, token, digest, record) {
+            faults.push(fault(
+                None,
+                None,
+                format!("API token {} ({}): {why}", token.id, token.name),
+            ));
+        }
+    }
+    for id in latest.keys().filter(|id| !rows.contains_key(*id)) {
+        faults.push(fault(
+            None,
+            None,
+            format!("API token {id} has a signed record but no row (deleted?)"),
+        ));
+    }
+    faults
+}
+
 impl Service {
     /// Verifies one incident, or everything when `only` is `None`.
     pub async fn verify(&self, only: Option<&IncidentId>) -> Result<VerifyReport, ServiceError> {
@@ -233,6 +320,19 @@ impl Service {
                 report.faults.push(f);
             }
             return Ok(report);
+        }
+
+        self.adopt_tokens().await?;
+        let tokens = self.store.token_audit().await?;
+        report.faults.extend(check_tokens(&checker, &tokens));
+        for (day, last, highest) in self.store.counters_behind().await? {
+            report.faults.push(fault(
+                None,
+                None,
+                format!(
+                    "the id counter of {day} says {last} but incident number {highest} of that day exists (counter lowered?); the next declaration recovers it"
+                ),
+            ));
         }
 
         // One snapshot for seals, events and registry, so concurrent writers cannot make an

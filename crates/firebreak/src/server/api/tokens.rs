@@ -166,8 +166,7 @@ async fn revoke(
 ) -> Result<Json<Revoked>, ApiError> {
     let revoked = state
         .service
-        .store()
-        .revoke_token(token.trim(), Timestamp::now())
+        .revoke_token(token.trim())
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no token with id or name {token:?}")))?;
     state.tokens.clear();

@@ -124,11 +124,7 @@ pub async fn sign_in(
     let found = if token.is_empty() || token.len() > TOKEN_MAX {
         None
     } else {
-        state
-            .service
-            .store()
-            .token_by_digest(&secret_digest(token))
-            .await?
+        state.service.token_by_digest(&secret_digest(token)).await?
     };
     let Some(token) = found else {
         state.throttle.failed(addr);

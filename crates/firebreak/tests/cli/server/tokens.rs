@@ -315,3 +315,146 @@ async fn api_tokens_on_sqlite() {
 async fn api_tokens_on_postgres() {
     api_tokens_story(Db::Postgres).await;
 }
+
+/// Runs SQL straight against the test's database, as someone with write access to it would.
+async fn tamper(api: &Api, statements: &[&str]) {
+    use sqlx::{Connection, Executor};
+    let url = match &api.fb.database {
+        Some(url) => url.clone(),
+        None => format!("sqlite://{}?mode=rw", api.fb.db_file().display()),
+    };
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(&url).await.expect("connect");
+    for s in statements {
+        conn.execute(sqlx::AssertSqlSafe(s.to_string()))
+            .await
+            .unwrap_or_else(|e| panic!("{s}: {e}"));
+    }
+    conn.close().await.expect("close");
+}
+
+/// What a freshly started server (no cached tokens) answers a token-administration request
+/// made with `secret`: 401 refused, 403 a token that may not administer, 200 one that may.
+async fn admin_route(api: &Api, secret: &str) -> StatusCode {
+    let state = state_for(&api.fb, Options::default()).await;
+    let app = firebreak::server::app(state.clone());
+    let req = axum::http::Request::get("/api/v1/tokens")
+        .header("authorization", format!("Bearer {secret}"))
+        .body(axum::body::Body::empty())
+        .expect("request");
+    let res = tower::ServiceExt::oneshot(app, req)
+        .await
+        .expect("infallible");
+    state.service.store().close().await;
+    res.status()
+}
+
+/// A token edited, un-revoked or inserted behind firebreak's back in the database is refused
+/// by a server and named by `verify`; tokens made before token records existed are recorded
+/// once, and go on working.
+async fn tampered_tokens_story(db: Db) {
+    let api = Api::new(db).await;
+    let viewer = api.token(Role::Viewer).to_string();
+    assert_eq!(admin_route(&api, &viewer).await, StatusCode::FORBIDDEN);
+    assert_eq!(api.fb.verify().0, 0);
+
+    // A viewer made admin in the database.
+    tamper(
+        &api,
+        &["UPDATE tokens SET role = 'admin' WHERE name = 'viewer'"],
+    )
+    .await;
+    assert_eq!(admin_route(&api, &viewer).await, StatusCode::UNAUTHORIZED);
+    let (code, out) = api.fb.verify();
+    assert_eq!(code, 3, "{out}");
+    assert!(
+        out.contains("API token")
+            && out.contains("(viewer): its row differs from its signed record")
+            && out.contains("the row says admin, the record viewer"),
+        "{out}"
+    );
+    tamper(
+        &api,
+        &["UPDATE tokens SET role = 'viewer' WHERE name = 'viewer'"],
+    )
+    .await;
+    assert_eq!(api.fb.verify().0, 0);
+
+    // A revoked token brought back.
+    let out = api
+        .fb
+        .cmd(&["token", "revoke", "responder"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    tamper(
+        &api,
+        &["UPDATE tokens SET revoked_at = NULL WHERE name = 'responder'"],
+    )
+    .await;
+    let responder = api.token(Role::Responder).to_string();
+    assert_eq!(
+        admin_route(&api, &responder).await,
+        StatusCode::UNAUTHORIZED
+    );
+    let (code, out) = api.fb.verify();
+    assert_eq!(code, 3, "{out}");
+    assert!(
+        out.contains("(responder): its row differs") && out.contains("revocation"),
+        "{out}"
+    );
+    tamper(&api, &["DELETE FROM tokens WHERE name = 'responder'"]).await;
+    let (code, out) = api.fb.verify();
+    assert!(
+        code == 3 && out.contains("has a signed record but no row"),
+        "{out}"
+    );
+
+    // A token inserted with a secret of the intruder's choosing.
+    let forged = "fbk_forged-secret-of-the-intruder";
+    tamper(
+        &api,
+        &[&format!(
+            "INSERT INTO tokens (id, name, role, digest, created_at, created_by, revoked_at) \
+             VALUES ('ffff0000', 'intruder', 'admin', '{}', 0, 'nobody', NULL)",
+            firebreak_core::access::secret_digest(forged)
+        )],
+    )
+    .await;
+    assert_eq!(admin_route(&api, forged).await, StatusCode::UNAUTHORIZED);
+    let (code, out) = api.fb.verify();
+    assert!(
+        code == 3 && out.contains("ffff0000 (intruder): it has no signed record"),
+        "{out}"
+    );
+    tamper(&api, &["DELETE FROM tokens WHERE name = 'intruder'"]).await;
+
+    // A store from before token records: its tokens are recorded once when it is next opened
+    // with the key, and keep working.
+    tamper(
+        &api,
+        &[
+            "DROP TABLE token_records",
+            "DROP TABLE token_head",
+            "UPDATE meta SET value = '3' WHERE key = 'schema_version'",
+        ],
+    )
+    .await;
+    assert_eq!(admin_route(&api, &viewer).await, StatusCode::UNAUTHORIZED);
+    let listed = api.fb.cmd(&["token", "ls"]).output().expect("run");
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    assert_eq!(admin_route(&api, &viewer).await, StatusCode::FORBIDDEN);
+    let (code, out) = api.fb.verify();
+    assert_eq!(code, 0, "{out}");
+    api.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tampered_tokens_are_refused_and_reported_on_sqlite() {
+    tampered_tokens_story(Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tampered_tokens_are_refused_and_reported_on_postgres() {
+    tampered_tokens_story(Db::Postgres).await;
+}
