@@ -2,7 +2,8 @@
 //! left queued, then fires update reminders and escalations as they fall due and delivers
 //! their messages. It wakes at the next deadline it knows of, when the change feed reports a
 //! change (here or on another replica), and at least every `IDLE`, so a deadline is met
-//! within milliseconds without re-reading every incident on a timer.
+//! within milliseconds without re-reading every incident on a timer. With no contacts
+//! configured it does not run at all.
 
 use std::time::Duration;
 
@@ -31,13 +32,13 @@ pub async fn run(state: AppState) {
         .contacts()
         .next()
         .is_some();
-    // Without contacts nothing queued could be delivered; it stays queued for a config that has them.
-    let leftovers = if contacts {
-        service.store().list(&ListFilter::default()).await
-    } else {
-        Ok(Vec::new())
-    };
-    match leftovers {
+    // Without contacts nothing queued could be delivered (it stays queued for a config that
+    // has them) and nothing falls due (`notify::due_now`): there is no work, and re-listing
+    // the open incidents after every change would only cost the writers CPU.
+    if !contacts {
+        return;
+    }
+    match service.store().list(&ListFilter::default()).await {
         Ok(all) => {
             for s in all {
                 state.deliver(s.id);
