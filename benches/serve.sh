@@ -51,9 +51,10 @@ else
 fi
 
 say "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
-exec target/release/examples/load \
-    --firebreak target/release/firebreak \
-    --seed target/release/examples/seed \
+release="${CARGO_TARGET_DIR:-target}/release"
+exec "$release/examples/load" \
+    --firebreak "$release/firebreak" \
+    --seed "$release/examples/seed" \
     --incidents 10000 --connections 16 --seconds 10 \
     --writers 8 --write-seconds 5 --dashboard-seconds 3 \
     --intake-incidents 10000 --intake-seconds 5 \
