@@ -36,8 +36,9 @@ const CACHE_MAX_VALUE: usize = 512;
 
 /// What evaluation reuses from line to line: a buffer for lowercasing and a small
 /// direct-mapped cache of costly results by value (the same user agent comes back all day).
+/// One per thread that matches lines (see [`Matcher`](super::Matcher)).
 #[derive(Debug, Default)]
-pub(crate) struct Scratch {
+pub struct Scratch {
     lower: Vec<u8>,
     cache: Vec<CacheSlot>,
     hasher: foldhash::fast::FixedState,

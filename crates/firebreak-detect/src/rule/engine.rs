@@ -3,6 +3,10 @@
 //! everything it holds is bounded (see [`state`](super::state) for the per-key windows);
 //! the findings kept for [`Engine::findings`] are capped.
 //!
+//! Each line is matched first (which rules it counts for, with what key: [`Matcher`], no
+//! state touched) and then counted in order; `scan` matches blocks on several threads and
+//! counts on one with [`Engine::count`].
+//!
 //! Time is the records' own: a line without a time counts at the last time seen. A line that
 //! matches no rule costs condition checks only, no allocation; rules needing a field the line
 //! lacks are not even checked.
@@ -11,12 +15,10 @@ use std::cell::RefCell;
 
 use crate::record::Record;
 use crate::rule::condition::Scratch;
-use crate::rule::definition::{Counting, Rule};
-use crate::rule::fields::presence;
 use crate::rule::finding::Finding;
-use crate::rule::key::{Key, value_hash};
+use crate::rule::hits::{Entry, Hits, Matcher};
 use crate::rule::set::RuleSet;
-use crate::rule::state::{Clock, Hit, Kept, Line, RuleState};
+use crate::rule::state::{Clock, Kept, Line, RuleState};
 
 /// Most findings kept for [`Engine::findings`]; later ones are still returned by
 /// [`Engine::push`] but not kept (see [`Stats::findings_dropped`]).
@@ -28,10 +30,12 @@ pub struct Engine {
     rules: Vec<RuleState>,
     kept: Kept,
     last_time: Option<i64>,
+    matcher: Matcher,
     scratch: Scratch,
+    /// One line's answers, kept for its buffer.
+    entries: Vec<Entry>,
     /// For [`Engine::matches`], which takes `&self`.
     shared_scratch: RefCell<Scratch>,
-    hasher: foldhash::fast::RandomState,
 }
 
 /// How much state the engine holds, and what it had to drop.
@@ -62,9 +66,10 @@ impl Engine {
             rules: rules.rules().iter().map(RuleState::new).collect(),
             kept: Kept::default(),
             last_time: None,
+            matcher: Matcher::new(rules.rules()),
             scratch: Scratch::default(),
+            entries: Vec::new(),
             shared_scratch: RefCell::new(Scratch::default()),
-            hasher: foldhash::fast::RandomState::default(),
         }
     }
 
@@ -81,27 +86,65 @@ impl Engine {
         if record.time.is_some() {
             self.last_time = record.time;
         }
-        let seen = self.last_time;
-        let now = seen.unwrap_or(0);
+        let mut entries = std::mem::take(&mut self.entries);
+        self.matcher
+            .answers(record, &mut self.scratch, &mut entries);
         let line = Line {
             source,
             number: line,
             raw,
         };
+        let raised = self.count_line(&line, &mut entries.drain(..));
+        self.entries = entries;
+        raised
+    }
+
+    /// What decides each line's answers, for matching lines on other threads: lines added to
+    /// a [`Hits`] with [`Matcher::add`] and then given to [`Engine::count`] in order count
+    /// exactly as if each had been given to [`Engine::push`].
+    pub fn matcher(&self) -> &Matcher {
+        &self.matcher
+    }
+
+    /// Counts a run of lines matched by [`Engine::matcher`], in order after every line given
+    /// before; `source` names their input. Empties `hits` and returns the findings raised.
+    pub fn count(&mut self, source: &str, hits: &mut Hits) -> Vec<Finding> {
         let mut raised = Vec::new();
-        let present = presence(record);
-        for state in &mut self.rules {
-            if state.required & !present != 0 {
-                continue;
+        let last_time = hits.last_time();
+        hits.drain(|line, raw, entries| {
+            if line.time.is_some() {
+                self.last_time = line.time;
             }
-            let Some(hit) = hit(&state.rule, record, &mut self.scratch, &self.hasher) else {
+            let line = Line {
+                source,
+                number: line.number,
+                raw,
+            };
+            raised.extend(self.count_line(&line, entries));
+        });
+        if last_time.is_some() {
+            self.last_time = last_time;
+        }
+        raised
+    }
+
+    /// Counts one line's answers at the last time seen.
+    fn count_line(
+        &mut self,
+        line: &Line<'_>,
+        entries: &mut dyn Iterator<Item = Entry>,
+    ) -> Vec<Finding> {
+        let seen = self.last_time;
+        let clock = Clock {
+            now: seen.unwrap_or(0),
+            seen,
+        };
+        let mut raised = Vec::new();
+        for Entry { rule, hit, key } in entries {
+            let Some(state) = self.rules.get_mut(rule) else {
                 continue;
             };
-            let Some(key) = Key::of(&state.rule.group_by, record) else {
-                continue;
-            };
-            let clock = Clock { now, seen };
-            if let Some(finding) = state.count(key, hit, clock, &line, &mut self.kept) {
+            if let Some(finding) = state.count(key, hit, clock, line, &mut self.kept) {
                 raised.push(finding);
             }
         }
@@ -143,40 +186,6 @@ impl Engine {
                 })
                 .collect(),
             findings_dropped: self.kept.dropped,
-        }
-    }
-}
-
-/// What the line is to the rule, if anything. Conditions run before any key is built.
-fn hit(
-    rule: &Rule,
-    record: &Record<'_>,
-    scratch: &mut Scratch,
-    hasher: &foldhash::fast::RandomState,
-) -> Option<Hit> {
-    if let Some(condition) = &rule.condition
-        && !condition.eval(record, scratch)
-    {
-        return None;
-    }
-    match &rule.counting {
-        Counting::Every | Counting::Threshold { .. } => Some(Hit::Line),
-        Counting::Sum { field, .. } => record
-            .get(field)
-            .and_then(|v| v.to_number())
-            .filter(|n| n.is_finite())
-            .map(Hit::Amount),
-        Counting::Distinct { field, .. } => {
-            record.get(field).map(|v| Hit::Value(value_hash(hasher, v)))
-        }
-        Counting::Sequence { first, then, .. } => {
-            if first.condition.eval(record, scratch) {
-                Some(Hit::First)
-            } else if then.condition.eval(record, scratch) {
-                Some(Hit::Then)
-            } else {
-                None
-            }
         }
     }
 }

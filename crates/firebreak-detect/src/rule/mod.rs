@@ -99,6 +99,7 @@ mod diagnostic;
 mod engine;
 mod fields;
 mod finding;
+mod hits;
 mod key;
 mod set;
 mod state;
@@ -106,6 +107,7 @@ pub mod test;
 mod units;
 mod window;
 
+pub use condition::Scratch;
 pub use config::{
     ConditionConfig, ConditionEntry, DistinctConfig, ExpectConfig, FieldTestConfig, FieldTestInput,
     FileConfig, KeyConfig, LinePiece, LinesConfig, RepeatConfig, RuleConfig, SequenceConfig,
@@ -115,4 +117,5 @@ pub use definition::{Counting, DEFAULT_DEDUP, DEFAULT_MAX_KEYS, Rule, Severity, 
 pub use diagnostic::{Diagnostic, LoadError};
 pub use engine::{Engine, MAX_FINDINGS, RuleStats, Stats};
 pub use finding::{Counted, Finding, MAX_SAMPLE_BYTES, MAX_SAMPLES, Sample};
+pub use hits::{Hits, Matcher};
 pub use set::RuleSet;

@@ -26,8 +26,6 @@ type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 #[derive(Debug)]
 pub(crate) struct RuleState {
     pub(crate) rule: Arc<Rule>,
-    /// Fields a line must have to count (see [`Rule::required`]).
-    pub(crate) required: u32,
     keys: FastMap<Key, KeyState>,
     /// Keys dropped to stay within `max-keys`.
     pub(crate) evicted: u64,
@@ -127,7 +125,6 @@ impl Kept {
 impl RuleState {
     pub(crate) fn new(rule: &Arc<Rule>) -> RuleState {
         RuleState {
-            required: rule.required(),
             rule: Arc::clone(rule),
             keys: FastMap::default(),
             evicted: 0,

@@ -1390,3 +1390,171 @@ fn builtin_rules_find_the_attacks_planted_in_a_generated_log() {
         }
     }
 }
+
+// ---- matching apart from counting ----------------------------------------------------------
+
+/// Splits `count` lines into runs of uneven lengths (1 to about 3000), the same every time.
+fn uneven_runs(count: usize) -> Vec<std::ops::Range<usize>> {
+    let mut runs = Vec::new();
+    let mut start = 0;
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    while start < count {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let len = 1 + (seed >> 33) as usize % 3000;
+        let end = (start + len).min(count);
+        runs.push(start..end);
+        start = end;
+    }
+    runs
+}
+
+/// Feeds `lines` (number, raw text, record) to one engine line by line with `push`, and to
+/// another run by run, matched on two threads and then counted in order, as `scan` does
+/// with several threads; both must raise and keep exactly the same findings.
+fn one_by_one_and_in_parallel_agree(rules: &RuleSet, lines: &[(u64, &[u8], Record<'_>)]) {
+    let mut alone = Engine::new(rules);
+    let mut raised_alone = Vec::new();
+    for (number, raw, record) in lines {
+        raised_alone.extend(alone.push("generated.log", *number, raw, record));
+    }
+
+    let mut split = Engine::new(rules);
+    let runs = uneven_runs(lines.len());
+    let matcher = split.matcher().clone();
+    let mut matched: Vec<firebreak_detect::rule::Hits> = Vec::new();
+    std::thread::scope(|scope| {
+        let halves: Vec<_> = [0, 1]
+            .into_iter()
+            .map(|half| {
+                let runs = &runs;
+                let matcher = &matcher;
+                scope.spawn(move || {
+                    let mut scratch = firebreak_detect::rule::Scratch::default();
+                    let mut mine = Vec::new();
+                    for (i, run) in runs.iter().enumerate() {
+                        let mut hits = firebreak_detect::rule::Hits::default();
+                        if i % 2 == half {
+                            for (number, raw, record) in &lines[run.clone()] {
+                                matcher.add(&mut hits, &mut scratch, *number, raw, record);
+                            }
+                        }
+                        mine.push(hits);
+                    }
+                    mine
+                })
+            })
+            .collect();
+        let mut halves: Vec<_> = halves
+            .into_iter()
+            .map(|h| h.join().expect("matching thread"))
+            .collect();
+        let odd = halves.pop().expect("two halves");
+        let even = halves.pop().expect("two halves");
+        for (i, (e, o)) in even.into_iter().zip(odd).enumerate() {
+            matched.push(if i % 2 == 0 { e } else { o });
+        }
+    });
+    let mut raised_split = Vec::new();
+    for hits in &mut matched {
+        raised_split.extend(split.count("generated.log", hits));
+        assert_eq!(hits.lines(), 0, "count empties the hits");
+    }
+
+    assert!(!alone.findings().is_empty(), "the lines raise findings");
+    assert_eq!(raised_split, raised_alone, "findings raised on the way");
+    assert_eq!(split.findings(), alone.findings(), "findings kept");
+    assert_eq!(split.stats(), alone.stats(), "state held");
+}
+
+/// The shipped rules over a generated log with planted attacks find the same things (rule,
+/// key, count, first and last seen, samples) whether lines are pushed one by one or matched in
+/// runs on two threads and counted afterwards.
+#[test]
+fn matching_runs_on_threads_finds_what_pushing_lines_finds() {
+    use firebreak_detect::format::Format;
+    use firebreak_detect::generate::{GenOptions, Generator, Size};
+
+    let mut log = Vec::new();
+    Generator::new(GenOptions {
+        size: Size::Lines(200_000),
+        clients: 5_000,
+        ..GenOptions::default()
+    })
+    .write_to(&mut log)
+    .expect("generates");
+    let lines: Vec<(u64, &[u8], Record<'_>)> = log
+        .split(|b| *b == b'\n')
+        .enumerate()
+        .filter_map(|(i, line)| {
+            Format::Combined
+                .parse(line)
+                .ok()
+                .map(|record| (i as u64 + 1, line, record))
+        })
+        .collect();
+    assert!(lines.len() > 190_000, "{} lines parsed", lines.len());
+    one_by_one_and_in_parallel_agree(&RuleSet::builtin(), &lines);
+}
+
+/// Lines without a time count at the latest time before them, also when that time was in an
+/// earlier run matched on another thread; sequences, distinct counts and sums agree too.
+#[test]
+fn matching_runs_keeps_the_last_time_and_every_kind_of_counting() {
+    let mut records = Vec::new();
+    for i in 0..20_000i64 {
+        let t = T0 + i / 4;
+        let client = format!("203.0.113.{}", i % 7);
+        let mut r = match i % 5 {
+            0 => ssh(t, &client, "root", Event::SshFailed),
+            1 => ssh(t, &client, "admin", Event::SshAccepted),
+            2 => with_user(http(t, &client, "/login", 401), "alice"),
+            3 => with_bytes(http(t, &client, "/export", 200), 40_000_000),
+            _ => http(t, &client, "/wp-login.php", 404),
+        };
+        if i % 3 == 0 {
+            r.time = None;
+        }
+        records.push(r);
+    }
+    let lines: Vec<(u64, &[u8], Record<'_>)> = records
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| (i as u64 + 1, &b"line"[..], r))
+        .collect();
+    let rules = set("  - id: flood
+    title: t
+    severity: P2
+    group-by: client
+    threshold: { count: 50, window: 1m }
+    dedup: 30s
+  - id: users
+    title: t
+    severity: P2
+    match: { status: 401 }
+    group-by: client
+    distinct: { field: user, count: 1, window: 5m }
+  - id: volume
+    title: t
+    severity: P2
+    group-by: client
+    sum: { field: bytes, over: 100MB, window: 1m }
+  - id: brute
+    title: t
+    severity: P1
+    group-by: client
+    sequence:
+      first: { match: { event: ssh_failed }, at-least: 3 }
+      then: { match: { event: ssh_accepted } }
+      within: 10m
+  - id: every
+    title: t
+    severity: P4
+    match: { path: { prefix: /wp- } }
+    group-by: client
+    dedup: 0s
+")
+    .with(RuleSet::builtin());
+    one_by_one_and_in_parallel_agree(&rules, &lines);
+}

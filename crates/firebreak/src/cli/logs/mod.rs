@@ -6,6 +6,7 @@
 //! Shared here: the format flags, the rule and agent lists (built-in < config < flags), and
 //! choosing each input's format.
 
+mod parallel;
 pub mod rules;
 pub mod scan;
 pub mod triage;
@@ -270,20 +271,12 @@ pub fn each_record(
     let mut unattributed = 0;
     while let Some(block) = blocks.next() {
         if format.is_none() {
-            let first: Vec<&[u8]> = block
-                .lines()
-                .map(|(_, l)| l)
-                .filter(|l| !l.is_empty())
-                .take(DETECT_LINES)
-                .collect();
-            if !first.is_empty() {
-                match format_of(asked, &name, &first) {
-                    Ok(found) => format = Some(found),
-                    Err(_) => {
-                        undetected = Some(block.lines().count() as u64);
-                        blocks.recycle(block);
-                        break;
-                    }
+            match detect(asked, &name, &block) {
+                Ok(found) => format = found,
+                Err(lines) => {
+                    undetected = Some(lines);
+                    blocks.recycle(block);
+                    break;
                 }
             }
         }
@@ -291,26 +284,7 @@ pub fn each_record(
             blocks.recycle(block);
             continue;
         };
-        for (number, line) in block.lines() {
-            if line.is_empty() {
-                continue;
-            }
-            match format.parse(line) {
-                Ok(record) => {
-                    if record.event.is_some_and(|e| e.is_remote_login()) && record.client.is_none()
-                    {
-                        unattributed += 1;
-                    }
-                    each(number, line, &record)?
-                }
-                Err(bad) => {
-                    unparsed.count += 1;
-                    if unparsed.samples.len() < UNPARSED_SAMPLES {
-                        unparsed.samples.push((number, bad.column, bad.reason));
-                    }
-                }
-            }
-        }
+        parse_block(format, &block, &mut unparsed, &mut unattributed, &mut each)?;
         blocks.recycle(block);
     }
     Ok(Read {
@@ -321,4 +295,56 @@ pub fn each_record(
         undetected,
         unattributed,
     })
+}
+
+/// The format of an input whose first block (with lines) this is: `Ok(None)` when the block
+/// has no lines, `Err(lines in the block)` when the format cannot be told.
+fn detect(
+    asked: Option<&Format>,
+    name: &str,
+    block: &firebreak_detect::input::Block,
+) -> Result<Option<Format>, u64> {
+    let first: Vec<&[u8]> = block
+        .lines()
+        .map(|(_, l)| l)
+        .filter(|l| !l.is_empty())
+        .take(DETECT_LINES)
+        .collect();
+    if first.is_empty() {
+        return Ok(None);
+    }
+    format_of(asked, name, &first)
+        .map(Some)
+        .map_err(|_| block.lines().count() as u64)
+}
+
+/// Parses one block's lines with `format`, counting those that do not parse in `unparsed` and
+/// login lines without a trusted address in `unattributed`, and calls `each` for the others.
+fn parse_block(
+    format: &Format,
+    block: &firebreak_detect::input::Block,
+    unparsed: &mut Unparsed,
+    unattributed: &mut u64,
+    mut each: impl FnMut(u64, &[u8], &firebreak_detect::Record<'_>) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    for (number, line) in block.lines() {
+        if line.is_empty() {
+            continue;
+        }
+        match format.parse(line) {
+            Ok(record) => {
+                if record.event.is_some_and(|e| e.is_remote_login()) && record.client.is_none() {
+                    *unattributed += 1;
+                }
+                each(number, line, &record)?
+            }
+            Err(bad) => {
+                unparsed.count += 1;
+                if unparsed.samples.len() < UNPARSED_SAMPLES {
+                    unparsed.samples.push((number, bad.column, bad.reason));
+                }
+            }
+        }
+    }
+    Ok(())
 }

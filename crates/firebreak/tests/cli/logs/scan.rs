@@ -325,3 +325,49 @@ fn a_sum_rules_total_is_labelled_with_its_field() {
         serde_json::json!({"of": "total", "field": "bytes"})
     );
 }
+
+/// Several threads match blocks while windows are counted in line order: the report
+/// (findings with their counts, times and samples; lines read, unparsed lines) is the same
+/// as with one thread.
+#[test]
+fn threads_change_nothing_in_the_report() {
+    let fb = Fb::new();
+    let log = fb.root().join("access.log");
+    let mut generated = Vec::new();
+    Generator::new(GenOptions {
+        seed: 22,
+        size: Size::Lines(80_000),
+        clients: 5_000,
+        ..GenOptions::default()
+    })
+    .write_to(&mut generated)
+    .expect("generate");
+    // A few lines that do not parse, spread over several blocks.
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&log).expect("create"));
+    for (i, line) in generated.split_inclusive(|b| *b == b'\n').enumerate() {
+        if i % 9_000 == 4_000 {
+            file.write_all(b"not a log line\n").expect("write");
+        }
+        file.write_all(line).expect("write");
+    }
+    file.flush().expect("flush");
+    assert!(
+        std::fs::metadata(&log).expect("size").len() > 3 * (2 << 20),
+        "the log spans several 2 MiB blocks"
+    );
+    let path = log.to_str().expect("utf-8");
+    let one = fb.json(&["scan", "--threads", "1", path]);
+    assert!(
+        !one["findings"].as_array().expect("findings").is_empty(),
+        "{one}"
+    );
+    assert_eq!(
+        one["inputs"][0]["unparsed"]["count"], 9,
+        "{}",
+        one["inputs"]
+    );
+    for threads in ["2", "3"] {
+        let many = fb.json(&["scan", "--threads", threads, path]);
+        assert_eq!(many, one, "--threads {threads}");
+    }
+}
