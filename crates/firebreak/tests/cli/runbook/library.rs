@@ -153,6 +153,7 @@ impl Inputs {
             ("ATTACKER_IP", "203.0.113.9".to_string()),
             ("CERT_FILE", p(&cert)),
             ("KEY_FILE", p(&key)),
+            ("SERVER_NAME", "localhost".to_string()),
             ("DB_FILE", p(&db)),
             ("EVIDENCE_DIR", p(&evidence)),
             ("SINCE", "1 hour ago".to_string()),
