@@ -45,6 +45,23 @@ use crate::policy::Policy;
 pub const DEFAULT_EVERY: Duration = Duration::from_secs(60);
 /// A probe's time limit when `timeout` is not given.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// A certificate's default limits in days left: warn, critical.
+pub const CERT_DAYS: (f64, f64) = (30.0, 7.0);
+/// A disk's default limits in percent used: warn, critical.
+pub const DISK_PERCENT: (f64, f64) = (70.0, 90.0);
+
+/// The levels of a check that gives none: the policy's second for a critical result, its third
+/// for warn and unknown (its last, when it has fewer).
+pub fn default_levels(policy: &Policy) -> (String, String) {
+    let levels = policy.levels();
+    let nth = |i: usize| {
+        levels
+            .get(i.min(levels.len().saturating_sub(1)))
+            .map(|l| l.name.clone())
+            .unwrap_or_default()
+    };
+    (nth(1), nth(2))
+}
 
 /// One `[[check]]` entry as written.
 #[derive(Debug, Deserialize)]
@@ -388,13 +405,7 @@ impl CheckConfig {
         };
         let every = duration("every", &self.every, DEFAULT_EVERY)?;
         let timeout = duration("timeout", &self.timeout, DEFAULT_TIMEOUT)?;
-        let levels = policy.levels();
-        let nth = |i: usize| {
-            levels
-                .get(i.min(levels.len().saturating_sub(1)))
-                .map(|l| l.name.clone())
-                .unwrap_or_default()
-        };
+        let (default_severity, default_warn_severity) = default_levels(policy);
         let level = |field: &str, v: &Option<Spanned<String>>, default: String| match v {
             Some(v) => policy
                 .level(v.get_ref())
@@ -402,8 +413,8 @@ impl CheckConfig {
                 .map_err(|e| (v.span().start, format!("{}: {e}", what(field)))),
             None => Ok(default),
         };
-        let severity = level("severity", &self.severity, nth(1))?;
-        let warn_severity = level("warn_severity", &self.warn_severity, nth(2))?;
+        let severity = level("severity", &self.severity, default_severity)?;
+        let warn_severity = level("warn_severity", &self.warn_severity, default_warn_severity)?;
         let runbook = match &self.runbook {
             Some(r) => {
                 let text = r.get_ref().trim();
@@ -493,11 +504,16 @@ impl CheckConfig {
                     endpoint,
                     server_name,
                     ca: path(&self.ca),
-                    limits: limits(Direction::Below, true, Some(30.0), Some(7.0))?,
+                    limits: limits(Direction::Below, true, Some(CERT_DAYS.0), Some(CERT_DAYS.1))?,
                 }
             }
             "disk" => {
-                let t = limits(Direction::Above, true, Some(70.0), Some(90.0))?;
+                let t = limits(
+                    Direction::Above,
+                    true,
+                    Some(DISK_PERCENT.0),
+                    Some(DISK_PERCENT.1),
+                )?;
                 if [t.warn, t.critical]
                     .iter()
                     .flatten()
@@ -670,7 +686,7 @@ impl CheckConfig {
 }
 
 /// `host:port` or `[v6]:port`.
-fn host_port(text: &str) -> Result<(String, u16), String> {
+pub(crate) fn host_port(text: &str) -> Result<(String, u16), String> {
     let text = text.trim();
     let (host, port) = match text.strip_prefix('[') {
         Some(rest) => {

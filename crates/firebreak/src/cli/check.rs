@@ -1,5 +1,7 @@
 //! `firebreak check [NAME…] [--json] [--declare]`: runs the `[[check]]`s of the config (all, or
-//! those named) in parallel and prints one row each, or JSON. With `--declare` every result
+//! those named) in parallel and prints one row each, or JSON. `--port udp/443`, `--cert FILE`,
+//! `--cert-endpoint HOST:PORT` and `--disk PATH` run one-off checks instead (no config needed,
+//! configured checks are not run), through the same probes, output and exit statuses. With `--declare` every result
 //! that is not ok becomes a finding recorded like a log rule's: on the open incident of the
 //! same check, or a new one with the check's severity and runbook.
 //!
@@ -7,9 +9,11 @@
 //! not be made); 6 the worst is critical. As for every command, 1 is an error (nothing ran, or
 //! a finding could not be recorded) and 2 a usage error.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use firebreak_core::check::{Check, Status};
+use firebreak_core::check::{Check, Status, adhoc};
+use firebreak_core::policy::Policy;
 use serde_json::json;
 
 use super::Context;
@@ -21,8 +25,38 @@ use crate::service::Landed;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Only these checks (by name; default: every configured check).
-    #[arg(value_name = "NAME")]
+    #[arg(value_name = "NAME", conflicts_with_all = ["port", "cert", "cert_endpoint", "disk"])]
     pub names: Vec<String>,
+    /// Instead of the configured checks: is something listening on this port (`tcp/8443`,
+    /// `udp/443`)? Not listening is critical. Repeatable.
+    #[arg(long, value_name = "PROTO/PORT")]
+    pub port: Vec<String>,
+    /// Instead of the configured checks: days left on the certificate in this PEM file.
+    /// Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub cert: Vec<PathBuf>,
+    /// Instead of the configured checks: days left on the certificate served here, verified
+    /// for HOST (against the system's roots unless `--ca`). Repeatable.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub cert_endpoint: Vec<String>,
+    /// With `--cert-endpoint`: the name the certificate must be valid for (sent as SNI; default:
+    /// the endpoint's host).
+    #[arg(long, value_name = "NAME", requires = "cert_endpoint")]
+    pub server_name: Option<String>,
+    /// With `--cert`/`--cert-endpoint`: trust the roots in this PEM file instead of the
+    /// system's.
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<PathBuf>,
+    /// With `--cert`/`--cert-endpoint`: warn at this many days left or fewer (default 30).
+    #[arg(long, value_name = "DAYS")]
+    pub warn_days: Option<u32>,
+    /// With `--cert`/`--cert-endpoint`: critical at this many days left or fewer (default 7).
+    #[arg(long, value_name = "DAYS")]
+    pub critical_days: Option<u32>,
+    /// Instead of the configured checks: space and inodes used on the filesystem holding PATH
+    /// (warn at 70 %, critical at 90 %). Repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub disk: Vec<PathBuf>,
     /// Record results that are not ok as findings: open an incident with the check's severity
     /// and runbook, or update the one already open for that check.
     #[arg(long)]
@@ -41,7 +75,10 @@ pub fn exit_status(worst: Status) -> u8 {
 
 /// Runs `check`.
 pub async fn run(ctx: &mut Context, args: Args) -> anyhow::Result<ExitCode> {
-    let checks = chosen(&ctx.settings.config.checks, &args.names)?;
+    let checks = match one_off(&args, &ctx.settings.config.policy)? {
+        Some(checks) => checks,
+        None => chosen(&ctx.settings.config.checks, &args.names)?,
+    };
     // Opened first: a database that cannot record findings stops us before anything runs.
     let service = if args.declare {
         Some(ctx.service().await?)
@@ -106,6 +143,49 @@ pub async fn run(ctx: &mut Context, args: Args) -> anyhow::Result<ExitCode> {
         return Err(e.context("some findings were not recorded"));
     }
     Ok(ExitCode::from(exit_status(worst)))
+}
+
+/// The checks the ad-hoc flags ask for, in flag order (ports, certificate files, endpoints,
+/// disks); `None` when none is given. A bad value is a usage error.
+fn one_off(args: &Args, policy: &Policy) -> anyhow::Result<Option<Vec<Check>>> {
+    let certs = !args.cert.is_empty() || !args.cert_endpoint.is_empty();
+    if !certs && (args.warn_days.is_some() || args.critical_days.is_some() || args.ca.is_some()) {
+        return Err(super::usage(
+            "--warn-days/--critical-days/--ca",
+            "only apply to --cert or --cert-endpoint",
+        ));
+    }
+    if !certs && args.port.is_empty() && args.disk.is_empty() {
+        return Ok(None);
+    }
+    let usage = |e: adhoc::AdhocError| super::usage(e.flag, e.why);
+    let days = adhoc::days(
+        args.warn_days.map(f64::from),
+        args.critical_days.map(f64::from),
+    )
+    .map_err(usage)?;
+    let mut probes = Vec::new();
+    for p in &args.port {
+        probes.push(adhoc::port(p).map_err(usage)?);
+    }
+    for c in &args.cert {
+        probes.push(adhoc::cert_file(c.clone(), args.ca.clone(), days).map_err(usage)?);
+    }
+    for e in &args.cert_endpoint {
+        probes.push(
+            adhoc::cert_endpoint(e, args.server_name.clone(), args.ca.clone(), days)
+                .map_err(usage)?,
+        );
+    }
+    for d in &args.disk {
+        probes.push(adhoc::disk(d.clone()).map_err(usage)?);
+    }
+    Ok(Some(
+        probes
+            .into_iter()
+            .map(|p| adhoc::check(p, policy))
+            .collect(),
+    ))
 }
 
 /// The configured checks named in `names` (all when empty), in config order.

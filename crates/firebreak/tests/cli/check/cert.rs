@@ -24,7 +24,7 @@ fn openssl(dir: &Path, args: &[&str]) {
 }
 
 /// A CA, and a leaf for `localhost` signed by it that expires in `days`.
-fn make_certs(dir: &Path, days: &str) {
+pub fn make_certs(dir: &Path, days: &str) {
     openssl(
         dir,
         &[
@@ -90,7 +90,7 @@ fn make_certs(dir: &Path, days: &str) {
 }
 
 /// `openssl s_server` on a free loopback port; killed when dropped.
-struct Server(Child, u16);
+pub struct Server(Child, pub u16);
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -99,7 +99,7 @@ impl Drop for Server {
     }
 }
 
-fn serve(dir: &Path) -> Server {
+pub fn serve(dir: &Path) -> Server {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("free port")

@@ -1,4 +1,5 @@
-//! `disk`: a 1 MiB tmpfs the test mounts, checked empty (ok) and filled past 90 % (critical).
+//! `disk`: a 1 MiB tmpfs the test mounts, checked empty (ok) and filled past
+//! 90 % (critical), from the config and with `--disk`.
 
 use std::process::Command;
 
@@ -45,4 +46,18 @@ fn a_tmpfs_filled_past_90_percent_is_critical() {
         "{r}"
     );
     assert_eq!(code, 6);
+
+    // The same, asked once with no config: `firebreak check --disk PATH`.
+    let out = Fb::new()
+        .cmd(&[
+            "--json",
+            "check",
+            "--disk",
+            point.to_str().expect("utf-8 path"),
+        ])
+        .output()
+        .expect("run");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(json["checks"][0]["status"], "critical", "{json}");
+    assert_eq!(out.status.code(), Some(6));
 }

@@ -1,8 +1,9 @@
 //! `firebreak check` against real things: a TLS server with an expiring certificate, a tmpfs
 //! filled past 90 %, UDP and TCP listeners, a real Prometheus scraping a test exporter, good
 //! and corrupted SQLite files, commands, an HTTP server; `--declare`, exit statuses and config
-//! errors.
+//! errors; one-off checks from flags, without any config.
 
+mod adhoc;
 mod cert;
 mod declare;
 mod disk;

@@ -153,6 +153,7 @@ impl Inputs {
             ("ATTACKER_IP", "203.0.113.9".to_string()),
             ("CERT_FILE", p(&cert)),
             ("KEY_FILE", p(&key)),
+            ("SERVER_NAME", "localhost".to_string()),
             ("DB_FILE", p(&db)),
             ("EVIDENCE_DIR", p(&evidence)),
             ("SINCE", "1 hour ago".to_string()),
@@ -224,7 +225,23 @@ fn diagnose_with_builtin(name: &str) -> Result<(), String> {
         args.extend(["--set", set.as_str()]);
     }
     let answers = "y\n".repeat(40);
-    let out = run_in(&fb, &args, &answers);
+    // Steps call `firebreak check`: the binary under test must be the one they find.
+    let bin_dir = crate::support::binary()
+        .parent()
+        .expect("binary dir")
+        .to_path_buf();
+    let path = std::env::join_paths(std::iter::once(bin_dir).chain(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    )))
+    .expect("PATH");
+    let out = fb
+        .cmd(&args)
+        .env("PATH", path)
+        .current_dir(fb.root())
+        .write_stdin(answers.as_bytes().to_vec())
+        .timeout(RUN_LIMIT)
+        .output()
+        .expect("run firebreak");
     if out.status.code() != Some(0) {
         return Err(format!(
             "{name}: exit {:?}\n{}",
@@ -259,6 +276,12 @@ fn diagnose_with_builtin(name: &str) -> Result<(), String> {
                 let blob = blob_path(&fb, digest);
                 if !blob.is_file() || sha256_file(&blob) != digest {
                     problems.push(format!("step {n}: stdout blob {digest} missing or altered"));
+                }
+                if let Some(err) = rec["stderr"]["sha256"].as_str() {
+                    let text = std::fs::read_to_string(blob_path(&fb, err)).unwrap_or_default();
+                    if text.contains("command not found") || text.contains(": not found") {
+                        problems.push(format!("step {n}: a program is missing: {text}"));
+                    }
                 }
             }
             _ => {
