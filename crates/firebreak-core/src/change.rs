@@ -251,16 +251,22 @@ impl Change {
     }
 
     /// Reads a change back from its stored kind and payload.
+    ///
+    /// Folds read every event of a kind (`block` folds all address events), so this decodes
+    /// straight from the text instead of through a `serde_json::Value` tree: the payload is
+    /// first checked to be exactly one JSON value (so no text can reach outside the `payload`
+    /// field), then `{"kind":…,"payload":…}` is deserialized in one pass, tag first.
     pub fn decode(kind: &str, payload: &str) -> Result<Self, BadPayload> {
         let bad = |source| BadPayload {
             kind: kind.to_string(),
             source,
         };
-        let payload: serde_json::Value = serde_json::from_str(payload).map_err(bad)?;
-        let mut map = serde_json::Map::new();
-        map.insert("kind".into(), kind.into());
-        map.insert("payload".into(), payload);
-        serde_json::from_value(serde_json::Value::Object(map)).map_err(bad)
+        let mut one = serde_json::Deserializer::from_str(payload);
+        serde::de::IgnoredAny::deserialize(&mut one).map_err(bad)?;
+        one.end().map_err(bad)?;
+        let tag = serde_json::to_string(kind).map_err(bad)?;
+        let text = format!(r#"{{"kind":{tag},"payload":{payload}}}"#);
+        serde_json::from_str(&text).map_err(bad)
     }
 }
 
@@ -575,5 +581,24 @@ mod tests {
     fn unknown_kind_is_an_error_not_a_panic() {
         assert!(Change::decode("teleported", "{}").is_err());
         assert!(Change::decode("note_added", "not json").is_err());
+    }
+
+    #[test]
+    fn a_payload_is_one_value_and_cannot_reach_outside_its_field() {
+        // Text that would close the payload and add a second one is refused, not read as the
+        // note it smuggles in.
+        let smuggled = r#"{"text":"a"},"payload":{"text":"b"}"#;
+        assert!(Change::decode("note_added", smuggled).is_err());
+        assert!(Change::decode("note_added", r#"{"text":"a"} {}"#).is_err());
+        assert!(Change::decode("note_added", "").is_err());
+        assert_eq!(
+            Change::decode("note_added", r#" {"text":"a\"}"} "#).expect("decodes"),
+            Change::NoteAdded {
+                text: "a\"}".into()
+            }
+        );
+        // A kind with a quote in it is an unknown kind, not broken JSON.
+        let err = Change::decode("note\"added", r#"{"text":"a"}"#).expect_err("unknown");
+        assert!(err.to_string().contains("unknown variant"), "{err}");
     }
 }
