@@ -14,18 +14,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 runs=3
-build=1
-while (($#)); do
-    case $1 in
-        --no-build) build=0 ;;
-        --runs) runs=$2; shift ;;
-        *) echo "usage: $0 [--no-build] [--runs N]" >&2; exit 2 ;;
-    esac
-    shift
-done
-((build)) && cargo build --release --locked -p firebreak --bin firebreak >&2
-fb=${FIREBREAK_BIN:-${CARGO_TARGET_DIR:-target}/release/firebreak}
-fb=$(realpath "$fb")
+# shellcheck source=scripts/bench-args.sh
+source scripts/bench-args.sh
 
 dir=$(mktemp -d)
 ns=fbbench$$
