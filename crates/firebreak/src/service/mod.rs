@@ -69,6 +69,8 @@ pub struct Service {
     actor: String,
     hot: Arc<hot::Hot>,
     verified_records: Arc<tokens::Verified>,
+    /// The public key, read from the data directory once: every change checks against it.
+    checker: Arc<std::sync::OnceLock<SealChecker>>,
 }
 
 impl Service {
@@ -81,6 +83,7 @@ impl Service {
             actor,
             hot: Arc::default(),
             verified_records: Arc::default(),
+            checker: Arc::default(),
         }
     }
 
@@ -118,7 +121,13 @@ impl Service {
         Ok(Sealer::load(&self.data_dir)?)
     }
 
+    /// The public key that checks seals, read once per process (a missing or malformed file
+    /// is an error each time it is asked for, until it can be read).
     fn checker(&self) -> Result<SealChecker, ServiceError> {
-        Ok(SealChecker::load(&self.data_dir)?)
+        if let Some(checker) = self.checker.get() {
+            return Ok(checker.clone());
+        }
+        let checker = SealChecker::load(&self.data_dir)?;
+        Ok(self.checker.get_or_init(|| checker).clone())
     }
 }
