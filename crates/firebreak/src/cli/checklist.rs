@@ -1,6 +1,7 @@
 //! `firebreak checklist show|tick`.
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use firebreak_core::{IncidentId, decide};
 use serde_json::json;
@@ -45,7 +46,7 @@ pub async fn run(ctx: &mut Context, command: Command) -> anyhow::Result<ExitCode
             let recorded = service
                 .change(&id, |i| decide::tick(i, &list, item, !undo))
                 .await?;
-            (id, recorded.incident)
+            (id, Arc::unwrap_or_clone(recorded.incident))
         }
     };
     if ctx.out.json {

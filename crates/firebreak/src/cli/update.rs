@@ -85,7 +85,7 @@ pub(super) async fn record(
     let recorded = service.change(id, decide).await?;
     if ctx.out.json {
         ctx.out
-            .json(&json!({ "incident": recorded.incident, "recorded": recorded.events }))?;
+            .json(&json!({ "incident": &*recorded.incident, "recorded": recorded.events }))?;
         super::notify::tell_chain(ctx, &service, &recorded).await?;
         return Ok(ExitCode::SUCCESS);
     }

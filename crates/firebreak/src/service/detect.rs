@@ -8,6 +8,7 @@
 //! stop firing are recorded on the incident their firing landed on.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use firebreak_core::change::AlertResolved;
 use firebreak_core::decide::{self, Declaration};
@@ -29,10 +30,10 @@ const TITLE_CHARS: usize = 160;
 #[derive(Debug, Clone)]
 pub enum Landed {
     /// A new incident was declared for it.
-    Declared(Incident),
+    Declared(Arc<Incident>),
     /// It was added to this open incident (same rule and key, or the same attack), in this
     /// many events (the finding, and a raised severity when it was graver).
-    Added(Incident, usize),
+    Added(Arc<Incident>, usize),
 }
 
 impl Landed {

@@ -19,7 +19,8 @@
 //!   edited the seal or cut events off), nothing is written, the events after the verified head
 //!   are read and checked against it and against the seal's signature, and a chain that does not
 //!   check out is refused as damaged (after a full re-read, in case the whole store was
-//!   restored);
+//!   restored). A stored seal row identical, field for field, to the one last checked or
+//!   written here needs no second signature check; any other row is checked;
 //! - an edit to the content of an event already checked leaves the head alone; the whole chain
 //!   is read and checked again once the state held here is older than [`FULL_CHECK`], so such
 //!   an edit is refused by the first write after that;
@@ -33,7 +34,7 @@ use firebreak_core::journal::{ChainCheck, Event};
 use firebreak_core::seal::{SealChecker, Sealer};
 use firebreak_core::summary::Summary;
 use firebreak_core::{Incident, IncidentId};
-use firebreak_store::{Batch, Loaded, Store, StoreError};
+use firebreak_store::{Batch, Loaded, SealRow, Store, StoreError};
 use tokio::sync::watch;
 
 use super::ServiceError;
@@ -81,8 +82,13 @@ impl From<Failure> for ServiceError {
 pub(super) struct Known {
     /// As stored: the fold of the events up to the verified head.
     pub(super) committed: Incident,
-    /// `committed` plus the changes queued and not yet written.
-    pub(super) working: Incident,
+    /// `committed` plus the changes queued and not yet written. Shared with the answers of the
+    /// changes that made it (copied only when a change arrives while such an answer is still
+    /// held), so an append does not copy an incident that may carry thousands of notes.
+    pub(super) working: Arc<Incident>,
+    /// The stored seal as last checked or written here: when the stored one is still exactly
+    /// this row, its signature need not be checked again.
+    pub(super) sealed: SealRow,
     /// The incident's position in the registry (signed into its seal).
     pub(super) ordinal: u64,
     /// The incident id as its seal names it.
@@ -170,10 +176,11 @@ pub(super) async fn read_all(
 
 fn known(incident: Incident, loaded: &Loaded) -> Known {
     Known {
-        working: incident.clone(),
+        working: Arc::new(incident.clone()),
         committed: incident,
         ordinal: loaded.seal.ordinal.max(0) as u64,
         sealed_as: loaded.seal.incident.clone(),
+        sealed: loaded.seal.clone(),
         checked_at: Instant::now(),
     }
 }
@@ -188,9 +195,12 @@ pub(super) async fn catch_up(
     known: &mut Known,
 ) -> Result<(), ServiceError> {
     let loaded = store.load_after(id, known.committed.head.seq).await?;
-    if loaded.events.is_empty() && check_sealed(&loaded.seal, known.committed.head, checker).is_ok()
+    if loaded.events.is_empty()
+        && (loaded.seal == known.sealed
+            || check_sealed(&loaded.seal, known.committed.head, checker).is_ok())
     {
         // Nobody else appended: the state held here is the stored one.
+        known.sealed = loaded.seal;
         return Ok(());
     }
     let mut check = ChainCheck::after(&loaded.seal.incident, known.committed.head);
@@ -207,8 +217,9 @@ pub(super) async fn catch_up(
     };
     match continued {
         Some(next) => {
-            known.working = next.clone();
+            known.working = Arc::new(next.clone());
             known.committed = next;
+            known.sealed = loaded.seal;
         }
         None => *known = read_all(store, id, checker).await?,
     }
@@ -217,7 +228,12 @@ pub(super) async fn catch_up(
 
 /// Writes what is queued on `entry`, transaction after transaction, until nothing is left.
 /// Runs as a task of its own, so a caller that goes away cannot leave a write half done.
-pub(super) async fn write_queued(store: Store, sealer: Sealer, id: IncidentId, entry: Arc<Entry>) {
+pub(super) async fn write_queued(
+    store: Store,
+    sealer: Arc<Sealer>,
+    id: IncidentId,
+    entry: Arc<Entry>,
+) {
     loop {
         let mut state = entry.state.lock().await;
         let Some(known) = state.known.as_ref() else {
@@ -229,10 +245,18 @@ pub(super) async fn write_queued(store: Store, sealer: Sealer, id: IncidentId, e
             return;
         }
         let expected = known.committed.head;
+        let head = known.working.head;
+        let sealed = SealRow {
+            incident: known.sealed_as.clone(),
+            ordinal: known.ordinal as i64,
+            seq: head.seq as i64,
+            hash: head.hash.to_string(),
+            signature: sealer.seal(known.ordinal, &known.sealed_as, &head),
+        };
         let batch = Batch {
-            seal: sealer.seal(known.ordinal, &known.sealed_as, &known.working.head),
+            seal: sealed.signature.clone(),
             registry: None,
-            summary: Summary::from(&known.working),
+            summary: Summary::from(&*known.working),
             events: std::mem::take(&mut state.pending),
         };
         let told = std::mem::replace(
@@ -253,6 +277,7 @@ pub(super) async fn write_queued(store: Store, sealer: Sealer, id: IncidentId, e
                             known.committed.apply(e, &change);
                         }
                     }
+                    known.sealed = sealed;
                 }
                 Outcome::Written
             }
@@ -260,7 +285,7 @@ pub(super) async fn write_queued(store: Store, sealer: Sealer, id: IncidentId, e
                 // Whatever was decided on top of this batch is void too: its changes go back to
                 // be decided again against the incident as stored.
                 if let Some(known) = state.known.as_mut() {
-                    known.working = known.committed.clone();
+                    known.working = Arc::new(known.committed.clone());
                 }
                 state.pending.clear();
                 let later = std::mem::replace(

@@ -71,6 +71,8 @@ pub struct Service {
     verified_records: Arc<tokens::Verified>,
     /// The public key, read from the data directory once: every change checks against it.
     checker: Arc<std::sync::OnceLock<SealChecker>>,
+    /// The private key, read once: every write seals with it.
+    sealer: Arc<std::sync::OnceLock<Arc<Sealer>>>,
 }
 
 impl Service {
@@ -84,6 +86,7 @@ impl Service {
             hot: Arc::default(),
             verified_records: Arc::default(),
             checker: Arc::default(),
+            sealer: Arc::default(),
         }
     }
 
@@ -116,9 +119,15 @@ impl Service {
         &self.data_dir
     }
 
-    /// The journal's signing key (also signs evidence bundles).
-    pub fn sealer(&self) -> Result<Sealer, ServiceError> {
-        Ok(Sealer::load(&self.data_dir)?)
+    /// The journal's signing key (also signs evidence bundles), read from the data directory
+    /// once per process: every write seals with it (a missing or unreadable file is an error
+    /// each time it is asked for, until it can be read).
+    pub fn sealer(&self) -> Result<Arc<Sealer>, ServiceError> {
+        if let Some(sealer) = self.sealer.get() {
+            return Ok(sealer.clone());
+        }
+        let sealer = Arc::new(Sealer::load(&self.data_dir)?);
+        Ok(self.sealer.get_or_init(|| sealer).clone())
     }
 
     /// The public key that checks seals, read once per process (a missing or malformed file

@@ -1,5 +1,6 @@
 //! Declaring incidents and recording changes to them.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use firebreak_core::decide::{self, Declaration};
@@ -18,8 +19,9 @@ const ATTEMPTS: u32 = 64;
 /// What a recorded change left behind.
 #[derive(Debug, Clone)]
 pub struct Recorded {
-    /// The incident after the change.
-    pub incident: Incident,
+    /// The incident after the change (shared with the service's folded copy: cloning it is
+    /// cheap, and the fold is copied only if it changes while this is held).
+    pub incident: Arc<Incident>,
     /// The events that were appended (the chain's queued messages among them).
     pub events: Vec<Event>,
     /// Why the communication chain could not be told of the change (a template that does not
@@ -114,7 +116,7 @@ impl Service {
         }
         let incident = fold(&batch.events)?;
         Ok(Recorded {
-            incident,
+            incident: Arc::new(incident),
             events: batch.events,
             untold,
         })
@@ -178,13 +180,21 @@ impl Service {
                     continue;
                 };
                 let changes = decide(&known.working)?;
+                if changes.is_empty() {
+                    // Nothing to record: the incident as it is (no transaction, no new seal).
+                    return Ok(Recorded {
+                        incident: known.working.clone(),
+                        events: Vec::new(),
+                        untold: None,
+                    });
+                }
                 let now = Timestamp::now();
                 let mut events = Event::chain(*id, known.working.head, now, &self.actor, &changes);
-                apply_all(&mut known.working, &events)?;
+                let working = Arc::make_mut(&mut known.working);
+                apply_all(working, &events)?;
                 // The messages the change owes the communication chain join it, in the same
                 // write.
-                let untold =
-                    self.with_chain(&mut known.working, &mut events, &mut templates, now)?;
+                let untold = self.with_chain(working, &mut events, &mut templates, now)?;
                 let recorded = Recorded {
                     incident: known.working.clone(),
                     events: events.clone(),

@@ -1,18 +1,26 @@
 //! Changes to one incident: acknowledge, status, reopen, severity, roles, notes, checklist
 //! ticks, action items. Each is one `decide` function recorded through the service, in the
-//! caller's name; the response is the incident as it now is, plus the events recorded.
+//! caller's name; the response is the incident as it now is (without its notes, evidence
+//! items and findings, which are counted: see [`Current`]) and its clocks, plus the events
+//! recorded.
+
+use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Path, State};
 use firebreak_core::journal::Event;
+use firebreak_core::clock::Clocks;
+use firebreak_core::summary::Summary;
 use firebreak_core::{Change, DomainError, Incident, Status, decide};
+use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::incidents::{Detail, Entry};
+use super::current::Current;
+use super::incidents::Entry;
 use super::{JsonBody, incident_id};
 use crate::server::auth::{Allowed, Caller, need};
 use crate::server::error::{ApiError, ErrorBody};
@@ -35,9 +43,14 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 /// What a change returns.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Changed {
-    /// The incident after the change, with its clocks.
-    #[serde(flatten)]
-    pub detail: Detail,
+    /// The incident after the change, without its notes, evidence items and findings, which
+    /// are counted (`note_count`, `evidence_item_count`, `detection_count`);
+    /// `GET /api/v1/incidents/{id}` lists them.
+    #[schema(value_type = Object)]
+    pub incident: Current,
+    /// Its clocks now.
+    #[schema(value_type = Object)]
+    pub clocks: Clocks,
     /// The events recorded.
     pub recorded: Vec<Entry>,
 }
@@ -49,7 +62,7 @@ pub async fn record(
     caller: &Caller,
     id: &str,
     decide: impl Fn(&Incident) -> Result<Vec<Change>, DomainError>,
-) -> Result<(Incident, Vec<Event>), ApiError> {
+) -> Result<(Arc<Incident>, Vec<Event>), ApiError> {
     let id = incident_id(id)?;
     let recorded = state.service_for(caller).change(&id, decide).await?;
     state.recorded(&recorded);
@@ -65,8 +78,14 @@ pub(super) async fn respond(
     decide: impl Fn(&Incident) -> Result<Vec<Change>, DomainError>,
 ) -> Result<Json<Changed>, ApiError> {
     let (incident, events) = record(state, caller, id, decide).await?;
+    let clocks = Clocks::of(
+        &Summary::from(&*incident),
+        &state.service.config().policy,
+        Timestamp::now(),
+    );
     Ok(Json(Changed {
-        detail: Detail::of(state, incident),
+        incident: Current(incident),
+        clocks,
         recorded: events.iter().map(Entry::from).collect(),
     }))
 }

@@ -1,5 +1,7 @@
 //! Incidents: list (filtered, paged, with an ETag), declare, read one, its timeline.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -262,7 +264,7 @@ pub async fn declare_as(
     )?;
     let recorded = service.declare(request).await?;
     state.recorded(&recorded);
-    Ok(recorded.incident)
+    Ok(Arc::unwrap_or_clone(recorded.incident))
 }
 
 /// One incident with its clocks.

@@ -5,6 +5,7 @@
 //! `#[utoipa::path]`, so the OpenAPI document ([`openapi`]) lists exactly the routes served.
 
 pub mod changes;
+pub mod current;
 pub mod evidence;
 pub mod incidents;
 mod journal;

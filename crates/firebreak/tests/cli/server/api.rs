@@ -370,7 +370,7 @@ async fn lifecycle(api: &Api) -> String {
     )
     .await;
     assert_eq!(reopened["incident"]["status"], "investigating");
-    post(
+    let noted = post(
         api,
         Role::Responder,
         &format!("{base}/notes"),
@@ -378,6 +378,17 @@ async fn lifecycle(api: &Api) -> String {
         StatusCode::OK,
     )
     .await;
+    // A change answers with the note it recorded and the incident's note count, not every
+    // note the incident has; the incident itself lists them.
+    assert_eq!(noted["recorded"][0]["payload"]["text"], "one more thing", "{noted}");
+    assert!(noted["incident"].get("notes").is_none(), "{noted}");
+    let shown = api
+        .call(Some(Role::Viewer), Method::GET, &base, None)
+        .await
+        .body;
+    let notes = shown["incident"]["notes"].as_array().expect("notes").len();
+    assert_eq!(noted["incident"]["note_count"], notes, "{noted}");
+    assert!(notes >= 1);
 
     for (path, what) in [
         (
