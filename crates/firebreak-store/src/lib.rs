@@ -31,4 +31,6 @@ pub use error::StoreError;
 pub use health::WriteState;
 pub use projection::ListFilter;
 pub use rows::EventRow;
-pub use store::{Batch, CounterRecovered, Loaded, OpenMode, RegistryRow, SealRow, Snapshot, Store};
+pub use store::{
+    Attack, Batch, CounterRecovered, Loaded, OpenMode, RegistryRow, SealRow, Snapshot, Store,
+};

@@ -12,7 +12,8 @@
 //! - `sessions` — dashboard sign-ins: SHA-256 of the cookie, token, CSRF token (version 2);
 //! - `events_by_finding` — an index of `detected` events by rule and key (version 3);
 //! - `token_records` — the signed hash chain of token creations and revocations, and
-//!   `token_head` — its signed head (version 4; see `firebreak_core::token_record`).
+//!   `token_head` — its signed head (version 4; see `firebreak_core::token_record`);
+//! - `events_by_finding_key` — an index of `detected` events by key alone (version 5).
 //!
 //! Times are BIGINT unix microseconds, hashes and signatures hex TEXT, payloads JSON TEXT: the
 //! same on both backends.
@@ -23,7 +24,7 @@ use crate::backend::Backend;
 use crate::error::StoreError;
 
 /// The newest schema version this build writes.
-pub const CURRENT: i64 = 4;
+pub const CURRENT: i64 = 5;
 
 const V1_COMMON: &str = "
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -145,6 +146,20 @@ fn v3_findings(backend: Backend) -> String {
     }
 }
 
+/// Version 5: a log watcher looks for the open incident of the same attack — a finding of the
+/// same key under any rule — by key, instead of folding every open incident. Like version 3's,
+/// the expression must match [`crate::store`]'s `ATTACK_*` queries character for character.
+fn v5_finding_keys(backend: Backend) -> String {
+    match backend {
+        Backend::Sqlite => "CREATE INDEX events_by_finding_key ON events \
+            (json_extract(payload, '$.key')) WHERE kind = 'detected'"
+            .to_string(),
+        Backend::Postgres => "CREATE INDEX events_by_finding_key ON events \
+            ((payload::jsonb ->> 'key')) WHERE kind = 'detected'"
+            .to_string(),
+    }
+}
+
 fn migration(backend: Backend, version: i64) -> Vec<String> {
     let clustered = match backend {
         Backend::Sqlite => " WITHOUT ROWID",
@@ -159,6 +174,7 @@ fn migration(backend: Backend, version: i64) -> Vec<String> {
         2 => vec![V2_ACCESS.to_string()],
         3 => vec![v3_findings(backend)],
         4 => vec![V4_TOKEN_RECORDS.to_string()],
+        5 => vec![v5_finding_keys(backend)],
         _ => Vec::new(),
     }
 }

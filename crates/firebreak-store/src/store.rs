@@ -48,6 +48,20 @@ pub struct Loaded {
     pub seal: SealRow,
 }
 
+/// What [`Store::open_incidents_of_attack`] looks for.
+#[derive(Debug, Clone, Copy)]
+pub struct Attack<'a> {
+    /// The finding's key: incidents with a finding of this key under any rule.
+    pub key: &'a str,
+    /// The finding's rule.
+    pub rule: &'a str,
+    /// Also incidents with a finding of `rule` whose key is in `[low, high)`: the text range
+    /// of the neighbouring addresses' keys.
+    pub neighbours: Option<(&'a str, &'a str)>,
+    /// Also incidents with a finding tagged `flood` or `ddos`.
+    pub flood: bool,
+}
+
 /// One row of `seals`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SealRow {
@@ -529,6 +543,73 @@ impl Store {
             .await
     }
 
+    /// Open incidents that may carry a finding of the same attack as `attack` describes,
+    /// newest first, at most `limit`: through the `events_by_finding_key` and
+    /// `events_by_finding` indexes for keys, and among the open incidents' findings for floods,
+    /// never by reading every open incident. Hints, like every projection: the caller reads and
+    /// checks each before recording anything on it.
+    pub async fn open_incidents_of_attack(
+        &self,
+        attack: &Attack<'_>,
+        limit: u32,
+    ) -> Result<Vec<IncidentId>, StoreError> {
+        let (low, high) = attack.neighbours.unwrap_or(("", ""));
+        let limit = i64::from(limit);
+        let mut ids: Vec<String> = Vec::new();
+        let mut run = async |[on_sqlite, on_postgres]: [&'static str; 2], flood: bool| {
+            match &self.sqlite {
+                Some(readers) => {
+                    let conn = readers.lease()?;
+                    let mut take = |r: &rusqlite::Row<'_>| {
+                        ids.push(r.get::<_, String>(0)?);
+                        Ok(())
+                    };
+                    if flood {
+                        sqlite::each_row(&conn, on_sqlite, &[&limit], &mut take)?;
+                    } else {
+                        let params: [&dyn rusqlite::ToSql; 5] =
+                            [&attack.key, &attack.rule, &low, &high, &limit];
+                        sqlite::each_row(&conn, on_sqlite, &params, &mut take)?;
+                    }
+                }
+                None => {
+                    let query = sqlx::query(on_postgres);
+                    let query = if flood {
+                        query.bind(limit)
+                    } else {
+                        query
+                            .bind(attack.key)
+                            .bind(attack.rule)
+                            .bind(low)
+                            .bind(high)
+                            .bind(limit)
+                    };
+                    for row in query.fetch_all(&self.pool).await? {
+                        ids.push(row.try_get(0)?);
+                    }
+                }
+            }
+            Ok::<(), StoreError>(())
+        };
+        run([ATTACK_SQLITE, ATTACK_POSTGRES], false).await?;
+        if attack.flood {
+            run([FLOODS_SQLITE, FLOODS_POSTGRES], true).await?;
+        }
+        let mut found: Vec<IncidentId> = Vec::with_capacity(ids.len());
+        for id in ids {
+            let id: IncidentId = id
+                .parse()
+                .map_err(|e| StoreError::Corrupt(format!("events.incident {id:?}: {e}")))?;
+            if !found.contains(&id) {
+                found.push(id);
+            }
+        }
+        // Newest first across both lookups: ids of one day sort by their number.
+        found.sort_by(|a, b| b.cmp(a));
+        found.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        Ok(found)
+    }
+
     /// Runs one of the finding lookups: `[sqlite, postgres]` SQL taking rule and key.
     async fn incident_with(
         &self,
@@ -596,6 +677,38 @@ const FINDING_POSTGRES: &str = "SELECT i.id FROM events e JOIN incidents i ON i.
      WHERE e.kind = 'detected' AND (e.payload::jsonb ->> 'rule') = $1 \
      AND (e.payload::jsonb ->> 'key') = $2 AND i.status IN ('investigating', 'contained') \
      ORDER BY i.day DESC, i.number DESC LIMIT 1";
+
+// The key expressions match the `events_by_finding_key` (version 5) and `events_by_finding`
+// (version 3) indexes exactly. $1 key, $2 rule, [$3, $4) the range of neighbouring keys of
+// that rule (empty for none), $5 limit.
+const ATTACK_SQLITE: &str = "SELECT i.id FROM incidents i \
+     WHERE i.status IN ('investigating', 'contained') AND i.id IN (\
+     SELECT e.incident FROM events e WHERE e.kind = 'detected' \
+     AND json_extract(e.payload, '$.key') = $1 \
+     UNION SELECT e.incident FROM events e WHERE e.kind = 'detected' \
+     AND json_extract(e.payload, '$.rule') = $2 \
+     AND json_extract(e.payload, '$.key') >= $3 AND json_extract(e.payload, '$.key') < $4) \
+     ORDER BY i.day DESC, i.number DESC LIMIT $5";
+const ATTACK_POSTGRES: &str = "SELECT i.id FROM incidents i \
+     WHERE i.status IN ('investigating', 'contained') AND i.id IN (\
+     SELECT e.incident FROM events e WHERE e.kind = 'detected' \
+     AND (e.payload::jsonb ->> 'key') = $1 \
+     UNION SELECT e.incident FROM events e WHERE e.kind = 'detected' \
+     AND (e.payload::jsonb ->> 'rule') = $2 \
+     AND (e.payload::jsonb ->> 'key') >= $3 AND (e.payload::jsonb ->> 'key') < $4) \
+     ORDER BY i.day DESC, i.number DESC LIMIT $5";
+// Open incidents with a finding whose payload names a flood tag ($1 limit); the caller checks
+// the tags themselves.
+const FLOODS_SQLITE: &str = "SELECT DISTINCT i.id, i.day, i.number FROM incidents i \
+     JOIN events e ON e.incident = i.id \
+     WHERE i.status IN ('investigating', 'contained') AND e.kind = 'detected' \
+     AND (e.payload LIKE '%\"flood\"%' OR e.payload LIKE '%\"ddos\"%') \
+     ORDER BY i.day DESC, i.number DESC LIMIT $1";
+const FLOODS_POSTGRES: &str = "SELECT DISTINCT i.id, i.day, i.number FROM incidents i \
+     JOIN events e ON e.incident = i.id \
+     WHERE i.status IN ('investigating', 'contained') AND e.kind = 'detected' \
+     AND (e.payload LIKE '%\"flood\"%' OR e.payload LIKE '%\"ddos\"%') \
+     ORDER BY i.day DESC, i.number DESC LIMIT $1";
 
 const FINDING_ANY_SQLITE: &str = "SELECT i.id FROM events e JOIN incidents i ON i.id = e.incident \
      WHERE e.kind = 'detected' AND json_extract(e.payload, '$.rule') = $1 \

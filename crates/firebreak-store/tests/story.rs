@@ -16,7 +16,7 @@ use firebreak_core::{Change, Incident, IncidentId, Status};
 use firebreak_store::backend::sqlite_url;
 use firebreak_store::testing::ScratchDb;
 use firebreak_store::{
-    Batch, CounterRecovered, ListFilter, OpenMode, Signed, Store, StoreError, TokenRow,
+    Attack, Batch, CounterRecovered, ListFilter, OpenMode, Signed, Store, StoreError, TokenRow,
 };
 use jiff::Timestamp;
 use sqlx::Connection;
@@ -615,6 +615,107 @@ async fn too_new_is_refused_untouched(url: &str) {
         .await
         .expect("count");
     assert_eq!(n, 1);
+}
+
+fn finding(rule: &str, key: &str, tags: &[&str]) -> Change {
+    Change::Detected(firebreak_core::detection::Detection {
+        rule: rule.into(),
+        title: rule.into(),
+        key: key.into(),
+        count: 5,
+        first_seen: None,
+        last_seen: None,
+        source: "access.log".into(),
+        samples: Vec::new(),
+        runbook: None,
+        tags: tags.iter().map(|t| t.to_string()).collect(),
+        alerts: Vec::new(),
+    })
+}
+
+/// The store names the open incidents of one attack from its indexes: the same key under any
+/// rule, neighbouring keys under the same rule, and floods; never a resolved one.
+async fn attack_lookup(url: &str) {
+    let w = world(url).await;
+    let mut ids = Vec::new();
+    let given = [
+        ("r1", "client=203.0.113.10", &[][..], false),
+        ("r2", "client=203.0.113.77", &[][..], false),
+        ("r3", "host=shop", &["flood"][..], false),
+        ("r2", "client=203.0.113.10", &[][..], true),
+    ];
+    for (ordinal, (rule, key, tags, resolve)) in given.into_iter().enumerate() {
+        let incident = declare(&w, "finding", "P2").await;
+        let mut changes = vec![finding(rule, key, tags)];
+        if resolve {
+            changes.push(Change::StatusChanged {
+                from: Status::Investigating,
+                to: Status::Resolved,
+                reason: None,
+            });
+        }
+        let (batch, _) = batch_for(&w, &incident, ordinal as u64 + 1, &changes);
+        w.store
+            .append(&incident.id, incident.head, &batch)
+            .await
+            .expect("append");
+        ids.push(incident.id);
+    }
+    let range = Some(("client=203.0.113.", "client=203.0.113/"));
+    let look = async |key, rule, neighbours, flood, limit| {
+        let attack = Attack {
+            key,
+            rule,
+            neighbours,
+            flood,
+        };
+        w.store
+            .open_incidents_of_attack(&attack, limit)
+            .await
+            .expect("lookup")
+    };
+    // The same key under another rule; not the resolved incident with that key.
+    assert_eq!(
+        look("client=203.0.113.10", "r1", range, false, 32).await,
+        [ids[0]]
+    );
+    // A neighbour under the same rule; the resolved neighbour is left out.
+    assert_eq!(
+        look("client=203.0.113.99", "r2", range, false, 32).await,
+        [ids[1]]
+    );
+    assert_eq!(
+        look("client=203.0.113.99", "r9", range, false, 32).await,
+        []
+    );
+    // Floods: the open incident with a flood finding.
+    assert_eq!(
+        look("client=192.0.2.1", "r9", None, true, 32).await,
+        [ids[2]]
+    );
+    // All three, newest first, and the limit holds.
+    let all = [ids[2], ids[1], ids[0]];
+    assert_eq!(
+        look("client=203.0.113.10", "r2", range, true, 32).await,
+        all
+    );
+    assert_eq!(
+        look("client=203.0.113.10", "r2", range, true, 2).await,
+        all[..2]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attack_lookup_on_sqlite() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    attack_lookup(&sqlite_url(&dir.path().join("fb.db"), true)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attack_lookup_on_postgres() {
+    let db = ScratchDb::create("attack").await;
+    attack_lookup(&db.url).await;
+    db.drop_db().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

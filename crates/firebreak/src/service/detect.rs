@@ -14,7 +14,7 @@ use firebreak_core::change::AlertResolved;
 use firebreak_core::decide::{self, Declaration};
 use firebreak_core::detection::Detection;
 use firebreak_core::{Incident, IncidentId};
-use firebreak_store::ListFilter;
+use firebreak_store::Attack;
 use jiff::Timestamp;
 
 use super::{Recorded, Service, ServiceError};
@@ -22,6 +22,10 @@ use super::{Recorded, Service, ServiceError};
 /// How close in log time a finding from another rule must come to an incident's latest finding
 /// to join it as part of the same attack.
 const CAMPAIGN_WINDOW: jiff::SignedDuration = jiff::SignedDuration::from_hours(1);
+
+/// How many open incidents named by the store are read and checked for one finding of an
+/// attack.
+const CANDIDATES: u32 = 32;
 
 /// Longest title given to an incident a detection declares.
 const TITLE_CHARS: usize = 160;
@@ -101,7 +105,9 @@ impl Service {
 
     /// The open incident whose findings come from the same attack as `found`: the same client
     /// address (any rule), or — for a flood — any other flood finding, with the latest of them
-    /// within `CAMPAIGN_WINDOW` (an hour) of `found`'s first line. Newest incident first.
+    /// within `CAMPAIGN_WINDOW` (an hour) of `found`'s first line. Newest incident first. The
+    /// store's indexes name the candidates ([`firebreak_store::Store::open_incidents_of_attack`],
+    /// at most [`CANDIDATES`]); only those are read and checked, however many are open.
     pub async fn open_incident_of_attack(
         &self,
         found: &Detection,
@@ -111,27 +117,35 @@ impl Service {
         if !by_client && !flood {
             return Ok(None);
         }
-        let open = self
+        let range = by_client.then(|| neighbour_keys(&found.key)).flatten();
+        let attack = Attack {
+            key: &found.key,
+            rule: &found.rule,
+            neighbours: range
+                .as_ref()
+                .map(|(low, high)| (low.as_str(), high.as_str())),
+            flood,
+        };
+        for id in self
             .store
-            .list(&ListFilter {
-                open: true,
-                ..ListFilter::default()
-            })
-            .await?;
-        for summary in open {
+            .open_incidents_of_attack(&attack, CANDIDATES)
+            .await?
+        {
             // A damaged incident is not joined (a new one is declared instead); it must not
             // stop the finding from being recorded.
-            let Ok((incident, _)) = self.incident(&summary.id).await else {
+            let Ok((incident, _)) = self.incident(&id).await else {
                 continue;
             };
-            let joins = incident.detections.iter().any(|d| {
-                let same = (by_client && d.key == found.key)
-                    || (by_client && d.rule == found.rule && neighbours(&d.key, &found.key))
-                    || (flood && is_flood(d));
-                same && close_in_time(d, found)
-            });
-            if joins {
-                return Ok(Some(summary.id));
+            if incident.status.is_open() {
+                let joins = incident.detections.iter().any(|d| {
+                    let same = (by_client && d.key == found.key)
+                        || (by_client && d.rule == found.rule && neighbours(&d.key, &found.key))
+                        || (flood && is_flood(d));
+                    same && close_in_time(d, found)
+                });
+                if joins {
+                    return Ok(Some(id));
+                }
             }
         }
         Ok(None)
@@ -201,6 +215,31 @@ impl Service {
     }
 }
 
+/// The text range `[low, high)` holding the keys of `key`'s neighbours (see [`neighbours`]):
+/// `client=` and the address's first three octets, or its first four groups when none of them
+/// is zero (so no `::` can shorten them in its written form). `None` where the written form does
+/// not bound the range, and then neighbours are not looked for.
+fn neighbour_keys(key: &str) -> Option<(String, String)> {
+    let prefix = match key.strip_prefix("client=")?.parse::<IpAddr>().ok()? {
+        IpAddr::V4(a) => {
+            let [x, y, z, _] = a.octets();
+            format!("client={x}.{y}.{z}.")
+        }
+        IpAddr::V6(a) => {
+            let s = a.segments();
+            if s[..4].contains(&0) {
+                return None;
+            }
+            format!("client={:x}:{:x}:{:x}:{:x}:", s[0], s[1], s[2], s[3])
+        }
+    };
+    // The separator ('.' or ':') is the prefix's last byte: the next byte up ends the range.
+    let mut high = prefix.clone().into_bytes();
+    let last = high.last_mut()?;
+    *last += 1;
+    Some((prefix, String::from_utf8(high).ok()?))
+}
+
 /// Whether two `client=ADDR` keys are neighbours: the same IPv4 /24 or IPv6 /64, the ranges
 /// one hosting customer or one scanning campaign usually comes from.
 fn neighbours(a: &str, b: &str) -> bool {
@@ -227,4 +266,51 @@ fn close_in_time(earlier: &Detection, found: &Detection) -> bool {
         return false;
     };
     first.duration_since(last).abs() <= CAMPAIGN_WINDOW
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn within(key: &str, range: &(String, String)) -> bool {
+        range.0.as_str() <= key && key < range.1.as_str()
+    }
+
+    proptest! {
+        /// The store's text range holds exactly the neighbours' keys, so looking them up by
+        /// range finds what comparing addresses one by one would.
+        #[test]
+        fn the_range_holds_the_ipv4_neighbours_and_no_one_else(a: [u8; 4], b: [u8; 4], same: bool) {
+            let b = if same { [a[0], a[1], a[2], b[3]] } else { b };
+            let (ka, kb) = (
+                format!("client={}", std::net::Ipv4Addr::from(a)),
+                format!("client={}", std::net::Ipv4Addr::from(b)),
+            );
+            let range = neighbour_keys(&ka).expect("an IPv4 range");
+            prop_assert_eq!(within(&kb, &range), neighbours(&ka, &kb));
+        }
+
+        #[test]
+        fn the_range_holds_the_ipv6_neighbours_and_no_one_else(
+            a in proptest::array::uniform8(1u16..),
+            b: [u16; 8],
+            same: bool,
+        ) {
+            let b = if same { [a[0], a[1], a[2], a[3], b[4], b[5], b[6], b[7]] } else { b };
+            let (ka, kb) = (
+                format!("client={}", std::net::Ipv6Addr::from(a)),
+                format!("client={}", std::net::Ipv6Addr::from(b)),
+            );
+            let range = neighbour_keys(&ka).expect("an IPv6 range");
+            prop_assert_eq!(within(&kb, &range), neighbours(&ka, &kb));
+        }
+    }
+
+    #[test]
+    fn no_range_where_the_written_form_does_not_bound_one() {
+        assert_eq!(neighbour_keys("client=2001:db8::1"), None);
+        assert_eq!(neighbour_keys("client=not-an-address"), None);
+        assert_eq!(neighbour_keys("path=/login"), None);
+    }
 }

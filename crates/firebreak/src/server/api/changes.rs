@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Path, State};
-use firebreak_core::journal::Event;
 use firebreak_core::clock::Clocks;
+use firebreak_core::journal::Event;
 use firebreak_core::summary::Summary;
 use firebreak_core::{Change, DomainError, Incident, Status, decide};
 use jiff::Timestamp;

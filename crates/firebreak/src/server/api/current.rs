@@ -122,7 +122,10 @@ mod tests {
         let incident = Incident::from_events(&events).expect("folds");
         let full = serde_json::to_value(&incident).expect("json");
         let answered = serde_json::to_value(Current(Arc::new(incident))).expect("json");
-        let (full, answered) = (full.as_object().expect("map"), answered.as_object().expect("map"));
+        let (full, answered) = (
+            full.as_object().expect("map"),
+            answered.as_object().expect("map"),
+        );
         for (name, value) in full {
             match name.as_str() {
                 "notes" | "evidence_items" | "detections" => {

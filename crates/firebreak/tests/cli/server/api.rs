@@ -380,7 +380,10 @@ async fn lifecycle(api: &Api) -> String {
     .await;
     // A change answers with the note it recorded and the incident's note count, not every
     // note the incident has; the incident itself lists them.
-    assert_eq!(noted["recorded"][0]["payload"]["text"], "one more thing", "{noted}");
+    assert_eq!(
+        noted["recorded"][0]["payload"]["text"], "one more thing",
+        "{noted}"
+    );
     assert!(noted["incident"].get("notes").is_none(), "{noted}");
     let shown = api
         .call(Some(Role::Viewer), Method::GET, &base, None)
