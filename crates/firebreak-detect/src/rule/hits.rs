@@ -13,6 +13,7 @@ use crate::rule::condition::Scratch;
 use crate::rule::definition::{Counting, Rule};
 use crate::rule::fields::presence;
 use crate::rule::key::{Key, value_hash};
+use crate::rule::sieve;
 use crate::rule::state::Hit;
 
 /// Decides what each line is to each rule of a set. Shared by reference between threads;
@@ -62,8 +63,11 @@ pub(crate) struct HitLine {
 
 impl Matcher {
     pub(crate) fn new(rules: &[Arc<Rule>]) -> Matcher {
+        // The matcher's own copies, whose tests share work across rules.
+        let mut own: Vec<Rule> = rules.iter().map(|rule| (**rule).clone()).collect();
+        sieve::share(&mut own);
         Matcher {
-            rules: rules.to_vec(),
+            rules: own.into_iter().map(Arc::new).collect(),
             required: rules.iter().map(|r| r.required()).collect(),
             hasher: foldhash::fast::RandomState::default(),
         }
@@ -99,6 +103,7 @@ impl Matcher {
     /// field the line lacks are not checked; conditions run before any key is built.
     pub(crate) fn answers(&self, record: &Record<'_>, scratch: &mut Scratch, out: &mut Vec<Entry>) {
         let present = presence(record);
+        scratch.sieves.next_line();
         for (index, (rule, required)) in self.rules.iter().zip(&self.required).enumerate() {
             if required & !present != 0 {
                 continue;

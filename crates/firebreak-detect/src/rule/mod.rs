@@ -102,6 +102,7 @@ mod finding;
 mod hits;
 mod key;
 mod set;
+mod sieve;
 mod state;
 pub mod test;
 mod units;
