@@ -20,7 +20,7 @@ if ! [ -x /usr/bin/time ]; then
     echo "scan bench: needs /usr/bin/time (Debian package time)" >&2
     exit 1
 fi
-cargo build --profile "$profile" --locked -q -p firebreak -p firebreak-detect --example genlog
+cargo build --profile "$profile" --locked -q -p firebreak -p firebreak-detect --bin firebreak --example genlog
 target="${CARGO_TARGET_DIR:-$PWD/target}/$profile"
 bin="$target/firebreak"
 gen="$target/examples/genlog"

@@ -149,7 +149,7 @@ impl Cond {
 }
 
 impl Test {
-    fn eval(&self, record: &Record<'_>, scratch: &mut Scratch) -> bool {
+    pub(crate) fn eval(&self, record: &Record<'_>, scratch: &mut Scratch) -> bool {
         let value = record.get(&self.field);
         match (&self.check, value) {
             (Check::Present(want), value) => value.is_some() == *want,

@@ -99,6 +99,7 @@ mod diagnostic;
 mod engine;
 mod fields;
 mod finding;
+mod gate;
 mod hits;
 mod key;
 mod set;

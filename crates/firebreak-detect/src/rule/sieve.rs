@@ -278,16 +278,21 @@ mod tests {
     use crate::rule::hits::Matcher;
     use crate::rule::set::RuleSet;
 
+    /// A line: path, agent (none if empty) and status.
+    type Line = (String, String, Option<u16>);
+
     /// The rules (by index) each line counts for through the matcher, whose `contains-any`
-    /// tests share searches, and through each rule's own conditions.
-    fn both_ways(set: &RuleSet, lines: &[(String, String)]) -> (Vec<Vec<usize>>, Vec<Vec<usize>>) {
+    /// tests share searches and which skips rules by status, and through each rule's own
+    /// conditions.
+    fn both_ways(set: &RuleSet, lines: &[Line]) -> (Vec<Vec<usize>>, Vec<Vec<usize>>) {
         let matcher = Matcher::new(set.rules());
         let mut shared = Scratch::default();
         let mut alone = Scratch::default();
         let mut via_matcher = Vec::new();
         let mut via_rules = Vec::new();
-        for (path, agent) in lines {
+        for (path, agent, status) in lines {
             let record = Record {
+                status: *status,
                 path: Some(Cow::Borrowed(path.as_bytes())),
                 agent: (!agent.is_empty()).then_some(Cow::Borrowed(agent.as_bytes())),
                 ..Record::default()
@@ -307,9 +312,12 @@ mod tests {
         (via_matcher, via_rules)
     }
 
-    fn rule_file(rules: &[(u8, bool, Vec<String>)]) -> String {
+    /// A rule file: per rule, the shape of its condition (plain, `not`, `any`), whether it
+    /// tests the agent or the path, the texts, and which status test it adds (none, `in`,
+    /// `between`, or one inside an `any`).
+    fn rule_file(rules: &[(u8, bool, Vec<String>, u8)]) -> String {
         let mut text = String::from("rules:\n");
-        for (i, (shape, on_agent, patterns)) in rules.iter().enumerate() {
+        for (i, (shape, on_agent, patterns, status)) in rules.iter().enumerate() {
             let field = if *on_agent { "agent" } else { "path" };
             let list: Vec<String> = patterns.iter().map(|p| format!("'{p}'")).collect();
             let test = format!("{field}: {{ contains-any: [{}] }}", list.join(", "));
@@ -317,6 +325,14 @@ mod tests {
                 0 => test,
                 1 => format!("not: {{ {test} }}"),
                 _ => format!("any: [{{ {test} }}, {{ path: {{ contains-any: ['zz'] }} }}]"),
+            };
+            let condition = match status % 4 {
+                0 => condition,
+                1 => format!("{condition}, status: [401, 404]"),
+                2 => format!("{condition}, status: {{ between: [400, 499] }}"),
+                _ => format!(
+                    "all: [{{ {condition} }}, {{ any: [{{ status: 200 }}, {{ agent: {{ present: false }} }}] }}]"
+                ),
             };
             text.push_str(&format!(
                 "  - id: r{i}\n    title: r{i}\n    severity: P3\n    match: {{ {condition} }}\n"
@@ -326,15 +342,28 @@ mod tests {
     }
 
     proptest! {
-        /// Tests sharing one search per field answer exactly as each test alone, whatever
-        /// the patterns (overlapping, repeated across rules, differing in case) and lines.
+        /// Tests sharing one search per field, behind the status gate, answer exactly as each
+        /// rule alone, whatever the patterns (overlapping, repeated across rules, differing
+        /// in case), status tests and lines.
         #[test]
         fn shared_searches_answer_like_each_test_alone(
             rules in proptest::collection::vec(
-                (0u8..3, any::<bool>(), proptest::collection::vec("[abAB./%]{1,3}", 1..5)),
+                (
+                    0u8..3,
+                    any::<bool>(),
+                    proptest::collection::vec("[abAB./%]{1,3}", 1..5),
+                    0u8..4,
+                ),
                 1..8,
             ),
-            lines in proptest::collection::vec(("[abAB./%z]{0,12}", "[abAB./%]{0,8}"), 1..30),
+            lines in proptest::collection::vec(
+                (
+                    "[abAB./%z]{0,12}",
+                    "[abAB./%]{0,8}",
+                    proptest::option::of(proptest::sample::select(vec![200u16, 401, 404, 500, 1200])),
+                ),
+                1..30,
+            ),
         ) {
             let set = RuleSet::parse("generated.yaml", &rule_file(&rules)).expect("rules build");
             let (via_matcher, via_rules) = both_ways(&set, &lines);
@@ -346,14 +375,14 @@ mod tests {
     /// answer.
     #[test]
     fn tests_past_the_shared_limit_still_answer() {
-        let rules: Vec<(u8, bool, Vec<String>)> = (0..70)
-            .map(|i| (0, false, vec![format!("p{i}x")]))
+        let rules: Vec<(u8, bool, Vec<String>, u8)> = (0..70)
+            .map(|i| (0, false, vec![format!("p{i}x")], 0))
             .collect();
         let set = RuleSet::parse("many.yaml", &rule_file(&rules)).expect("rules build");
         let lines = vec![
-            ("/P69X".to_owned(), String::new()),
-            ("/p3x/p65x".to_owned(), String::new()),
-            ("/none".to_owned(), String::new()),
+            ("/P69X".to_owned(), String::new(), None),
+            ("/p3x/p65x".to_owned(), String::new(), Some(200)),
+            ("/none".to_owned(), String::new(), None),
         ];
         let (via_matcher, via_rules) = both_ways(&set, &lines);
         assert_eq!(via_matcher, vec![vec![69], vec![3, 65], vec![]]);
