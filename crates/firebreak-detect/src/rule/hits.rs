@@ -77,6 +77,19 @@ impl Matcher {
         }
     }
 
+    /// A copy for one more matching thread, answering the same: its regular expressions get
+    /// their own search caches (threads sharing one regex take turns at a shared cache).
+    pub fn for_thread(&self) -> Matcher {
+        Matcher {
+            rules: self
+                .rules
+                .iter()
+                .map(|rule| Arc::new((**rule).clone()))
+                .collect(),
+            ..self.clone()
+        }
+    }
+
     /// Adds one line, in order, to `hits`: `line` is its number, `raw` its text (kept only if
     /// it counts for some rule), `record` its parsed fields.
     pub fn add(
