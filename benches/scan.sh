@@ -20,7 +20,9 @@ if ! [ -x /usr/bin/time ]; then
     echo "scan bench: needs /usr/bin/time (Debian package time)" >&2
     exit 1
 fi
-cargo build --profile "$profile" --locked -q -p firebreak -p firebreak-detect --example genlog
+# Two commands: with --example alone cargo builds only genlog, not the binary being timed.
+cargo build --profile "$profile" --locked -q -p firebreak --bin firebreak
+cargo build --profile "$profile" --locked -q -p firebreak-detect --example genlog
 target="${CARGO_TARGET_DIR:-$PWD/target}/$profile"
 bin="$target/firebreak"
 gen="$target/examples/genlog"

@@ -9,7 +9,7 @@ use serde_saphyr::{Location, Spanned};
 use crate::addr::Addr;
 use crate::agents::{Agents, Kind};
 use crate::record::{Event, Field};
-use crate::rule::condition::{Check, Cond, Net, Test};
+use crate::rule::condition::{Check, Cond, Needles, Net, Test};
 use crate::rule::config::{
     ConditionConfig, ConditionEntry, FieldTestConfig, FieldTestInput, Texts,
 };
@@ -337,7 +337,13 @@ impl Builder<'_, '_> {
             .match_kind(MatchKind::LeftmostFirst)
             .build(&patterns)
         {
-            Ok(matcher) => Some(Check::ContainsAny(matcher)),
+            Ok(automaton) => Some(Check::ContainsAny(Needles {
+                patterns: patterns
+                    .into_iter()
+                    .map(|p| p.into_bytes().into_boxed_slice())
+                    .collect(),
+                automaton,
+            })),
             Err(error) => {
                 self.report
                     .at(at, format!("cannot build the matcher: {error}"));

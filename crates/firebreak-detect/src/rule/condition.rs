@@ -9,6 +9,7 @@ use regex::bytes::Regex;
 use crate::addr::Addr;
 use crate::record::{Field, Record, Value};
 use crate::rule::fields::field_bit;
+use crate::rule::sieve::{SieveMemo, Sieved};
 
 /// A built condition.
 #[derive(Debug, Clone)]
@@ -39,19 +40,22 @@ const CACHE_MAX_VALUE: usize = 512;
 /// One per thread that matches lines (see [`Matcher`](super::Matcher)).
 #[derive(Debug, Default)]
 pub struct Scratch {
-    lower: Vec<u8>,
+    pub(crate) lower: Vec<u8>,
     cache: Vec<CacheSlot>,
     hasher: foldhash::fast::FixedState,
+    /// This line's shared `contains-any` searches (see [`sieve`](super::sieve)).
+    pub(crate) sieves: SieveMemo,
 }
 
 #[derive(Debug, Default)]
 struct CacheSlot {
-    /// The test's address: tests live in rules behind `Arc`s the engine holds, so it names
-    /// one test for the engine's whole life.
+    /// The test's (or shared search's) address: tests live in rules behind `Arc`s the engine
+    /// holds, so it names one test for the engine's whole life.
     test: usize,
     hash: u64,
     value: Vec<u8>,
-    result: bool,
+    /// A test's answer as 0 or 1, or a shared search's tests that hold.
+    result: u64,
 }
 
 /// An IPv4 or IPv6 network in the 128-bit address space.
@@ -75,13 +79,22 @@ pub(crate) enum Check {
     AddrIn(Vec<Addr>),
     Prefix(Vec<Box<[u8]>>),
     /// Lowercase patterns; the value is lowercased before searching.
-    ContainsAny(AhoCorasick),
+    ContainsAny(Needles),
+    /// A `contains-any` answered by a search shared with other tests on the same field.
+    Sieved(Sieved),
     Regex(Regex),
     Cidr(Vec<Net>),
     Range {
         low: Option<(f64, bool)>,
         high: Option<(f64, bool)>,
     },
+}
+
+/// A `contains-any` test's patterns (lowercase) and their automaton.
+#[derive(Debug, Clone)]
+pub(crate) struct Needles {
+    pub(crate) patterns: Vec<Box<[u8]>>,
+    pub(crate) automaton: AhoCorasick,
 }
 
 impl Cond {
@@ -136,11 +149,12 @@ impl Cond {
 }
 
 impl Test {
-    fn eval(&self, record: &Record<'_>, scratch: &mut Scratch) -> bool {
+    pub(crate) fn eval(&self, record: &Record<'_>, scratch: &mut Scratch) -> bool {
         let value = record.get(&self.field);
         match (&self.check, value) {
             (Check::Present(want), value) => value.is_some() == *want,
             (_, None) => false,
+            (Check::Sieved(sieved), Some(value)) => sieved.holds(value, scratch),
             (check, Some(Value::Text(text))) if self.cached && text.len() <= CACHE_MAX_VALUE => {
                 self.cached_holds(check, text, scratch)
             }
@@ -149,22 +163,40 @@ impl Test {
     }
 
     fn cached_holds(&self, check: &Check, text: &[u8], scratch: &mut Scratch) -> bool {
-        use std::hash::BuildHasher;
         let id = std::ptr::from_ref(self) as usize;
-        let hash = scratch.hasher.hash_one((id, text));
-        if scratch.cache.is_empty() {
-            scratch.cache.resize_with(CACHE_SLOTS, CacheSlot::default);
+        scratch.remembered(id, text, |lower| {
+            u64::from(check.holds(Value::Text(text), lower))
+        }) != 0
+    }
+}
+
+impl Scratch {
+    /// `answer(text)` for the test or search at address `id`, remembered by value when the
+    /// value is short enough; `answer` gets the lowercasing buffer.
+    pub(crate) fn remembered(
+        &mut self,
+        id: usize,
+        text: &[u8],
+        answer: impl FnOnce(&mut Vec<u8>) -> u64,
+    ) -> u64 {
+        use std::hash::BuildHasher;
+        if text.len() > CACHE_MAX_VALUE {
+            return answer(&mut self.lower);
+        }
+        let hash = self.hasher.hash_one((id, text));
+        if self.cache.is_empty() {
+            self.cache.resize_with(CACHE_SLOTS, CacheSlot::default);
         }
         let index = (hash as usize) % CACHE_SLOTS;
-        if let Some(slot) = scratch.cache.get(index)
+        if let Some(slot) = self.cache.get(index)
             && slot.test == id
             && slot.hash == hash
             && slot.value == text
         {
             return slot.result;
         }
-        let result = check.holds(Value::Text(text), &mut scratch.lower);
-        if let Some(slot) = scratch.cache.get_mut(index) {
+        let result = answer(&mut self.lower);
+        if let Some(slot) = self.cache.get_mut(index) {
             slot.test = id;
             slot.hash = hash;
             slot.value.clear();
@@ -181,7 +213,7 @@ impl Check {
             Check::Present(_) | Check::NumberIn(_) | Check::AddrIn(_) | Check::Range { .. } => 1,
             Check::TextIn(_) | Check::Prefix(_) => 2,
             Check::Cidr(_) => 3,
-            Check::ContainsAny(_) => 6,
+            Check::ContainsAny(_) | Check::Sieved(_) => 6,
             Check::Regex(_) => 10,
         }
     }
@@ -203,12 +235,12 @@ impl Check {
                 let text = value.to_text();
                 list.iter().any(|p| text.starts_with(p))
             }
-            Check::ContainsAny(matcher) => {
-                scratch.clear();
-                scratch.extend_from_slice(&value.to_text());
-                scratch.make_ascii_lowercase();
-                matcher.is_match(scratch.as_slice())
+            Check::ContainsAny(needles) => {
+                lowercase_into(scratch, &value.to_text());
+                needles.automaton.is_match(scratch.as_slice())
             }
+            // Answered in `Test::eval`, which has the line's shared searches.
+            Check::Sieved(_) => false,
             Check::Regex(regex) => regex.is_match(&value.to_text()),
             Check::Cidr(nets) => match value {
                 Value::Addr(addr) => nets.iter().any(|n| n.contains(addr)),
@@ -230,6 +262,13 @@ impl Check {
             }),
         }
     }
+}
+
+/// `text` lowercased (ASCII) into `buffer`: what `contains-any` searches.
+pub(crate) fn lowercase_into(buffer: &mut Vec<u8>, text: &[u8]) {
+    buffer.clear();
+    buffer.extend_from_slice(text);
+    buffer.make_ascii_lowercase();
 }
 
 /// Addresses in a text field: one, or a comma-separated list (`X-Forwarded-For`).

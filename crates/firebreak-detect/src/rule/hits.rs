@@ -12,7 +12,9 @@ use crate::record::Record;
 use crate::rule::condition::Scratch;
 use crate::rule::definition::{Counting, Rule};
 use crate::rule::fields::presence;
+use crate::rule::gate::StatusGate;
 use crate::rule::key::{Key, value_hash};
+use crate::rule::sieve;
 use crate::rule::state::Hit;
 
 /// Decides what each line is to each rule of a set. Shared by reference between threads;
@@ -22,6 +24,8 @@ pub struct Matcher {
     rules: Vec<Arc<Rule>>,
     /// Per rule: the fields a line must have (see [`Rule::required`]).
     required: Vec<u32>,
+    /// The rules each status lets through.
+    gate: StatusGate,
     /// Hashes `distinct` values; one for all threads, so their hashes agree.
     hasher: foldhash::fast::RandomState,
 }
@@ -62,10 +66,27 @@ pub(crate) struct HitLine {
 
 impl Matcher {
     pub(crate) fn new(rules: &[Arc<Rule>]) -> Matcher {
+        // The matcher's own copies, whose tests share work across rules.
+        let mut own: Vec<Rule> = rules.iter().map(|rule| (**rule).clone()).collect();
+        sieve::share(&mut own);
         Matcher {
-            rules: rules.to_vec(),
+            rules: own.into_iter().map(Arc::new).collect(),
             required: rules.iter().map(|r| r.required()).collect(),
+            gate: StatusGate::new(rules),
             hasher: foldhash::fast::RandomState::default(),
+        }
+    }
+
+    /// A copy for one more matching thread, answering the same: its regular expressions get
+    /// their own search caches (threads sharing one regex take turns at a shared cache).
+    pub fn for_thread(&self) -> Matcher {
+        Matcher {
+            rules: self
+                .rules
+                .iter()
+                .map(|rule| Arc::new((**rule).clone()))
+                .collect(),
+            ..self.clone()
         }
     }
 
@@ -99,21 +120,32 @@ impl Matcher {
     /// field the line lacks are not checked; conditions run before any key is built.
     pub(crate) fn answers(&self, record: &Record<'_>, scratch: &mut Scratch, out: &mut Vec<Entry>) {
         let present = presence(record);
-        for (index, (rule, required)) in self.rules.iter().zip(&self.required).enumerate() {
-            if required & !present != 0 {
-                continue;
+        scratch.sieves.next_line();
+        for (word, admitted) in self.gate.admitted(record.status).iter().enumerate() {
+            let mut left = *admitted;
+            while left != 0 {
+                let index = word * 64 + left.trailing_zeros() as usize;
+                left &= left - 1;
+                let (Some(rule), Some(required)) =
+                    (self.rules.get(index), self.required.get(index))
+                else {
+                    continue;
+                };
+                if required & !present != 0 {
+                    continue;
+                }
+                let Some(hit) = hit(rule, record, scratch, &self.hasher) else {
+                    continue;
+                };
+                let Some(key) = Key::of(&rule.group_by, record) else {
+                    continue;
+                };
+                out.push(Entry {
+                    rule: index,
+                    hit,
+                    key,
+                });
             }
-            let Some(hit) = hit(rule, record, scratch, &self.hasher) else {
-                continue;
-            };
-            let Some(key) = Key::of(&rule.group_by, record) else {
-                continue;
-            };
-            out.push(Entry {
-                rule: index,
-                hit,
-                key,
-            });
         }
     }
 }

@@ -1429,7 +1429,8 @@ fn one_by_one_and_in_parallel_agree(rules: &RuleSet, lines: &[(u64, &[u8], Recor
             .into_iter()
             .map(|half| {
                 let runs = &runs;
-                let matcher = &matcher;
+                // Each thread with its own copy, as `scan` runs them.
+                let matcher = matcher.for_thread();
                 scope.spawn(move || {
                     let mut scratch = firebreak_detect::rule::Scratch::default();
                     let mut mine = Vec::new();

@@ -65,6 +65,7 @@ pub fn match_blocks(
             for _ in 0..threads.max(1) {
                 let done_tx = done_tx.clone();
                 let work_rx = &work_rx;
+                let matcher = matcher.for_thread();
                 scope.spawn(move || {
                     let mut scratch = Scratch::default();
                     loop {
