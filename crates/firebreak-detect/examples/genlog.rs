@@ -1,4 +1,5 @@
-//! Writes a generated nginx `combined` log to stdout, with attacks planted at known places.
+//! Writes a generated web access log to stdout (nginx `combined`, or JSON lines as nginx or
+//! Caddy write them), with attacks planted at known places.
 //!
 //! ```text
 //! cargo run --release -p firebreak-detect --example genlog -- --size 1G --seed 7 > access.log
@@ -6,15 +7,22 @@
 //!
 //! Options: `--size N[K|M|G]` (bytes) or `--lines N`; `--seed N`; `--clients N`;
 //! `--start UNIX_SECONDS`; `--rate LINES_PER_SECOND`; `--no-attacks`; `--planted FILE` writes
-//! where the attacks landed, as JSON.
+//! where the attacks landed, as JSON; `--json nginx|caddy` writes JSON lines in that server's
+//! shape; `--wide` makes the traffic hard to count: a third of the clients are crawlers and
+//! scripts, most pages carry long tracking query strings, and unless `--clients` says
+//! otherwise there are 300,000 clients (about 100,000 of them bots).
 
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use firebreak_detect::generate::{GenOptions, Generator, Size};
+use firebreak_detect::generate::{GenOptions, Generator, Shape, Size};
 
 const USAGE: &str = "usage: genlog [--size N[K|M|G] | --lines N] [--seed N] [--clients N] \
-[--start UNIX_SECONDS] [--rate LINES_PER_SECOND] [--no-attacks] [--planted FILE]";
+[--start UNIX_SECONDS] [--rate LINES_PER_SECOND] [--no-attacks] [--planted FILE] \
+[--json nginx|caddy] [--wide]";
+
+/// Clients `--wide` brings unless `--clients` is given.
+const WIDE_CLIENTS: u32 = 300_000;
 
 struct Args {
     options: GenOptions,
@@ -59,6 +67,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
         ..GenOptions::default()
     };
     let mut planted = None;
+    let mut clients = None;
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
         match flag.as_str() {
@@ -66,8 +75,10 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
             "--lines" => options.size = Size::Lines(number(&value()?)?),
             "--seed" => options.seed = number(&value()?)?,
             "--clients" => {
-                options.clients = u32::try_from(number(&value()?)?)
-                    .map_err(|_| "--clients is too large".to_owned())?;
+                clients = Some(
+                    u32::try_from(number(&value()?)?)
+                        .map_err(|_| "--clients is too large".to_owned())?,
+                );
             }
             "--start" => {
                 let text = value()?;
@@ -81,10 +92,23 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
             }
             "--no-attacks" => options.plant = false,
             "--planted" => planted = Some(value()?),
-            "-h" | "--help" => return Err("generates a realistic nginx log".to_owned()),
+            "--json" => {
+                options.shape = match value()?.as_str() {
+                    "nginx" => Shape::NginxJson,
+                    "caddy" => Shape::CaddyJson,
+                    other => return Err(format!("--json wants nginx or caddy, not {other:?}")),
+                }
+            }
+            "--wide" => options.wide = true,
+            "-h" | "--help" => return Err("generates a realistic web access log".to_owned()),
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
+    options.clients = match (clients, options.wide) {
+        (Some(n), _) => n,
+        (None, true) => WIDE_CLIENTS,
+        (None, false) => options.clients,
+    };
     Ok(Args { options, planted })
 }
 

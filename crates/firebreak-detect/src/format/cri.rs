@@ -9,8 +9,10 @@
 //!
 //! The wrapper is stripped and the inner line is read in its own format — a JSON access log,
 //! `combined`, … — found by detection on the inner lines. A record whose inner line carries no
-//! time takes the wrapper's. A `P` line is only the start of a line too long for the runtime's
-//! buffer; it is not joined to the rest and is counted as unparsed, never guessed at.
+//! time takes the wrapper's. A `P` line is part of a line too long for the runtime's buffer;
+//! reading joins a run of them to the `F` line that ends it ([`crate::input`]), so the parser
+//! only meets one when the run could not be joined (cut off by the end of the input, or longer
+//! than [`crate::input::MAX_JOINED`]), and counts it as unparsed, never guessed at.
 
 use memchr::memchr;
 
@@ -26,11 +28,16 @@ pub struct CriFormat {
 }
 
 /// What the wrapper says of its line.
-struct Wrapper {
+pub(crate) struct Wrapper {
     time: i64,
-    partial: bool,
+    /// `stderr` rather than `stdout`.
+    pub(crate) stderr: bool,
+    /// Tagged `P`: part of a longer line.
+    pub(crate) partial: bool,
+    /// Where the tag starts.
+    pub(crate) tag_at: usize,
     /// Where the inner line starts.
-    at: usize,
+    pub(crate) at: usize,
 }
 
 impl CriFormat {
@@ -94,13 +101,15 @@ fn full(line: &[u8]) -> Result<Wrapper, Malformed> {
     if wrapper.partial {
         return Err(Malformed::at(
             wrapper.at,
-            "a partial line (tag P) from the container runtime; partial lines are not joined",
+            "a partial line (tag P) from the container runtime that could not be joined: its \
+             run ended without a full (F) line or ran past 1 MiB",
         ));
     }
     Ok(wrapper)
 }
 
-fn wrapper(line: &[u8]) -> Result<Wrapper, Malformed> {
+/// The wrapper of a line, full or partial.
+pub(crate) fn wrapper(line: &[u8]) -> Result<Wrapper, Malformed> {
     const TIME: &str = "expected an RFC 3339 time like 2026-01-01T00:00:00.123456789Z";
     let (time, used) = time::iso8601_prefix(line).ok_or_else(|| Malformed::at(0, TIME))?;
     if line.get(used) != Some(&b' ') {
@@ -120,7 +129,13 @@ fn wrapper(line: &[u8]) -> Result<Wrapper, Malformed> {
         _ => return Err(Malformed::at(tag_at, "expected the tag F or P")),
     };
     let at = (tag_at + tag_len + 1).min(line.len());
-    Ok(Wrapper { time, partial, at })
+    Ok(Wrapper {
+        time,
+        stderr: rest.starts_with(b"stderr"),
+        partial,
+        tag_at,
+        at,
+    })
 }
 
 fn shifted(error: Malformed, by: usize) -> Malformed {
@@ -136,6 +151,8 @@ mod tests {
 
     #[test]
     fn wrappers_are_read_and_partials_refused() {
+        let part = CriFormat::new(Format::Combined).parse(b"2026-01-01T00:00:00Z stdout P x");
+        assert!(part.is_err_and(|e| e.reason.contains("could not be joined")));
         let line = b"2026-01-01T00:00:00.123456789Z stdout F hello world";
         assert_eq!(inner_line(line), Some(&b"hello world"[..]));
         assert_eq!(inner_line(b"2026-01-01T00:00:00Z stderr F"), Some(&b""[..]));

@@ -16,7 +16,7 @@ mod audit;
 pub mod auth;
 mod combined;
 mod config;
-mod cri;
+pub(crate) mod cri;
 mod detect;
 mod dropbear;
 mod fields;

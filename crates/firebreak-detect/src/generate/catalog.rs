@@ -220,11 +220,26 @@ const SEARCH_ENGINES: &[&[u8]] = &[
     b"https://duckduckgo.com/",
 ];
 
+/// Campaign tags for tracking query strings.
+const CAMPAIGNS: &[&[u8]] = &[
+    b"spring_sale",
+    b"newsletter_2025_03",
+    b"retargeting_lookalike",
+    b"brand_search",
+    b"black_friday_early_access",
+    b"influencer_q1",
+];
+
+/// Characters of click identifiers (`gclid`, `fbclid`), as ad networks write them.
+const CLICK_ID: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
 /// The weighted tables, built once.
 #[derive(Debug, Clone)]
 pub(super) struct Catalog {
     routes: Weighted,
     agents: Weighted,
+    /// Indexes of the crawler and script agents in `AGENTS`.
+    bots: Vec<u8>,
 }
 
 /// One ordinary request, with its path and referer written into scratch buffers.
@@ -241,7 +256,16 @@ impl Catalog {
         Catalog {
             routes: Weighted::new(ROUTES.iter().map(|r| r.weight)),
             agents: Weighted::new(AGENTS.iter().map(|a| a.0)),
+            bots: (0..AGENTS.len())
+                .filter(|&i| AGENTS.get(i).is_some_and(|a| a.1 != Visitor::Browser))
+                .filter_map(|i| u8::try_from(i).ok())
+                .collect(),
         }
+    }
+
+    /// A crawler or script agent for a new client, uniformly: its index.
+    pub fn bot_for_client(&self, rng: &mut Rng) -> u8 {
+        rng.pick(&self.bots).copied().unwrap_or(0)
     }
 
     /// An agent for a new client: its index.
@@ -255,11 +279,13 @@ impl Catalog {
             .map_or((b"-".as_slice(), Visitor::Browser), |a| (a.2, a.1))
     }
 
-    /// An ordinary request: path into `path`, referer into `referer`.
+    /// An ordinary request: path into `path`, referer into `referer`; with `wide`, most
+    /// page requests carry a long tracking query.
     pub fn request(
         &self,
         rng: &mut Rng,
         visitor: Visitor,
+        wide: bool,
         path: &mut Vec<u8>,
         referer: &mut Vec<u8>,
     ) -> Request {
@@ -274,6 +300,9 @@ impl Catalog {
             };
         };
         write_path(rng, route, path);
+        if wide && route.kind == Kind::Page && rng.chance(700) {
+            write_tracking(rng, path);
+        }
         let status = status(rng, route.kind);
         let size = size(rng, route.kind, status);
         write_referer(rng, route.kind, visitor, referer);
@@ -299,6 +328,34 @@ fn write_path(rng: &mut Rng, route: &Route, path: &mut Vec<u8>) {
         }
     }
     path.extend_from_slice(route.suffix);
+}
+
+/// Appends a query string as ad campaigns leave them: `utm_*` tags, a click id of 60 to 160
+/// characters and a session id, after `?` (or `&` when the path has a query already).
+fn write_tracking(rng: &mut Rng, path: &mut Vec<u8>) {
+    path.push(if path.contains(&b'?') { b'&' } else { b'?' });
+    path.extend_from_slice(b"utm_source=");
+    path.extend_from_slice(if rng.chance(500) {
+        b"google"
+    } else {
+        b"facebook"
+    });
+    path.extend_from_slice(b"&utm_medium=cpc&utm_campaign=");
+    path.extend_from_slice(rng.pick(CAMPAIGNS).copied().unwrap_or(b"x"));
+    path.extend_from_slice(b"&utm_content=");
+    path.extend_from_slice(rng.pick(WORDS).copied().unwrap_or(b"x"));
+    path.push(b'_');
+    push_number(path, rng.between(1, 99_999));
+    path.extend_from_slice(if rng.chance(500) {
+        b"&gclid="
+    } else {
+        b"&fbclid="
+    });
+    for _ in 0..rng.between(60, 160) {
+        path.push(rng.pick(CLICK_ID).copied().unwrap_or(b'x'));
+    }
+    path.extend_from_slice(b"&sid=");
+    push_number(path, rng.next_u64());
 }
 
 /// Per ten thousand: (threshold, status) checked in order; the rest is 200.

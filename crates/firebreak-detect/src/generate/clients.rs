@@ -30,7 +30,8 @@ pub(super) struct Clients {
 }
 
 impl Clients {
-    pub fn new(count: usize, rng: &mut Rng, catalog: &Catalog) -> Clients {
+    /// `count` clients; `wide` makes a third of them crawlers and scripts.
+    pub fn new(count: usize, wide: bool, rng: &mut Rng, catalog: &Catalog) -> Clients {
         let count = count.max(1);
         let mut seen = HashSet::with_capacity(count);
         let mut clients = Clients {
@@ -58,7 +59,12 @@ impl Clients {
                 .spans
                 .push((clients.text.len() as u32, text.len() as u8));
             clients.text.extend_from_slice(text.as_bytes());
-            clients.agents.push(catalog.agent_for_client(rng));
+            let agent = if wide && rng.chance(333) {
+                catalog.bot_for_client(rng)
+            } else {
+                catalog.agent_for_client(rng)
+            };
+            clients.agents.push(agent);
             clients.http2.push(rng.chance(300));
         }
         clients

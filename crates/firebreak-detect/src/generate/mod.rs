@@ -1,9 +1,14 @@
-//! Deterministic, realistic nginx `combined` logs for tests and benchmarks: a small web shop's
+//! Deterministic, realistic web access logs for tests and benchmarks: a small web shop's
 //! traffic from many clients (a Zipf-like skew, about one in ten on IPv6) with realistic
 //! routes, statuses, sizes, referers and agents, times advancing steadily from a fixed start,
 //! and, if asked, attacks planted at known places ([`Planted`]): a request flood, password
 //! guessing on `/login` followed by a success, credential stuffing and password spraying,
 //! scanners probing for secrets, SQL injection, a 429 storm, a burst of 5xx and bulk exports.
+//!
+//! Lines are nginx `combined` by default, or JSON lines as nginx `escape=json` or Caddy writes
+//! them ([`Shape`]); the same seed gives the same traffic in every shape. [`GenOptions::wide`]
+//! makes the traffic harder to count: many more distinct clients, a third of them crawlers and
+//! scripts, and long tracking query strings on pages.
 //!
 //! The same options give the same bytes, everywhere: the generator has its own PRNG and
 //! formats every number by hand. It writes about a gigabyte in a few seconds.
@@ -20,6 +25,7 @@
 
 mod catalog;
 mod clients;
+mod json;
 mod plant;
 mod rng;
 mod sink;
@@ -44,6 +50,18 @@ pub enum Size {
     Bytes(u64),
 }
 
+/// How each line is written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Shape {
+    /// nginx `combined`.
+    #[default]
+    Combined,
+    /// nginx JSON lines (`log_format … escape=json`): flat, every value a string.
+    NginxJson,
+    /// Caddy's access log: the request nested, headers as lists, times and sizes as numbers.
+    CaddyJson,
+}
+
 /// What to generate.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GenOptions {
@@ -59,6 +77,12 @@ pub struct GenOptions {
     pub clients: u32,
     /// Whether to plant attacks.
     pub plant: bool,
+    /// How lines are written.
+    pub shape: Shape,
+    /// A third of the clients are crawlers and scripts (so bots come from many addresses),
+    /// and most page requests carry a long tracking query string (`utm_*`, `gclid`, …).
+    /// Give [`clients`](Self::clients) in the hundreds of thousands to go with it.
+    pub wide: bool,
 }
 
 impl Default for GenOptions {
@@ -70,12 +94,20 @@ impl Default for GenOptions {
             per_second: 200,
             clients: 50_000,
             plant: true,
+            shape: Shape::Combined,
+            wide: false,
         }
     }
 }
 
-/// Bytes of an average line, to place attacks in runs sized in bytes.
-const AVERAGE_LINE: u64 = 240;
+/// Bytes of an average line in each shape, to size attacks in runs sized in bytes.
+fn average_line(shape: Shape) -> u64 {
+    match shape {
+        Shape::Combined => 240,
+        Shape::NginxJson => 380,
+        Shape::CaddyJson => 585,
+    }
+}
 
 /// Writes a log; see the [module documentation](self).
 #[derive(Debug)]
@@ -92,10 +124,10 @@ impl Generator {
     pub fn new(options: GenOptions) -> Generator {
         let mut rng = Rng::new(options.seed);
         let catalog = Catalog::new();
-        let clients = Clients::new(options.clients as usize, &mut rng, &catalog);
+        let clients = Clients::new(options.clients as usize, options.wide, &mut rng, &catalog);
         let expected = match options.size {
             Size::Lines(lines) => lines,
-            Size::Bytes(bytes) => bytes / AVERAGE_LINE,
+            Size::Bytes(bytes) => bytes / average_line(options.shape),
         };
         let planter = Planter::new(&mut rng, expected, options.plant);
         Generator {
@@ -110,7 +142,7 @@ impl Generator {
     /// Writes the whole log to `out` and returns what was planted where.
     pub fn write_to(mut self, out: &mut dyn Write) -> io::Result<Planted> {
         let per_second = u64::from(self.options.per_second.max(1));
-        let mut sink = Sink::new(self.options.size);
+        let mut sink = Sink::new(self.options.size, self.options.shape);
         let mut path = Vec::with_capacity(128);
         let mut referer = Vec::with_capacity(128);
         let mut ordinary = 0u64;
@@ -120,9 +152,13 @@ impl Generator {
             referer.clear();
             let client = self.clients.visitor(&mut self.rng);
             let (agent, visitor) = self.catalog.agent(self.clients.agent(client));
-            let mut request = self
-                .catalog
-                .request(&mut self.rng, visitor, &mut path, &mut referer);
+            let mut request = self.catalog.request(
+                &mut self.rng,
+                visitor,
+                self.options.wide,
+                &mut path,
+                &mut referer,
+            );
             let failing = self.planter.failing()
                 && matches!(
                     request.kind,

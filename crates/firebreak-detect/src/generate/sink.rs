@@ -1,11 +1,12 @@
-//! Assembling combined-format lines into a large buffer and handing it to the writer in big
-//! pieces:
-//! `$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"`.
+//! Assembling lines into a large buffer and handing it to the writer in big pieces. `combined`
+//! is written here:
+//! `$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"`;
+//! the JSON shapes in `json.rs`.
 
 use std::io::{self, Write};
 
-use super::Size;
 use super::text::{Clock, push_number};
+use super::{Shape, Size, json};
 
 /// Bytes gathered before each write.
 const CHUNK: usize = 1024 * 1024;
@@ -33,16 +34,18 @@ pub(super) struct Sink {
     pub lines: u64,
     flushed: u64,
     limit: Size,
+    shape: Shape,
 }
 
 impl Sink {
-    pub fn new(limit: Size) -> Sink {
+    pub fn new(limit: Size, shape: Shape) -> Sink {
         Sink {
             buf: Vec::with_capacity(CHUNK + 64 * 1024),
             clock: Clock::new(),
             lines: 0,
             flushed: 0,
             limit,
+            shape,
         }
     }
 
@@ -69,6 +72,19 @@ impl Sink {
 
     /// Adds a line at unix time `time`; returns its number.
     pub fn line(&mut self, time: i64, line: &Line<'_>, out: &mut dyn Write) -> io::Result<u64> {
+        match self.shape {
+            Shape::Combined => self.combined(time, line),
+            Shape::NginxJson => json::nginx(&mut self.buf, self.clock.at(time), line),
+            Shape::CaddyJson => json::caddy(&mut self.buf, time, self.lines, line),
+        }
+        self.lines += 1;
+        if self.buf.len() >= CHUNK {
+            self.flush(out)?;
+        }
+        Ok(self.lines)
+    }
+
+    fn combined(&mut self, time: i64, line: &Line<'_>) {
         let buf = &mut self.buf;
         buf.extend_from_slice(line.addr);
         buf.extend_from_slice(b" - ");
@@ -90,11 +106,6 @@ impl Sink {
         buf.extend_from_slice(b"\" \"");
         buf.extend_from_slice(line.agent);
         buf.extend_from_slice(b"\"\n");
-        self.lines += 1;
-        if self.buf.len() >= CHUNK {
-            self.flush(out)?;
-        }
-        Ok(self.lines)
     }
 
     pub fn flush(&mut self, out: &mut dyn Write) -> io::Result<()> {

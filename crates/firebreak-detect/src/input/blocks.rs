@@ -10,6 +10,7 @@ use std::thread;
 
 use flate2::bufread::MultiGzDecoder;
 
+use super::partials::Joiner;
 use super::splitter::{Splitter, Until};
 use super::{Block, Options};
 
@@ -180,6 +181,9 @@ impl Reader {
             block_size,
         } = self.options;
         let mut splitter = Splitter::new(max_line);
+        // Decided by the input's first line: whether it is CRI-wrapped, so partial lines
+        // are joined.
+        let mut joiner: Option<Option<Joiner>> = None;
         let mut carry = Vec::new();
         let mut bytes = 0u64;
         let mut index = 0u64;
@@ -196,11 +200,32 @@ impl Reader {
                 Ok(false) => Until::More,
                 Err(_) => Until::Broken,
             };
-            if let Some(first_line) = splitter.split(&mut buf, &mut carry, until) {
+            let split = splitter.split(&mut buf, &mut carry, until);
+            if joiner.is_none() && split.is_some() {
+                let first = buf.split(|&b| b == b'\n').find(|l| !l.is_empty());
+                if let Some(first) = first {
+                    joiner = Some(crate::format::cri::is_wrapped(first).then(Joiner::default));
+                }
+            }
+            let ready = match &mut joiner {
+                Some(Some(joiner)) => {
+                    let first_line = joiner.next_line();
+                    let mut out = self.buffer(buf.len());
+                    if split.is_some() {
+                        joiner.join(&buf, &mut out);
+                    }
+                    if until != Until::More {
+                        joiner.finish(&mut out);
+                    }
+                    (!out.is_empty()).then_some((out, first_line))
+                }
+                _ => split.map(|first_line| (buf, first_line)),
+            };
+            if let Some((data, first_line)) = ready {
                 let block = Block {
                     index,
                     first_line,
-                    data: buf,
+                    data,
                     consumed: compressed
                         .as_ref()
                         .map_or(bytes, |count| count.load(Ordering::Relaxed)),

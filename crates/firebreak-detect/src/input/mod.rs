@@ -3,21 +3,27 @@
 //! parsing and blocks can be spread over workers.
 //!
 //! This module owns reading: gzip detection (by magic bytes, never by name), line boundaries,
-//! `\r\n`, overlong lines (cut at [`Options::max_line`] and counted) and where an input ended
-//! early (a truncated gzip keeps every complete line before the damage). It knows nothing
-//! about formats: invalid UTF-8 passes through untouched. Memory stays near
+//! `\r\n`, overlong lines (cut at [`Options::max_line`] and counted), where an input ended
+//! early (a truncated gzip keeps every complete line before the damage), and the one piece
+//! of framing that spans lines: a container runtime's partial lines (CRI tag `P`), joined
+//! into the line they were cut from when the input's first line is CRI-wrapped (see
+//! `partials.rs`; at most [`MAX_JOINED`] bytes). Beyond that it knows nothing about formats:
+//! invalid UTF-8 passes through untouched. Memory stays near
 //! `max_line + block_size` per buffer in flight (the reader keeps about 12 MiB of blocks
-//! ready), whatever the input holds.
+//! ready), plus at most 4 MiB of lines held back behind an unfinished run of partial lines,
+//! whatever the input holds.
 //!
 //! Following files that grow is [`crate::follow`]'s job, not this one's.
 
 mod block;
 mod blocks;
+mod partials;
 mod source;
 mod splitter;
 
 pub use block::{Block, Lines};
 pub use blocks::{Blocks, Ended, Summary};
+pub use partials::MAX_JOINED;
 pub use source::Input;
 
 /// How inputs are cut into lines and blocks.

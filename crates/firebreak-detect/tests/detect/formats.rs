@@ -592,7 +592,8 @@ fn container_runtime_wrappers_are_stripped() {
         client(&format.parse(full).expect("full line")),
         s("192.0.2.1")
     );
-    // A partial line is never joined or guessed at: both pieces are counted as unparsed.
+    // The parser never joins or guesses: a partial line reaches it only when reading could not
+    // join its run (see `input`), and both pieces are then unparsed.
     let refused = format.parse(part).expect_err("partial");
     assert!(refused.reason.contains("partial"), "{refused}");
     assert!(format.parse(end).is_err());

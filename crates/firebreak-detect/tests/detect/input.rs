@@ -247,6 +247,38 @@ fn blocks_for_parallel_workers_keep_their_numbers() {
     assert_eq!(lines, expected(&data, usize::MAX).0);
 }
 
+/// Container-runtime partial lines are joined on reading, across block boundaries, each
+/// stream to its own, and line numbers stay those of the file.
+#[test]
+fn cri_partial_lines_are_joined_across_blocks_and_keep_their_numbers() {
+    const T: &str = "2026-11-23T10:00:00.5Z";
+    let mut data = String::new();
+    let mut want = Vec::new();
+    for i in 0..400 {
+        let body = format!("request {i} {}", "q".repeat(i % 90));
+        let (a, b) = body.split_at(body.len() / 3);
+        let (b, c) = b.split_at(b.len() / 2);
+        data.push_str(&format!("{T} stdout P {a}\n{T} stderr P err-{i}-\n"));
+        data.push_str(&format!("{T} stdout P {b}\n{T} stdout F {c}\n"));
+        data.push_str(&format!("{T} stderr F end\n"));
+        let n = i as u64 * 5;
+        want.push((n + 4, format!("{T} stdout F {body}").into_bytes()));
+        want.push((n + 5, format!("{T} stderr F err-{i}-end").into_bytes()));
+    }
+    for block_size in [4096, 1 << 20] {
+        let options = Options {
+            block_size,
+            ..Options::default()
+        };
+        let (lines, summary) = read_all(input_of(data.as_bytes()), options);
+        assert_eq!(summary.lines, 2000);
+        assert_eq!(lines.len(), 2000, "one line out for every line in");
+        let joined: Vec<(u64, Vec<u8>)> =
+            lines.into_iter().filter(|(_, l)| !l.is_empty()).collect();
+        assert_eq!(joined, want, "block size {block_size}");
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 

@@ -1,6 +1,7 @@
 //! `triage`, `scan`, `rules` and `watch`, run as a responder would, on real files.
 
 mod campaign;
+mod cri;
 mod rules;
 mod scan;
 mod triage;

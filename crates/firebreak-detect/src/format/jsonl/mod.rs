@@ -8,8 +8,9 @@
 //! mapping replaces the defaults of the fields it names, and names that are not record fields
 //! become extra fields. Keys nobody mapped are skipped without being copied.
 //!
-//! Values are read straight from the line (serde_json drives a visitor; nothing is built for
-//! keys nobody mapped): strings without escapes are borrowed, times may be
+//! Values are read straight from the line, nothing is built for keys nobody mapped: a
+//! hand-written walk (`walk.rs`) reads the lines it is sure of, and serde_json (driving a
+//! visitor) reads the rest and is the judge of malformed ones. strings without escapes are borrowed, times may be
 //! RFC 3339 strings, CLF strings or epoch numbers (seconds, or milli/micro/nanoseconds, by
 //! magnitude), and status and sizes may be numbers or strings. A `request` key holding a
 //! request line fills method, path and protocol where those are not mapped themselves. When
@@ -21,6 +22,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+mod walk;
 
 use super::fields;
 use super::{FormatError, Malformed, auth, syslog};
@@ -378,12 +381,17 @@ impl JsonFormat {
 
     /// Parses one line.
     pub fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, Malformed> {
-        let mut slots = Slots {
-            base: line.as_ptr() as usize,
-            len: line.len(),
-            known: Default::default(),
-            extra: Vec::new(),
-        };
+        let mut slots = Slots::new(line);
+        if walk::walk(line, &self.mapping.root, &mut slots).is_some() {
+            return self.record(slots);
+        }
+        self.parse_with_serde(line)
+    }
+
+    /// Parses one line with serde_json driving the walk: the reference the fast walk is held
+    /// to, and the reader of every line that walk gives up on.
+    fn parse_with_serde<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, Malformed> {
+        let mut slots = Slots::new(line);
         let mut de = serde_json::Deserializer::from_slice(line);
         Object {
             node: &self.mapping.root,
@@ -553,7 +561,7 @@ impl<'de> Scalar<'de> {
                 None => Ok(None),
                 Some(text) => time::iso8601(text)
                     .or_else(|| time::epoch(text))
-                    .or_else(|| time::clf(text))
+                    .or_else(|| time::clf_cached(text))
                     .map(Some)
                     .ok_or(()),
             },
@@ -608,6 +616,15 @@ struct Slots<'de> {
 }
 
 impl<'de> Slots<'de> {
+    fn new(line: &'de [u8]) -> Slots<'de> {
+        Slots {
+            base: line.as_ptr() as usize,
+            len: line.len(),
+            known: Default::default(),
+            extra: Vec::new(),
+        }
+    }
+
     fn offer(&mut self, slot: Slot, held: Held<'de>) {
         let place = match slot {
             Slot::Known(target) => &mut self.known[target as usize],
