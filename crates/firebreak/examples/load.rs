@@ -23,9 +23,10 @@
 //!    those groups, each answered once it is recorded on its group's incident;
 //! 5. appends on deep incidents: two incidents are given `--deep-events` events each (10,000 by
 //!    default, recorded through the library before the server starts, not timed): one all notes
-//!    (each answer then carries 10,000 notes), one checklist ticks (its state stays small); then
-//!    one connection posts notes to each for `--write-seconds`: the server CPU per note shows
-//!    what an append costs on a long chain, with and without a large answer;
+//!    (its folded state holds 10,000 notes; a change answers with their count), one checklist
+//!    ticks (its state stays small); then one connection posts notes to each for
+//!    `--write-seconds`: the server CPU per note shows what an append costs on a long chain,
+//!    with a large state and a small one;
 //! 6. with `--postgres ADMIN_URL`: the notes (and the deep incident's) again on a scratch
 //!    PostgreSQL database it creates and drops.
 //!
@@ -338,7 +339,7 @@ impl Setup {
 /// What a deep incident's events are.
 #[derive(Clone, Copy)]
 enum Deep {
-    /// Notes: the incident's state (and every answer about it) carries all of them.
+    /// Notes: the incident's folded state (and `GET` of it) carries all of them.
     Notes,
     /// A checklist item ticked and unticked: the state stays small.
     Ticks,
