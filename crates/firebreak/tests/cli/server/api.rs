@@ -755,3 +755,63 @@ async fn a_wrong_method_gets_a_json_error() {
     }
     api.finish().await;
 }
+
+/// While the server holds an incident folded in memory (so it no longer re-reads the chain), a
+/// seal edited behind its back, or the newest events cut off with the seal moved back to match,
+/// is still refused at the next change: 409 `damaged`, nothing recorded.
+#[tokio::test]
+async fn a_chain_edited_behind_a_running_servers_back_is_refused() {
+    let api = Api::new(Db::Sqlite).await;
+    let note = async |id: &str, text: &str| {
+        api.call(
+            Some(Role::Responder),
+            Method::POST,
+            &format!("/api/v1/incidents/{id}/notes"),
+            Some(json!({ "text": text })),
+        )
+        .await
+    };
+    let forged = "00".repeat(64);
+    let edits: [&[&str]; 2] = [
+        // Another signature on the same head.
+        &["UPDATE seals SET signature = '{forged}' WHERE incident = '{id}'"],
+        // The newest event gone, and the seal's head moved back onto the one before it.
+        &[
+            "DELETE FROM events WHERE incident = '{id}' AND seq = \
+             (SELECT max(seq) FROM events WHERE incident = '{id}')",
+            "UPDATE seals SET seq = seq - 1, hash = (SELECT hash FROM events \
+             WHERE incident = '{id}' AND seq = seals.seq - 1) WHERE incident = '{id}'",
+        ],
+    ];
+    for edit in edits {
+        let id = api.declare("Disk full on db-1", "P2").await;
+        for text in ["df shows 100%", "log rotation stuck"] {
+            let r = note(&id, text).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        }
+        let db = api.fb.db_file();
+        let sql: Vec<String> = edit
+            .iter()
+            .map(|s| s.replace("{id}", &id).replace("{forged}", &forged))
+            .collect();
+        tokio::task::spawn_blocking(move || {
+            let sql: Vec<&str> = sql.iter().map(String::as_str).collect();
+            crate::support::sql(&db, &sql)
+        })
+        .await
+        .expect("tamper");
+        let refused = note(&id, "one more").await;
+        assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.text);
+        assert_eq!(refused.body["code"], "damaged", "{}", refused.text);
+        let texts = api
+            .call(
+                Some(Role::Viewer),
+                Method::GET,
+                &format!("/api/v1/incidents/{id}/timeline"),
+                None,
+            )
+            .await
+            .text;
+        assert!(!texts.contains("one more"), "{texts}");
+    }
+}
