@@ -107,7 +107,7 @@ impl Service {
     /// address (any rule), or — for a flood — any other flood finding, with the latest of them
     /// within `CAMPAIGN_WINDOW` (an hour) of `found`'s first line. Newest incident first. The
     /// store's indexes name the candidates ([`firebreak_store::Store::open_incidents_of_attack`],
-    /// at most [`CANDIDATES`]); only those are read and checked, however many are open.
+    /// at most 32); only those are read and checked, however many are open.
     pub async fn open_incident_of_attack(
         &self,
         found: &Detection,
