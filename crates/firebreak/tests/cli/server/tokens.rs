@@ -16,11 +16,12 @@ fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-/// Whether a bearer secret is accepted by a server freshly started over `fb` (no cached tokens).
-async fn accepted(fb: &Fb, secret: &str) -> StatusCode {
+/// What a server freshly started over `fb` (no cached tokens) answers a `GET` of `path` made
+/// with the bearer secret `secret`.
+async fn fresh_answer(fb: &Fb, path: &str, secret: &str) -> StatusCode {
     let state = state_for(fb, Options::default()).await;
     let app = firebreak::server::app(state.clone());
-    let req = axum::http::Request::get("/api/v1/incidents")
+    let req = axum::http::Request::get(path)
         .header("authorization", format!("Bearer {secret}"))
         .body(axum::body::Body::empty())
         .expect("request");
@@ -29,6 +30,11 @@ async fn accepted(fb: &Fb, secret: &str) -> StatusCode {
         .expect("infallible");
     state.service.store().close().await;
     res.status()
+}
+
+/// Whether a bearer secret is accepted by a freshly started server.
+async fn accepted(fb: &Fb, secret: &str) -> StatusCode {
+    fresh_answer(fb, "/api/v1/incidents", secret).await
 }
 
 #[tokio::test]
@@ -333,20 +339,10 @@ async fn tamper(api: &Api, statements: &[&str]) {
     conn.close().await.expect("close");
 }
 
-/// What a freshly started server (no cached tokens) answers a token-administration request
-/// made with `secret`: 401 refused, 403 a token that may not administer, 200 one that may.
+/// What a freshly started server answers a token-administration request made with `secret`:
+/// 401 refused, 403 a token that may not administer, 200 one that may.
 async fn admin_route(api: &Api, secret: &str) -> StatusCode {
-    let state = state_for(&api.fb, Options::default()).await;
-    let app = firebreak::server::app(state.clone());
-    let req = axum::http::Request::get("/api/v1/tokens")
-        .header("authorization", format!("Bearer {secret}"))
-        .body(axum::body::Body::empty())
-        .expect("request");
-    let res = tower::ServiceExt::oneshot(app, req)
-        .await
-        .expect("infallible");
-    state.service.store().close().await;
-    res.status()
+    fresh_answer(&api.fb, "/api/v1/tokens", secret).await
 }
 
 /// A token edited, un-revoked or inserted behind firebreak's back in the database is refused
