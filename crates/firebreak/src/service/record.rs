@@ -195,16 +195,12 @@ impl Service {
                 // The messages the change owes the communication chain join it, in the same
                 // write.
                 let untold = self.with_chain(working, &mut events, &mut templates, now)?;
+                state.pending.extend_from_slice(&events);
                 let recorded = Recorded {
                     incident: known.working.clone(),
-                    events: events.clone(),
+                    events,
                     untold,
                 };
-                if events.is_empty() {
-                    // Nothing to record: the incident as it is (no transaction, no new seal).
-                    return Ok(recorded);
-                }
-                state.pending.extend(events);
                 let told = state.collecting.subscribe();
                 if !state.writing {
                     state.writing = true;

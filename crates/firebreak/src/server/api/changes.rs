@@ -10,9 +10,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use firebreak_core::clock::Clocks;
 use firebreak_core::journal::Event;
-use firebreak_core::summary::Summary;
 use firebreak_core::{Change, DomainError, Incident, Status, decide};
-use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -20,7 +18,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::current::Current;
-use super::incidents::Entry;
+use super::incidents::{Entry, clocks_now};
 use super::{JsonBody, incident_id};
 use crate::server::auth::{Allowed, Caller, need};
 use crate::server::error::{ApiError, ErrorBody};
@@ -78,11 +76,7 @@ pub(super) async fn respond(
     decide: impl Fn(&Incident) -> Result<Vec<Change>, DomainError>,
 ) -> Result<Json<Changed>, ApiError> {
     let (incident, events) = record(state, caller, id, decide).await?;
-    let clocks = Clocks::of(
-        &Summary::from(&*incident),
-        &state.service.config().policy,
-        Timestamp::now(),
-    );
+    let clocks = clocks_now(state, &incident);
     Ok(Json(Changed {
         incident: Current(incident),
         clocks,

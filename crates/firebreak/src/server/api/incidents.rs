@@ -208,13 +208,18 @@ pub struct Detail {
 impl Detail {
     /// `incident` with its clocks under the service's policy.
     pub fn of(state: &AppState, incident: Incident) -> Self {
-        let clocks = Clocks::of(
-            &Summary::from(&incident),
-            &state.service.config().policy,
-            Timestamp::now(),
-        );
+        let clocks = clocks_now(state, &incident);
         Self { incident, clocks }
     }
+}
+
+/// An incident's clocks now, under the service's policy.
+pub(super) fn clocks_now(state: &AppState, incident: &Incident) -> Clocks {
+    Clocks::of(
+        &Summary::from(incident),
+        &state.service.config().policy,
+        Timestamp::now(),
+    )
 }
 
 /// Declares an incident, recorded in the caller's name.
