@@ -6,7 +6,9 @@
 //! and GoAccess read.
 //!
 //! With `FIREBREAK_BENCH_ONCE` set to a thread count, it skips criterion and times one run on
-//! that many threads (for `/usr/bin/time -v`, which then gives the peak RSS of one run).
+//! that many threads (for `/usr/bin/time -v`, which then gives the peak RSS of one run). A log
+//! named by `FIREBREAK_BENCH_LOG` has its format detected, as `firebreak triage` does, so JSON
+//! lines can be timed the same way.
 //!
 //! ```text
 //! cargo bench -p firebreak-detect --bench triage
@@ -58,7 +60,11 @@ fn triage_once(path: &Path, threads: usize) -> u64 {
         Ok(input) => input,
         Err(e) => panic!("{e}"),
     };
-    match triage::run(vec![input], Some(Format::Combined), &options, &|_| {}) {
+    // The generated log is combined; a given one may be anything triage reads.
+    let format = std::env::var_os("FIREBREAK_BENCH_LOG")
+        .is_none()
+        .then_some(Format::Combined);
+    match triage::run(vec![input], format, &options, &|_| {}) {
         Ok(report) => report.totals.lines,
         Err(e) => panic!("{e}"),
     }

@@ -17,13 +17,17 @@
 //! the program is sshd or sudo, the message is read for login events as in syslog.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+mod keys;
+mod slots;
 mod walk;
+
+use slots::{Held, Slots};
 
 use super::fields;
 use super::{FormatError, Malformed, auth, syslog};
@@ -263,7 +267,7 @@ enum Slot {
 /// Keys at one level of the object, and what each fills.
 #[derive(Debug, Default)]
 struct Node {
-    keys: HashMap<String, Entry, foldhash::fast::RandomState>,
+    keys: keys::Keys<Entry>,
 }
 
 #[derive(Debug, Default)]
@@ -294,7 +298,7 @@ impl Node {
     }
 
     fn entry(&mut self, key: &str) -> &mut Entry {
-        self.keys.entry(key.to_owned()).or_default()
+        self.keys.entry(key.as_bytes())
     }
 }
 
@@ -383,7 +387,7 @@ impl JsonFormat {
     pub fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, Malformed> {
         let mut slots = Slots::new(line);
         if walk::walk(line, &self.mapping.root, &mut slots).is_some() {
-            return self.record(slots);
+            return self.record(&mut slots);
         }
         self.parse_with_serde(line)
     }
@@ -400,11 +404,11 @@ impl JsonFormat {
         .deserialize(&mut de)
         .and_then(|()| de.end())
         .map_err(|e| Malformed::at(e.column().saturating_sub(1), json_reason(&e)))?;
-        self.record(slots)
+        self.record(&mut slots)
     }
 
-    fn record<'a>(&self, mut slots: Slots<'a>) -> Result<Record<'a>, Malformed> {
-        let mut take = |t: Target| slots.known[t as usize].take();
+    fn record<'a>(&self, slots: &mut Slots<'a>) -> Result<Record<'a>, Malformed> {
+        let mut take = |t: Target| slots.take(t as usize);
         let mut record = Record::default();
         if let Some(held) = take(Target::Time) {
             record.time = held.value.time().map_err(|()| {
@@ -449,7 +453,7 @@ impl JsonFormat {
         if let Some(request) = request {
             self.split_request(&mut record, request);
         }
-        for (name, held) in self.mapping.extras.iter().zip(slots.extra) {
+        for (name, held) in self.mapping.extras.iter().zip(slots.take_extra()) {
             if let Some(value) = held.and_then(|h| h.value.text()) {
                 record.extra.push((name.clone(), value));
             }
@@ -598,60 +602,6 @@ impl<'de> Scalar<'de> {
     }
 }
 
-/// A value chosen for a target: what it is, its precedence and where its key is in the line.
-#[derive(Debug, Clone)]
-struct Held<'de> {
-    value: Scalar<'de>,
-    rank: u16,
-    key_at: usize,
-}
-
-/// The value chosen for each target so far.
-struct Slots<'de> {
-    /// Address of the line's first byte and its length, to find borrowed keys in it.
-    base: usize,
-    len: usize,
-    known: [Option<Held<'de>>; TARGETS],
-    extra: Vec<Option<Held<'de>>>,
-}
-
-impl<'de> Slots<'de> {
-    fn new(line: &'de [u8]) -> Slots<'de> {
-        Slots {
-            base: line.as_ptr() as usize,
-            len: line.len(),
-            known: Default::default(),
-            extra: Vec::new(),
-        }
-    }
-
-    fn offer(&mut self, slot: Slot, held: Held<'de>) {
-        let place = match slot {
-            Slot::Known(target) => &mut self.known[target as usize],
-            Slot::Extra(index) => {
-                if self.extra.len() <= index {
-                    self.extra.resize(index + 1, None);
-                }
-                &mut self.extra[index]
-            }
-        };
-        if place.as_ref().is_none_or(|h| held.rank < h.rank) {
-            *place = Some(held);
-        }
-    }
-
-    /// Byte index of a key's opening quote, when the key was borrowed from the line (keys
-    /// with escapes were copied, and are placed at the line's start).
-    fn key_at(&self, key: &str) -> usize {
-        let at = (key.as_ptr() as usize).wrapping_sub(self.base);
-        if at < self.len {
-            at.saturating_sub(1)
-        } else {
-            0
-        }
-    }
-}
-
 /// Walks one JSON object, offering the values of mapped keys to the slots.
 struct Object<'m, 's, 'de> {
     node: &'m Node,
@@ -675,7 +625,7 @@ impl<'de> Visitor<'de> for Object<'_, '_, 'de> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(Key(key)) = map.next_key()? {
-            match self.node.keys.get(&*key) {
+            match self.node.keys.get(key.as_bytes()) {
                 None => {
                     map.next_value::<IgnoredAny>()?;
                 }

@@ -293,13 +293,18 @@ impl<'de> Walker<'de> {
 
     /// A key read as serde_json reads the keys of objects it walks: UTF-8, and without
     /// escapes (those are left to serde_json).
-    fn key(&mut self) -> Option<&'de str> {
+    #[inline]
+    fn key(&mut self) -> Option<&'de [u8]> {
         self.expect(b'"')?;
         let (key, escaped) = self.string()?;
         if escaped {
             return None;
         }
-        std::str::from_utf8(key).ok()
+        // Nearly every key is ASCII, which is UTF-8 and is checked without a call.
+        if !key.is_ascii() {
+            std::str::from_utf8(key).ok()?;
+        }
+        Some(key)
     }
 
     fn literal(&mut self, word: &[u8]) -> Option<()> {

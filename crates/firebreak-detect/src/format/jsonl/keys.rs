@@ -1,0 +1,166 @@
+//! The keys one level of a JSON mapping knows, found by their bytes. Every line asks for each
+//! of its keys, so the lookup is the JSON reader's most frequent operation: a general hash map
+//! hashed every key in full. This table hashes a key from its length and its first and last
+//! eight bytes (which tell the mapping's few dozen keys apart, and a collision only costs one
+//! more comparison) and compares bytes only against the one or two entries in that place.
+
+/// Keys and their values, with an open-addressing index over them.
+#[derive(Debug)]
+pub(super) struct Keys<V> {
+    entries: Vec<(Box<[u8]>, V)>,
+    /// Positions in `entries` by hash, [`EMPTY`] where none; its length is a power of two
+    /// at least twice the number of entries, so every probe meets an empty place.
+    index: Box<[u32]>,
+}
+
+const EMPTY: u32 = u32::MAX;
+
+impl<V> Default for Keys<V> {
+    fn default() -> Keys<V> {
+        Keys {
+            entries: Vec::new(),
+            index: vec![EMPTY; 4].into_boxed_slice(),
+        }
+    }
+}
+
+impl<V: Default> Keys<V> {
+    /// The value for `key`, inserted as the default when new. Building a mapping is rare, so
+    /// each new key simply rebuilds the index.
+    pub(super) fn entry(&mut self, key: &[u8]) -> &mut V {
+        let at = match self.position(key) {
+            Some(at) => at,
+            None => {
+                self.entries.push((key.into(), V::default()));
+                self.reindex();
+                self.entries.len() - 1
+            }
+        };
+        &mut self.entries[at].1
+    }
+}
+
+impl<V> Keys<V> {
+    /// The value for `key`.
+    #[inline]
+    pub(super) fn get(&self, key: &[u8]) -> Option<&V> {
+        let at = self.position(key)?;
+        self.entries.get(at).map(|(_, value)| value)
+    }
+
+    #[inline]
+    fn position(&self, key: &[u8]) -> Option<usize> {
+        let mask = self.index.len() - 1;
+        let mut place = hash(key) as usize & mask;
+        // Bounded: the index has more places than entries, so an empty one comes.
+        for _ in 0..self.index.len() {
+            let at = *self.index.get(place)?;
+            if at == EMPTY {
+                return None;
+            }
+            let at = at as usize;
+            if self.entries.get(at).is_some_and(|(k, _)| same(k, key)) {
+                return Some(at);
+            }
+            place = (place + 1) & mask;
+        }
+        None
+    }
+
+    fn reindex(&mut self) {
+        let size = (self.entries.len() * 2).next_power_of_two().max(4);
+        let mut index = vec![EMPTY; size].into_boxed_slice();
+        let mask = size - 1;
+        for (at, (key, _)) in self.entries.iter().enumerate() {
+            let mut place = hash(key) as usize & mask;
+            while index.get(place).is_some_and(|p| *p != EMPTY) {
+                place = (place + 1) & mask;
+            }
+            if let Some(free) = index.get_mut(place) {
+                *free = at as u32;
+            }
+        }
+        self.index = index;
+    }
+}
+
+/// Whether two keys are equal: short ones (nearly all) by two overlapping words each, without
+/// a call to the library's byte comparison.
+#[inline]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    match (
+        a.first_chunk::<8>(),
+        a.last_chunk::<8>(),
+        b.first_chunk::<8>(),
+        b.last_chunk::<8>(),
+    ) {
+        (Some(a0), Some(a1), Some(b0), Some(b1)) if a.len() <= 16 => a0 == b0 && a1 == b1,
+        _ => a == b,
+    }
+}
+
+/// Mixes a key's length with its first and last bytes: eight of each, or four, or three
+/// bytes in all for the shortest (the pieces overlap when the key is short). Every load has a
+/// fixed size, so none goes through a copy to the stack.
+#[inline]
+fn hash(key: &[u8]) -> u64 {
+    let n = key.len();
+    let (head, tail) =
+        if let (Some(head), Some(tail)) = (key.first_chunk::<8>(), key.last_chunk::<8>()) {
+            (u64::from_le_bytes(*head), u64::from_le_bytes(*tail))
+        } else if let (Some(head), Some(tail)) = (key.first_chunk::<4>(), key.last_chunk::<4>()) {
+            (
+                u64::from(u32::from_le_bytes(*head)),
+                u64::from(u32::from_le_bytes(*tail)),
+            )
+        } else {
+            let byte = |i: usize| u64::from(key.get(i).copied().unwrap_or(0));
+            let few = byte(0) | byte(n / 2) << 8 | byte(n.saturating_sub(1)) << 16;
+            (few, 0)
+        };
+    // Multiplying carries every bit of the input up into the high half, which is the part
+    // used (turned around to the bottom, where the index's mask takes it).
+    (head ^ tail.rotate_left(23) ^ (n as u64).rotate_left(56))
+        .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        .rotate_left(32)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// Answers exactly as a hash map holding the same keys, for keys it holds and keys it
+        /// does not (including ones sharing a length and both ends with a held key).
+        #[test]
+        fn finds_what_a_hash_map_finds(
+            held in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..24), 0..200),
+            asked in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..24), 0..50),
+        ) {
+            let mut keys: Keys<usize> = Keys::default();
+            let mut map = HashMap::new();
+            for (n, key) in held.iter().enumerate() {
+                *keys.entry(key) = n;
+                map.insert(key.clone(), n);
+            }
+            let mut lookalikes = Vec::new();
+            for key in &held {
+                if key.len() > 16 {
+                    let mut other = key.clone();
+                    other[8] ^= 1;
+                    lookalikes.push(other);
+                }
+            }
+            for key in held.iter().chain(&asked).chain(&lookalikes) {
+                prop_assert_eq!(keys.get(key), map.get(key));
+            }
+        }
+    }
+}
