@@ -126,6 +126,16 @@ impl Format {
         }
     }
 
+    /// Parses one line into a record that may hold only the fields triage counts (time,
+    /// client, method, path, status, bytes, agent, user, event): JSON lines leave the rest
+    /// out, the other formats fill everything. Malformed exactly when [`Format::parse`] says.
+    pub(crate) fn parse_counted<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, Malformed> {
+        match self {
+            Format::Json(format) => format.parse_counted(line),
+            _ => self.parse(line),
+        }
+    }
+
     /// The fields of a `combined`, `common` or `vhost_combined` line as found, without building a [`Record`]
     /// (triage's hot path); `None` for the other formats.
     #[inline]

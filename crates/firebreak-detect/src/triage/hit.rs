@@ -27,7 +27,7 @@ impl<'a> Hit<'a> {
     pub(crate) fn read(&mut self, format: &Format, line: &'a [u8]) -> Result<(), Malformed> {
         match format.access(line) {
             Some(access) => self.fill(access?),
-            None => *self = Hit::from(format.parse(line)?),
+            None => *self = Hit::from(format.parse_counted(line)?),
         }
         Ok(())
     }

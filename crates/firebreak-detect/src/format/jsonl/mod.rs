@@ -204,6 +204,14 @@ const DEFAULT_KEYS: &[(&str, &[&str])] = &[
     ("request", &["request"]),
 ];
 
+/// Which fields a parse fills.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fields {
+    All,
+    /// Those triage counts.
+    Counted,
+}
+
 /// The record fields a key can fill (`request` fills method, path and protocol).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Target {
@@ -385,16 +393,31 @@ impl JsonFormat {
 
     /// Parses one line.
     pub fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, Malformed> {
+        self.parse_fields(line, Fields::All)
+    }
+
+    /// Parses one line into a record with only the fields triage counts (time, client,
+    /// method, path, status, bytes, agent, user, event). A line is malformed exactly when
+    /// [`JsonFormat::parse`] says so; only the other fields are left out.
+    pub(crate) fn parse_counted<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, Malformed> {
+        self.parse_fields(line, Fields::Counted)
+    }
+
+    fn parse_fields<'a>(&self, line: &'a [u8], fields: Fields) -> Result<Record<'a>, Malformed> {
         let mut slots = Slots::new(line);
         if walk::walk(line, &self.mapping.root, &mut slots).is_some() {
-            return self.record(&mut slots);
+            return self.record(&mut slots, fields);
         }
-        self.parse_with_serde(line)
+        self.parse_with_serde(line, fields)
     }
 
     /// Parses one line with serde_json driving the walk: the reference the fast walk is held
     /// to, and the reader of every line that walk gives up on.
-    fn parse_with_serde<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, Malformed> {
+    fn parse_with_serde<'a>(
+        &self,
+        line: &'a [u8],
+        fields: Fields,
+    ) -> Result<Record<'a>, Malformed> {
         let mut slots = Slots::new(line);
         let mut de = serde_json::Deserializer::from_slice(line);
         Object {
@@ -404,10 +427,13 @@ impl JsonFormat {
         .deserialize(&mut de)
         .and_then(|()| de.end())
         .map_err(|e| Malformed::at(e.column().saturating_sub(1), json_reason(&e)))?;
-        self.record(&mut slots)
+        self.record(&mut slots, fields)
     }
 
-    fn record<'a>(&self, slots: &mut Slots<'a>) -> Result<Record<'a>, Malformed> {
+    /// The record from the values the walk kept. Only the time, status and byte count can
+    /// make a line malformed, and those are read for either choice of `fields`.
+    fn record<'a>(&self, slots: &mut Slots<'a>, fields: Fields) -> Result<Record<'a>, Malformed> {
+        let all = fields == Fields::All;
         let mut take = |t: Target| slots.take(t as usize);
         let mut record = Record::default();
         if let Some(held) = take(Target::Time) {
@@ -433,29 +459,35 @@ impl JsonFormat {
                 .count()
                 .map_err(|()| Malformed::at(held.key_at, "expected a byte count"))?;
         }
-        record.request_time =
-            take(Target::RequestTime).and_then(|h| h.value.seconds(fields::seconds));
-        record.upstream_time =
-            take(Target::UpstreamTime).and_then(|h| h.value.seconds(fields::first_seconds));
+        if all {
+            record.request_time =
+                take(Target::RequestTime).and_then(|h| h.value.seconds(fields::seconds));
+            record.upstream_time =
+                take(Target::UpstreamTime).and_then(|h| h.value.seconds(fields::first_seconds));
+        }
         let mut text = |t: Target| take(t).and_then(|h| h.value.text());
         record.method = text(Target::Method);
         record.path = text(Target::Path);
         record.protocol = text(Target::Protocol);
-        record.referer = text(Target::Referer);
         record.agent = text(Target::Agent);
         record.user = text(Target::User);
-        record.forwarded_for = text(Target::ForwardedFor);
-        record.host = text(Target::Host);
         record.program = text(Target::Program);
-        record.auth_method = text(Target::AuthMethod);
+        if all {
+            record.referer = text(Target::Referer);
+            record.forwarded_for = text(Target::ForwardedFor);
+            record.host = text(Target::Host);
+            record.auth_method = text(Target::AuthMethod);
+        }
         let request = text(Target::Request);
         let message = text(Target::Message);
         if let Some(request) = request {
             self.split_request(&mut record, request);
         }
-        for (name, held) in self.mapping.extras.iter().zip(slots.take_extra()) {
-            if let Some(value) = held.and_then(|h| h.value.text()) {
-                record.extra.push((name.clone(), value));
+        if all {
+            for (name, held) in self.mapping.extras.iter().zip(slots.take_extra()) {
+                if let Some(value) = held.and_then(|h| h.value.text()) {
+                    record.extra.push((name.clone(), value));
+                }
             }
         }
         if let Some(message) = message {
@@ -473,7 +505,9 @@ impl JsonFormat {
                     }
                 }
             }
-            record.message = Some(message);
+            if all {
+                record.message = Some(message);
+            }
         }
         Ok(record)
     }

@@ -465,7 +465,7 @@ fn hex4(text: &[u8]) -> Option<u32> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::JsonFormat;
+    use super::super::{Fields, JsonFormat};
     use super::*;
     use proptest::prelude::*;
     use serde_json::{Map, Value};
@@ -505,7 +505,10 @@ mod tests {
         let caddy = br#"{"level":"info","ts":1740787200.5,"logger":"http.log.access","msg":"handled request","request":{"remote_ip":"2001:db8::1","remote_port":"4242","client_ip":"2001:db8::1","proto":"HTTP/2.0","method":"POST","host":"x","uri":"/login","headers":{"User-Agent":["sqlmap/1.8"],"Accept":["*/*"]}},"bytes_read":0,"user_id":"","duration":0.001,"size":48,"status":401,"resp_headers":{"Server":["Caddy"]}}"#;
         for line in [&nginx[..], caddy] {
             assert!(walked(&format, line), "{}", String::from_utf8_lossy(line));
-            assert_eq!(format.parse(line), format.parse_with_serde(line));
+            assert_eq!(
+                format.parse(line),
+                format.parse_with_serde(line, Fields::All)
+            );
         }
         let record = format.parse(nginx).expect("parses");
         assert_eq!(record.path.as_deref(), Some(&br#"/a?q="x""#[..]));
@@ -548,13 +551,16 @@ mod tests {
             br#"{"a":"\ud800","status":200}"#,
         ] {
             assert!(walked(&format, skipped));
-            assert_eq!(format.parse(skipped), format.parse_with_serde(skipped));
+            assert_eq!(
+                format.parse(skipped),
+                format.parse_with_serde(skipped, Fields::All)
+            );
         }
         let deep = format!("{{\"a\":{}1{}}}", "[".repeat(200), "]".repeat(200));
         assert!(!walked(&format, deep.as_bytes()));
         assert_eq!(
             format.parse(deep.as_bytes()),
-            format.parse_with_serde(deep.as_bytes())
+            format.parse_with_serde(deep.as_bytes(), Fields::All)
         );
     }
 
@@ -645,7 +651,32 @@ mod tests {
         ) {
             let format = JsonFormat::default();
             for line in [line.clone(), respell(&line, &picks)] {
-                prop_assert_eq!(format.parse(&line), format.parse_with_serde(&line));
+                prop_assert_eq!(format.parse(&line), format.parse_with_serde(&line, Fields::All));
+            }
+        }
+
+        /// Reading only the fields triage counts finds a line malformed exactly when the
+        /// full reading does, and fills those fields the same, broken objects included.
+        #[test]
+        fn the_counted_fields_read_as_the_whole_record_does(
+            line in object(),
+            at in any::<prop::sample::Index>(),
+            byte in prop::sample::select(&b"\"\\{}[],:0 \xff"[..]),
+        ) {
+            let format = JsonFormat::default();
+            let mut damaged = line.clone();
+            damaged.insert(at.index(line.len() + 1), byte);
+            for line in [line, damaged] {
+                let counted = |r: crate::Record<'_>| {
+                    format!(
+                        "{:?}",
+                        (r.time, r.client, r.method, r.path, r.status, r.bytes, r.agent, r.user, r.event)
+                    )
+                };
+                prop_assert_eq!(
+                    format.parse(&line).map(counted),
+                    format.parse_counted(&line).map(counted)
+                );
             }
         }
 
@@ -665,7 +696,7 @@ mod tests {
             } else {
                 line.remove(at);
             }
-            prop_assert_eq!(format.parse(&line), format.parse_with_serde(&line));
+            prop_assert_eq!(format.parse(&line), format.parse_with_serde(&line, Fields::All));
         }
     }
 }
