@@ -22,6 +22,9 @@ const DEPTH: usize = 100;
 /// Most integer digits of a number the walk reads (an `f64` holds up to 309).
 const DIGITS: usize = 300;
 
+/// Bytes of a string looked at a word at a time before a vector search takes over.
+const SHORT: usize = 32;
+
 /// Offers the mapped values of the object on `line` to `slots`; `None` when the line must be
 /// left to serde_json (then `slots` may hold part of the line's values and must be dropped).
 pub(super) fn walk<'de>(line: &'de [u8], root: &Node, slots: &mut Slots<'de>) -> Option<()> {
@@ -322,6 +325,19 @@ impl<'de> Walker<'de> {
     #[inline]
     fn string(&mut self) -> Option<(&'de [u8], bool)> {
         let start = self.at;
+        // Most strings are keys and short values, ended before a vector search has set up:
+        // the first bytes are looked at eight at a time for the quote, a backslash or a
+        // control byte. A backslash, or no stop in sight, takes the long way from the start.
+        if let Some(stop) = short_stop(self.line.get(start..)?) {
+            match self.line.get(start + stop)? {
+                b'"' => {
+                    self.at = start + stop + 1;
+                    return Some((self.line.get(start..start + stop)?, false));
+                }
+                b'\\' => {}
+                _ => return None,
+            }
+        }
         let mut escaped = false;
         loop {
             let rest = self.line.get(self.at..)?;
@@ -461,6 +477,44 @@ fn hex4(text: &[u8]) -> Option<u32> {
         return None;
     }
     u32::from_str_radix(text, 16).ok()
+}
+
+/// Where the first `"`, `\\` or control byte is among the first [`SHORT`] bytes of `text`, if
+/// there is one. Each word of eight bytes is tested for all three at once: `x - 0x01…` borrows
+/// into a byte's top bit where the byte is zero (here: where it equals the byte sought) and
+/// `x - 0x20…` where it is below 0x20; a borrow can only mark bytes above a true find, so the
+/// lowest mark is exact.
+#[inline]
+fn short_stop(text: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const TOPS: u64 = u64::from_le_bytes([0x80; 8]);
+    const QUOTES: u64 = u64::from_le_bytes([b'"'; 8]);
+    const SLASHES: u64 = u64::from_le_bytes([b'\\'; 8]);
+    const SPACES: u64 = u64::from_le_bytes([0x20; 8]);
+    let mut at = 0;
+    while at < SHORT {
+        let word = match text.get(at..).and_then(|rest| rest.first_chunk::<8>()) {
+            Some(word) => u64::from_le_bytes(*word),
+            None => {
+                return text
+                    .get(at..)?
+                    .iter()
+                    .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+                    .map(|p| at + p);
+            }
+        };
+        let quote = word ^ QUOTES;
+        let slash = word ^ SLASHES;
+        let marks = (quote.wrapping_sub(ONES) & !quote
+            | slash.wrapping_sub(ONES) & !slash
+            | word.wrapping_sub(SPACES) & !word)
+            & TOPS;
+        if marks != 0 {
+            return Some(at + (marks.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    None
 }
 
 #[cfg(test)]
@@ -642,6 +696,23 @@ mod tests {
     }
 
     proptest! {
+        /// The word-at-a-time search stops where a byte-by-byte one does, within its reach.
+        #[test]
+        fn short_stops_are_found_as_byte_by_byte(text in prop::collection::vec(
+            prop_oneof![Just(b'"'), Just(b'\\'), Just(0x1f_u8), Just(0x20_u8), Just(0x21_u8),
+                Just(0x7f_u8), Just(0x80_u8), Just(0xdc_u8), Just(0x5c_u8 ^ 1), any::<u8>()],
+            0..48,
+        ), filler in 0usize..40) {
+            let mut text = text;
+            text.splice(0..0, std::iter::repeat_n(b'a', filler.min(40)));
+            // The search reaches the first SHORT bytes, and all of a shorter text.
+            let slow = text
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+                .filter(|&p| p < SHORT);
+            prop_assert_eq!(short_stop(&text), slow);
+        }
+
         /// The fast walk reads every object as serde_json does, escapes, nesting, key order
         /// and duplicate keys included.
         #[test]
