@@ -131,7 +131,12 @@ impl<'de> Walker<'de> {
             b'n' => return self.literal(b"null"),
             _ => self.scalar()?,
         };
-        for &(slot, rank) in &entry.targets {
+        // The value is copied for all but the last of the key's targets (nearly every key
+        // has one), which takes it.
+        let Some((&(last, rank), others)) = entry.targets.split_last() else {
+            return Some(());
+        };
+        for &(slot, rank) in others {
             slots.offer(
                 slot,
                 Held {
@@ -141,6 +146,14 @@ impl<'de> Walker<'de> {
                 },
             );
         }
+        slots.offer(
+            last,
+            Held {
+                value,
+                rank,
+                key_at,
+            },
+        );
         Some(())
     }
 
