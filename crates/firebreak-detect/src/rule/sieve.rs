@@ -21,6 +21,8 @@ const MAX_SHARING: usize = 64;
 /// The shared search of one field.
 #[derive(Debug)]
 pub(crate) struct Sieve {
+    /// The field it searches.
+    pub(crate) field: Field,
     /// Its place in [`SieveMemo`].
     slot: usize,
     /// Whether what was found is worth remembering by value (the field takes few values).
@@ -84,6 +86,11 @@ fn address(sieve: &Sieve) -> usize {
 }
 
 impl Sieved {
+    /// The shared search and the test's bit among its tests.
+    pub(crate) fn parts(&self) -> (&Arc<Sieve>, u64) {
+        (&self.sieve, self.bit)
+    }
+
     /// Whether the value (the line's value of the sieve's field) holds one of the test's
     /// patterns, ignoring case.
     pub(crate) fn holds(&self, value: Value<'_>, scratch: &mut Scratch) -> bool {
@@ -93,7 +100,7 @@ impl Sieved {
 
 impl Sieve {
     /// The tests (bits) whose patterns the value holds; searched once per line.
-    fn found(&self, value: Value<'_>, scratch: &mut Scratch) -> u64 {
+    pub(crate) fn found(&self, value: Value<'_>, scratch: &mut Scratch) -> u64 {
         if let Some(found) = scratch.sieves.get(self) {
             return found;
         }
@@ -153,6 +160,7 @@ pub(crate) fn share(rules: &mut [Rule]) {
         sieves.push(automaton.ok().map(|automaton| {
             slot += 1;
             Arc::new(Sieve {
+                field: group.field.clone(),
                 slot: slot - 1,
                 cached: group.cached,
                 automaton,
