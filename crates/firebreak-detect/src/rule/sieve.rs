@@ -320,7 +320,8 @@ mod tests {
         (via_matcher, via_rules)
     }
 
-    /// A rule file: per rule, the shape of its condition (plain, `not`, `any`), whether it
+    /// A rule file: per rule, the shape of its condition (plain, `not`, `any` of two
+    /// searches, a sequence, `any` of a search and a status test), whether it
     /// tests the agent or the path, the texts, and which status test it adds (none, `in`,
     /// `between`, or one inside an `any`).
     fn rule_file(rules: &[(u8, bool, Vec<String>, u8)]) -> String {
@@ -329,9 +330,18 @@ mod tests {
             let field = if *on_agent { "agent" } else { "path" };
             let list: Vec<String> = patterns.iter().map(|p| format!("'{p}'")).collect();
             let test = format!("{field}: {{ contains-any: [{}] }}", list.join(", "));
-            let condition = match shape % 3 {
+            if shape % 5 == 3 {
+                // A sequence counts lines meeting either step.
+                text.push_str(&format!(
+                    "  - id: r{i}\n    title: r{i}\n    severity: P3\n    sequence: {{ first: {{ match: {{ {test} }} }}, then: {{ match: {{ any: [{{ path: {{ contains-any: ['zz'] }} }}, {{ agent: {{ contains-any: ['b'] }} }}] }} }}, within: 1m }}\n"
+                ));
+                continue;
+            }
+            let condition = match shape % 5 {
                 0 => test,
                 1 => format!("not: {{ {test} }}"),
+                // An `any` one of whose branches no search decides.
+                4 => format!("any: [{{ {test} }}, {{ status: 404 }}]"),
                 _ => format!("any: [{{ {test} }}, {{ path: {{ contains-any: ['zz'] }} }}]"),
             };
             let condition = match status % 4 {
@@ -350,14 +360,14 @@ mod tests {
     }
 
     proptest! {
-        /// Tests sharing one search per field, behind the status gate, answer exactly as each
+        /// Tests sharing one search per field, behind the status and search gates, answer as each
         /// rule alone, whatever the patterns (overlapping, repeated across rules, differing
         /// in case), status tests and lines.
         #[test]
         fn shared_searches_answer_like_each_test_alone(
             rules in proptest::collection::vec(
                 (
-                    0u8..3,
+                    0u8..5,
                     any::<bool>(),
                     proptest::collection::vec("[abAB./%]{1,3}", 1..5),
                     0u8..4,
