@@ -45,6 +45,10 @@ pub struct Scratch {
     hasher: foldhash::fast::FixedState,
     /// This line's shared `contains-any` searches (see [`sieve`](super::sieve)).
     pub(crate) sieves: SieveMemo,
+    /// The rules still in question for this line, and a buffer for narrowing them (bit
+    /// words, see [`Matcher`](super::Matcher)).
+    pub(crate) admitted: Vec<u64>,
+    pub(crate) met: Vec<u64>,
 }
 
 #[derive(Debug, Default)]

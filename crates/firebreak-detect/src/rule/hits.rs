@@ -15,6 +15,7 @@ use crate::rule::fields::presence;
 use crate::rule::gate::StatusGate;
 use crate::rule::key::{Key, value_hash};
 use crate::rule::sieve;
+use crate::rule::sieve_gate::SieveGate;
 use crate::rule::state::Hit;
 
 /// Decides what each line is to each rule of a set. Shared by reference between threads;
@@ -26,6 +27,8 @@ pub struct Matcher {
     required: Vec<u32>,
     /// The rules each status lets through.
     gate: StatusGate,
+    /// The rules the line's shared searches let through.
+    sieve_gate: SieveGate,
     /// Hashes `distinct` values; one for all threads, so their hashes agree.
     hasher: foldhash::fast::RandomState,
 }
@@ -69,8 +72,10 @@ impl Matcher {
         // The matcher's own copies, whose tests share work across rules.
         let mut own: Vec<Rule> = rules.iter().map(|rule| (**rule).clone()).collect();
         sieve::share(&mut own);
+        let own: Vec<Arc<Rule>> = own.into_iter().map(Arc::new).collect();
         Matcher {
-            rules: own.into_iter().map(Arc::new).collect(),
+            sieve_gate: SieveGate::new(&own),
+            rules: own,
             required: rules.iter().map(|r| r.required()).collect(),
             gate: StatusGate::new(rules),
             hasher: foldhash::fast::RandomState::default(),
@@ -117,11 +122,18 @@ impl Matcher {
     }
 
     /// Every rule's answer for one line, appended to `out` in rule order. Rules needing a
-    /// field the line lacks are not checked; conditions run before any key is built.
+    /// field the line lacks, or ruled out by the line's status or shared searches, are not
+    /// checked; conditions run before any key is built.
     pub(crate) fn answers(&self, record: &Record<'_>, scratch: &mut Scratch, out: &mut Vec<Entry>) {
         let present = presence(record);
         scratch.sieves.next_line();
-        for (word, admitted) in self.gate.admitted(record.status).iter().enumerate() {
+        let mut admitted = std::mem::take(&mut scratch.admitted);
+        let mut met = std::mem::take(&mut scratch.met);
+        admitted.clear();
+        admitted.extend_from_slice(self.gate.admitted(record.status));
+        self.sieve_gate
+            .narrow(record, scratch, &mut admitted, &mut met);
+        for (word, admitted) in admitted.iter().enumerate() {
             let mut left = *admitted;
             while left != 0 {
                 let index = word * 64 + left.trailing_zeros() as usize;
@@ -147,6 +159,8 @@ impl Matcher {
                 });
             }
         }
+        scratch.admitted = admitted;
+        scratch.met = met;
     }
 }
 

@@ -21,6 +21,8 @@ const MAX_SHARING: usize = 64;
 /// The shared search of one field.
 #[derive(Debug)]
 pub(crate) struct Sieve {
+    /// The field it searches.
+    pub(crate) field: Field,
     /// Its place in [`SieveMemo`].
     slot: usize,
     /// Whether what was found is worth remembering by value (the field takes few values).
@@ -84,6 +86,11 @@ fn address(sieve: &Sieve) -> usize {
 }
 
 impl Sieved {
+    /// The shared search and the test's bit among its tests.
+    pub(crate) fn parts(&self) -> (&Arc<Sieve>, u64) {
+        (&self.sieve, self.bit)
+    }
+
     /// Whether the value (the line's value of the sieve's field) holds one of the test's
     /// patterns, ignoring case.
     pub(crate) fn holds(&self, value: Value<'_>, scratch: &mut Scratch) -> bool {
@@ -93,7 +100,7 @@ impl Sieved {
 
 impl Sieve {
     /// The tests (bits) whose patterns the value holds; searched once per line.
-    fn found(&self, value: Value<'_>, scratch: &mut Scratch) -> u64 {
+    pub(crate) fn found(&self, value: Value<'_>, scratch: &mut Scratch) -> u64 {
         if let Some(found) = scratch.sieves.get(self) {
             return found;
         }
@@ -153,6 +160,7 @@ pub(crate) fn share(rules: &mut [Rule]) {
         sieves.push(automaton.ok().map(|automaton| {
             slot += 1;
             Arc::new(Sieve {
+                field: group.field.clone(),
                 slot: slot - 1,
                 cached: group.cached,
                 automaton,
@@ -312,7 +320,8 @@ mod tests {
         (via_matcher, via_rules)
     }
 
-    /// A rule file: per rule, the shape of its condition (plain, `not`, `any`), whether it
+    /// A rule file: per rule, the shape of its condition (plain, `not`, `any` of two
+    /// searches, a sequence, `any` of a search and a status test), whether it
     /// tests the agent or the path, the texts, and which status test it adds (none, `in`,
     /// `between`, or one inside an `any`).
     fn rule_file(rules: &[(u8, bool, Vec<String>, u8)]) -> String {
@@ -321,9 +330,18 @@ mod tests {
             let field = if *on_agent { "agent" } else { "path" };
             let list: Vec<String> = patterns.iter().map(|p| format!("'{p}'")).collect();
             let test = format!("{field}: {{ contains-any: [{}] }}", list.join(", "));
-            let condition = match shape % 3 {
+            if shape % 5 == 3 {
+                // A sequence counts lines meeting either step.
+                text.push_str(&format!(
+                    "  - id: r{i}\n    title: r{i}\n    severity: P3\n    sequence: {{ first: {{ match: {{ {test} }} }}, then: {{ match: {{ any: [{{ path: {{ contains-any: ['zz'] }} }}, {{ agent: {{ contains-any: ['b'] }} }}] }} }}, within: 1m }}\n"
+                ));
+                continue;
+            }
+            let condition = match shape % 5 {
                 0 => test,
                 1 => format!("not: {{ {test} }}"),
+                // An `any` one of whose branches no search decides.
+                4 => format!("any: [{{ {test} }}, {{ status: 404 }}]"),
                 _ => format!("any: [{{ {test} }}, {{ path: {{ contains-any: ['zz'] }} }}]"),
             };
             let condition = match status % 4 {
@@ -342,14 +360,14 @@ mod tests {
     }
 
     proptest! {
-        /// Tests sharing one search per field, behind the status gate, answer exactly as each
+        /// Tests sharing one search per field, behind the status and search gates, answer as each
         /// rule alone, whatever the patterns (overlapping, repeated across rules, differing
         /// in case), status tests and lines.
         #[test]
         fn shared_searches_answer_like_each_test_alone(
             rules in proptest::collection::vec(
                 (
-                    0u8..3,
+                    0u8..5,
                     any::<bool>(),
                     proptest::collection::vec("[abAB./%]{1,3}", 1..5),
                     0u8..4,
