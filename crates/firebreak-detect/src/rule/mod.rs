@@ -102,7 +102,6 @@ mod finding;
 mod gate;
 mod hits;
 mod key;
-mod keys;
 mod set;
 mod sieve;
 mod sieve_gate;

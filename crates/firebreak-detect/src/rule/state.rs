@@ -3,13 +3,13 @@
 //! `max-keys` keys, dropping the least recently active (counted), and windows forget what
 //! slid out.
 
-use std::collections::HashSet;
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::rule::definition::{Counting, Rule};
 use crate::rule::finding::{Counted, Finding, MAX_SAMPLES, Sample};
 use crate::rule::key::Key;
-use crate::rule::keys::Keys;
 use crate::rule::window::{Distinct, Slots};
 
 use crate::rule::engine::MAX_FINDINGS;
@@ -21,10 +21,12 @@ const MAX_OPEN_DISTINCT: usize = 100_000;
 /// the insertions since the last one.
 const SWEEP_ABOVE: usize = 1_024;
 
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 #[derive(Debug)]
 pub(crate) struct RuleState {
     pub(crate) rule: Arc<Rule>,
-    keys: Keys<KeyState>,
+    keys: FastMap<Key, KeyState>,
     /// Keys dropped to stay within `max-keys`.
     pub(crate) evicted: u64,
     /// Sweep when this many keys are tracked.
@@ -124,7 +126,7 @@ impl RuleState {
     pub(crate) fn new(rule: &Arc<Rule>) -> RuleState {
         RuleState {
             rule: Arc::clone(rule),
-            keys: Keys::default(),
+            keys: FastMap::default(),
             evicted: 0,
             sweep_at: SWEEP_ABOVE,
         }
@@ -145,7 +147,7 @@ impl RuleState {
         kept: &mut Kept,
     ) -> Option<Finding> {
         let now = clock.now;
-        if self.keys.len() >= self.rule.max_keys && !self.keys.contains(&key) {
+        if self.keys.len() >= self.rule.max_keys && !self.keys.contains_key(&key) {
             if matches!(hit, Hit::Then) {
                 // Nothing came first for this key: nothing to complete.
                 return None;
@@ -153,14 +155,15 @@ impl RuleState {
             make_room(self, now);
         }
         let rule = &*self.rule;
-        // A `then` line for a key with nothing first has nothing to complete.
-        let entry = self.keys.get_or_insert(&key, || {
-            (!matches!(hit, Hit::Then)).then(|| KeyState {
+        let entry = match self.keys.entry(key.clone()) {
+            Entry::Occupied(slot) => slot.into_mut(),
+            Entry::Vacant(_) if matches!(hit, Hit::Then) => return None,
+            Entry::Vacant(slot) => slot.insert(KeyState {
                 last: now,
                 window: Window::for_rule(rule),
                 open: None,
-            })
-        })?;
+            }),
+        };
         entry.last = entry.last.max(now);
         let measure = entry.window.count(rule, hit, now, line);
         let raised = match entry.open.as_mut().filter(|o| now < o.until) {
@@ -375,7 +378,7 @@ impl Window {
 /// Drops keys with empty windows and no open finding.
 fn sweep(state: &mut RuleState, now: i64) {
     let rule = &*state.rule;
-    state.keys.retain(|key| {
+    state.keys.retain(|_, key| {
         let open = key.open.as_ref().is_some_and(|o| now < o.until);
         open || !key.window.is_empty_at(rule, now)
     });
@@ -395,7 +398,7 @@ fn make_room(state: &mut RuleState, now: i64) {
     let (_, cutoff, _) = lasts.select_nth_unstable(remove - 1);
     let cutoff = *cutoff;
     let mut removed = 0;
-    state.keys.retain(|key| {
+    state.keys.retain(|_, key| {
         if removed < remove && key.last <= cutoff {
             removed += 1;
             false
