@@ -73,6 +73,25 @@ impl<'de> Walker<'de> {
 
     /// The members of an object whose `{` was just read, its keys mapped by `node`.
     fn object(&mut self, node: &Node, slots: &mut Slots<'de>, depth: usize) -> Option<()> {
+        self.members(depth, |walker| {
+            let key_at = walker.at;
+            let key = walker.key()?;
+            walker.colon()?;
+            match node.keys.get(key) {
+                Some(entry) => walker.mapped(entry, key_at, slots, depth),
+                None => walker.skip(depth),
+            }
+        })
+    }
+
+    /// The members of an object whose `{` was just read, up to and past its `}`: `member`
+    /// reads each one from its key to the end of its value, this reads what lies between.
+    #[inline]
+    fn members(
+        &mut self,
+        depth: usize,
+        mut member: impl FnMut(&mut Self) -> Option<()>,
+    ) -> Option<()> {
         if depth > DEPTH {
             return None;
         }
@@ -83,16 +102,7 @@ impl<'de> Walker<'de> {
         }
         loop {
             self.space();
-            let key_at = self.at;
-            let key = self.key()?;
-            self.space();
-            self.expect(b':')?;
-            self.space();
-            let entry = node.keys.get(key);
-            match entry {
-                Some(entry) => self.mapped(entry, key_at, slots, depth)?,
-                None => self.skip(depth)?,
-            }
+            member(self)?;
             self.space();
             match self.peek()? {
                 b',' => self.at += 1,
@@ -103,6 +113,15 @@ impl<'de> Walker<'de> {
                 _ => return None,
             }
         }
+    }
+
+    /// The `:` after a key, with the space around it.
+    #[inline]
+    fn colon(&mut self) -> Option<()> {
+        self.space();
+        self.expect(b':')?;
+        self.space();
+        Some(())
     }
 
     /// The value of a mapped key, as the serde walk's `Mapped` reads it.
@@ -275,36 +294,16 @@ impl<'de> Walker<'de> {
     /// the keys of an object a visitor walks as strings (checked), those of an object it
     /// skips whole as bytes (unchecked): `check_keys` says which this is.
     fn skip_object(&mut self, depth: usize, check_keys: bool) -> Option<()> {
-        if depth > DEPTH {
-            return None;
-        }
-        self.space();
-        if self.peek()? == b'}' {
-            self.at += 1;
-            return Some(());
-        }
-        loop {
-            self.space();
+        self.members(depth, |walker| {
             if check_keys {
-                self.key()?;
+                walker.key()?;
             } else {
-                self.expect(b'"')?;
-                self.string()?;
+                walker.expect(b'"')?;
+                walker.string()?;
             }
-            self.space();
-            self.expect(b':')?;
-            self.space();
-            self.skip(depth)?;
-            self.space();
-            match self.peek()? {
-                b',' => self.at += 1,
-                b'}' => {
-                    self.at += 1;
-                    return Some(());
-                }
-                _ => return None,
-            }
-        }
+            walker.colon()?;
+            walker.skip(depth)
+        })
     }
 
     /// A key read as serde_json reads the keys of objects it walks: UTF-8, and without
