@@ -55,10 +55,7 @@ fn partial_cri_lines_are_joined_into_one_record_in_scan_and_triage() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let printed: Vec<Value> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("JSON line"))
-        .collect();
+    let printed = super::json_lines(&out.stdout);
     assert!(!printed.is_empty(), "the probes were not found");
     for line in &printed {
         assert_eq!(line["client"], "2001:db8::5");

@@ -25,6 +25,14 @@ pub fn combined(
     )
 }
 
+/// A command's output printed as JSON lines (`scan --lines`), one value per line.
+pub fn json_lines(stdout: &[u8]) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect()
+}
+
 /// Appends text to a file (creating it), flushed.
 pub fn append(path: &Path, text: &str) {
     let mut file = std::fs::OpenOptions::new()

@@ -104,10 +104,7 @@ fn lines_mode_prints_each_matching_line_as_json() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let printed: Vec<Value> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("JSON line"))
-        .collect();
+    let printed = super::json_lines(&out.stdout);
     assert_eq!(printed.len(), 5, "{printed:?}");
     for (n, line) in printed.iter().enumerate() {
         assert_eq!(line["rule"], secrets.as_str());
