@@ -16,6 +16,7 @@ mod audit;
 pub mod auth;
 mod combined;
 mod config;
+mod counted;
 pub(crate) mod cri;
 mod detect;
 mod dropbear;
@@ -32,6 +33,7 @@ use std::fmt;
 
 pub(crate) use combined::Access;
 pub use config::{FormatConfig, FormatError};
+pub(crate) use counted::Counted;
 pub use cri::CriFormat;
 pub(crate) use fields::Client;
 pub use jsonl::JsonFormat;
@@ -123,16 +125,6 @@ impl Format {
             Format::Json(format) => format.parse(line),
             Format::Syslog(format) => format.parse(line),
             Format::Cri(format) => format.parse(line),
-        }
-    }
-
-    /// Parses one line into a record that may hold only the fields triage counts (time,
-    /// client, method, path, status, bytes, agent, user, event): JSON lines leave the rest
-    /// out, the other formats fill everything. Malformed exactly when [`Format::parse`] says.
-    pub(crate) fn parse_counted<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, Malformed> {
-        match self {
-            Format::Json(format) => format.parse_counted(line),
-            _ => self.parse(line),
         }
     }
 

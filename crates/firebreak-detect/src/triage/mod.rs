@@ -64,7 +64,6 @@ mod assemble;
 mod bounded;
 mod collector;
 mod events;
-mod hit;
 pub mod html;
 mod logins;
 mod minutes;

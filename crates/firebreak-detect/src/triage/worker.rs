@@ -6,13 +6,12 @@
 //! counted: the tables outgrow the CPU cache, and misses that overlap cost about one.
 
 use crate::agents::Agents;
-use crate::format::{Format, Malformed};
+use crate::format::{Counted, Format, Malformed};
 use crate::input::Block;
 use crate::record::Event as RecordEvent;
 
 use super::bounded::{Bounded, Merge};
 use super::events::{Events, Kind};
-use super::hit::Hit;
 use super::minutes::{Boundary, MinuteCount, Runs, minute_of};
 use super::options::{MAX_KEY, Options, Outcome, Plan, cut, split_query};
 use super::series::Series;
@@ -483,7 +482,7 @@ impl<'p> Worker<'p> {
 #[derive(Default)]
 pub(crate) struct Parsed<'a> {
     number: u64,
-    hit: Hit<'a>,
+    hit: Counted<'a>,
     path: Option<PathKey>,
     agent: Option<u64>,
 }
@@ -498,7 +497,7 @@ struct PathKey {
 
 impl<'a> Parsed<'a> {
     #[cfg(test)]
-    fn new(plan: &Plan, number: u64, hit: Hit<'a>) -> Parsed<'a> {
+    fn new(plan: &Plan, number: u64, hit: Counted<'a>) -> Parsed<'a> {
         let mut parsed = Parsed {
             number,
             hit,
@@ -545,7 +544,7 @@ impl<'a> Parsed<'a> {
 }
 
 /// The user a line names, if any (`-` is none).
-fn user<'r>(record: &'r Hit<'_>) -> Option<&'r [u8]> {
+fn user<'r>(record: &'r Counted<'_>) -> Option<&'r [u8]> {
     match record.user.as_deref() {
         None | Some(b"" | b"-") => None,
         Some(name) => Some(name),

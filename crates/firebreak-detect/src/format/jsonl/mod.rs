@@ -30,7 +30,8 @@ mod walk;
 use slots::{Held, Slots};
 
 use super::fields;
-use super::{FormatError, Malformed, auth, syslog};
+use super::{Counted, FormatError, Malformed, auth, syslog};
+use crate::Addr;
 use crate::record::{Field, Record};
 use crate::time;
 
@@ -203,14 +204,6 @@ const DEFAULT_KEYS: &[(&str, &[&str])] = &[
     ("message", &["message", "msg", "MESSAGE"]),
     ("request", &["request"]),
 ];
-
-/// Which fields a parse fills.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Fields {
-    All,
-    /// Those triage counts.
-    Counted,
-}
 
 /// The record fields a key can fill (`request` fills method, path and protocol).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -393,31 +386,59 @@ impl JsonFormat {
 
     /// Parses one line.
     pub fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, Malformed> {
-        self.parse_fields(line, Fields::All)
+        let mut slots = self.slots(line)?;
+        self.record(&mut slots)
     }
 
-    /// Parses one line into a record with only the fields triage counts (time, client,
-    /// method, path, status, bytes, agent, user, event). A line is malformed exactly when
-    /// [`JsonFormat::parse`] says so; only the other fields are left out.
-    pub(crate) fn parse_counted<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, Malformed> {
-        self.parse_fields(line, Fields::Counted)
-    }
-
-    fn parse_fields<'a>(&self, line: &'a [u8], fields: Fields) -> Result<Record<'a>, Malformed> {
-        let mut slots = Slots::new(line);
-        if walk::walk(line, &self.mapping.root, &mut slots).is_some() {
-            return self.record(&mut slots, fields);
-        }
-        self.parse_with_serde(line, fields)
-    }
-
-    /// Parses one line with serde_json driving the walk: the reference the fast walk is held
-    /// to, and the reader of every line that walk gives up on.
-    fn parse_with_serde<'a>(
+    /// Reads one line's counted fields into `out` without building a [`Record`]. A line is
+    /// malformed exactly when [`JsonFormat::parse`] says so (only the time, status and byte
+    /// count can make it so, and those are always read); `out` may then hold part of it.
+    pub(crate) fn read_counted<'a>(
         &self,
         line: &'a [u8],
-        fields: Fields,
-    ) -> Result<Record<'a>, Malformed> {
+        out: &mut Counted<'a>,
+    ) -> Result<(), Malformed> {
+        let mut slots = self.slots(line)?;
+        if slots.holds(Target::Message) && slots.holds(Target::Program) {
+            // An sshd or sudo message can name the user and client: read as the record does.
+            *out = Counted::from(self.record(&mut slots)?);
+            return Ok(());
+        }
+        out.time = time_of(&mut slots)?;
+        out.status = status_of(&mut slots)?;
+        out.bytes = bytes_of(&mut slots)?;
+        out.client = client_of(&mut slots);
+        let mut text = |t: Target| slots.take(t as usize).and_then(|h| h.value.text());
+        out.method = text(Target::Method);
+        out.path = text(Target::Path);
+        out.agent = text(Target::Agent);
+        out.user = text(Target::User);
+        out.event = None;
+        if let Some(parts) = text(Target::Request).as_ref().and_then(request_parts) {
+            let has = |t: Target| self.mapping.has[t as usize];
+            if !has(Target::Method) {
+                out.method = Some(parts.method);
+            }
+            if !has(Target::Path) {
+                out.path = Some(parts.path);
+            }
+        }
+        Ok(())
+    }
+
+    /// The mapped values of one line: by the fast walk where it is sure, else by serde_json,
+    /// which says why a malformed line is malformed.
+    fn slots<'a>(&self, line: &'a [u8]) -> Result<Slots<'a>, Malformed> {
+        let mut slots = Slots::new(line);
+        if walk::walk(line, &self.mapping.root, &mut slots).is_some() {
+            return Ok(slots);
+        }
+        self.slots_by_serde(line)
+    }
+
+    /// The mapped values of one line with serde_json driving the walk: the reference the fast
+    /// walk is held to, and the reader of every line that walk gives up on.
+    fn slots_by_serde<'a>(&self, line: &'a [u8]) -> Result<Slots<'a>, Malformed> {
         let mut slots = Slots::new(line);
         let mut de = serde_json::Deserializer::from_slice(line);
         Object {
@@ -427,44 +448,23 @@ impl JsonFormat {
         .deserialize(&mut de)
         .and_then(|()| de.end())
         .map_err(|e| Malformed::at(e.column().saturating_sub(1), json_reason(&e)))?;
-        self.record(&mut slots, fields)
+        Ok(slots)
     }
 
-    /// The record from the values the walk kept. Only the time, status and byte count can
-    /// make a line malformed, and those are read for either choice of `fields`.
-    fn record<'a>(&self, slots: &mut Slots<'a>, fields: Fields) -> Result<Record<'a>, Malformed> {
-        let all = fields == Fields::All;
+    /// The record from the values the walk kept.
+    fn record<'a>(&self, slots: &mut Slots<'a>) -> Result<Record<'a>, Malformed> {
+        let mut record = Record {
+            time: time_of(slots)?,
+            status: status_of(slots)?,
+            bytes: bytes_of(slots)?,
+            client: client_of(slots),
+            ..Record::default()
+        };
         let mut take = |t: Target| slots.take(t as usize);
-        let mut record = Record::default();
-        if let Some(held) = take(Target::Time) {
-            record.time = held.value.time().map_err(|()| {
-                Malformed::at(
-                    held.key_at,
-                    "expected a time: an RFC 3339 string or epoch seconds or milliseconds",
-                )
-            })?;
-        }
-        if let Some(held) = take(Target::Client) {
-            record.client = held.value.text().and_then(|t| fields::client_with_port(&t));
-        }
-        if let Some(held) = take(Target::Status) {
-            record.status = held
-                .value
-                .status()
-                .map_err(|()| Malformed::at(held.key_at, "expected a status from 100 to 999"))?;
-        }
-        if let Some(held) = take(Target::Bytes) {
-            record.bytes = held
-                .value
-                .count()
-                .map_err(|()| Malformed::at(held.key_at, "expected a byte count"))?;
-        }
-        if all {
-            record.request_time =
-                take(Target::RequestTime).and_then(|h| h.value.seconds(fields::seconds));
-            record.upstream_time =
-                take(Target::UpstreamTime).and_then(|h| h.value.seconds(fields::first_seconds));
-        }
+        record.request_time =
+            take(Target::RequestTime).and_then(|h| h.value.seconds(fields::seconds));
+        record.upstream_time =
+            take(Target::UpstreamTime).and_then(|h| h.value.seconds(fields::first_seconds));
         let mut text = |t: Target| take(t).and_then(|h| h.value.text());
         record.method = text(Target::Method);
         record.path = text(Target::Path);
@@ -472,22 +472,18 @@ impl JsonFormat {
         record.agent = text(Target::Agent);
         record.user = text(Target::User);
         record.program = text(Target::Program);
-        if all {
-            record.referer = text(Target::Referer);
-            record.forwarded_for = text(Target::ForwardedFor);
-            record.host = text(Target::Host);
-            record.auth_method = text(Target::AuthMethod);
-        }
+        record.referer = text(Target::Referer);
+        record.forwarded_for = text(Target::ForwardedFor);
+        record.host = text(Target::Host);
+        record.auth_method = text(Target::AuthMethod);
         let request = text(Target::Request);
         let message = text(Target::Message);
         if let Some(request) = request {
             self.split_request(&mut record, request);
         }
-        if all {
-            for (name, held) in self.mapping.extras.iter().zip(slots.take_extra()) {
-                if let Some(value) = held.and_then(|h| h.value.text()) {
-                    record.extra.push((name.clone(), value));
-                }
+        for (name, held) in self.mapping.extras.iter().zip(slots.take_extra()) {
+            if let Some(value) = held.and_then(|h| h.value.text()) {
+                record.extra.push((name.clone(), value));
             }
         }
         if let Some(message) = message {
@@ -505,51 +501,88 @@ impl JsonFormat {
                     }
                 }
             }
-            if all {
-                record.message = Some(message);
-            }
+            record.message = Some(message);
         }
         Ok(record)
     }
 
     /// Fills method, path and protocol from a request line, where they were not mapped.
     fn split_request<'a>(&self, record: &mut Record<'a>, request: Cow<'a, [u8]>) {
+        let Some(parts) = request_parts(&request) else {
+            if fields::present(&request).is_some() {
+                record.extra.push((Cow::Borrowed("request"), request));
+            }
+            return;
+        };
         let has = |t: Target| self.mapping.has[t as usize];
-        let owned = |t: &[u8]| -> Cow<'a, [u8]> { Cow::Owned(t.to_vec()) };
-        match &request {
-            Cow::Borrowed(text) => {
-                if let Some(parts) = fields::request(text) {
-                    if !has(Target::Method) {
-                        record.method = Some(Cow::Borrowed(parts.method));
-                    }
-                    if !has(Target::Path) {
-                        record.path = Some(Cow::Borrowed(parts.path));
-                    }
-                    if !has(Target::Protocol) {
-                        record.protocol = parts.protocol.map(Cow::Borrowed);
-                    }
-                    return;
-                }
-            }
-            Cow::Owned(text) => {
-                if let Some(parts) = fields::request(text) {
-                    if !has(Target::Method) {
-                        record.method = Some(owned(parts.method));
-                    }
-                    if !has(Target::Path) {
-                        record.path = Some(owned(parts.path));
-                    }
-                    if !has(Target::Protocol) {
-                        record.protocol = parts.protocol.map(owned);
-                    }
-                    return;
-                }
-            }
+        if !has(Target::Method) {
+            record.method = Some(parts.method);
         }
-        if fields::present(&request).is_some() {
-            record.extra.push((Cow::Borrowed("request"), request));
+        if !has(Target::Path) {
+            record.path = Some(parts.path);
+        }
+        if !has(Target::Protocol) {
+            record.protocol = parts.protocol;
         }
     }
+}
+
+/// The parts of a request line, borrowed from the line where its text was.
+struct RequestParts<'a> {
+    method: Cow<'a, [u8]>,
+    path: Cow<'a, [u8]>,
+    protocol: Option<Cow<'a, [u8]>>,
+}
+
+fn request_parts<'a>(request: &Cow<'a, [u8]>) -> Option<RequestParts<'a>> {
+    match request {
+        Cow::Borrowed(text) => fields::request(text).map(|parts| RequestParts {
+            method: Cow::Borrowed(parts.method),
+            path: Cow::Borrowed(parts.path),
+            protocol: parts.protocol.map(Cow::Borrowed),
+        }),
+        Cow::Owned(text) => fields::request(text).map(|parts| RequestParts {
+            method: Cow::Owned(parts.method.to_vec()),
+            path: Cow::Owned(parts.path.to_vec()),
+            protocol: parts.protocol.map(|p| Cow::Owned(p.to_vec())),
+        }),
+    }
+}
+
+/// The time kept for a line; a value that is no time makes the line malformed.
+fn time_of(slots: &mut Slots<'_>) -> Result<Option<i64>, Malformed> {
+    let Some(held) = slots.take(Target::Time as usize) else {
+        return Ok(None);
+    };
+    held.value.time().map_err(|()| {
+        Malformed::at(
+            held.key_at,
+            "expected a time: an RFC 3339 string or epoch seconds or milliseconds",
+        )
+    })
+}
+
+fn status_of(slots: &mut Slots<'_>) -> Result<Option<u16>, Malformed> {
+    let Some(held) = slots.take(Target::Status as usize) else {
+        return Ok(None);
+    };
+    held.value
+        .status()
+        .map_err(|()| Malformed::at(held.key_at, "expected a status from 100 to 999"))
+}
+
+fn bytes_of(slots: &mut Slots<'_>) -> Result<Option<u64>, Malformed> {
+    let Some(held) = slots.take(Target::Bytes as usize) else {
+        return Ok(None);
+    };
+    held.value
+        .count()
+        .map_err(|()| Malformed::at(held.key_at, "expected a byte count"))
+}
+
+fn client_of(slots: &mut Slots<'_>) -> Option<Addr> {
+    let held = slots.take(Target::Client as usize)?;
+    held.value.text().and_then(|t| fields::client_with_port(&t))
 }
 
 /// What serde_json's error means for the user, in a word.

@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use super::{Scalar, Slot, TARGETS};
+use super::{Scalar, Slot, TARGETS, Target};
 
 /// A value offered for a target: what it is, its precedence (lower wins) and where its key
 /// is in the line.
@@ -88,6 +88,11 @@ impl<'de> Slots<'de> {
             rank: held.rank,
             key_at: u32::try_from(held.key_at).unwrap_or(u32::MAX),
         });
+    }
+
+    /// Whether a value is kept for a known target.
+    pub(super) fn holds(&self, target: Target) -> bool {
+        self.known.get(target as usize).is_some_and(Option::is_some)
     }
 
     /// The value kept for a known target, taken out.

@@ -22,8 +22,8 @@ const DEPTH: usize = 100;
 /// Most integer digits of a number the walk reads (an `f64` holds up to 309).
 const DIGITS: usize = 300;
 
-/// Bytes of a string looked at a word at a time before a vector search takes over.
-const SHORT: usize = 32;
+/// Bytes of a string looked at together (see [`stops`]).
+const CHUNK: usize = 16;
 
 /// Offers the mapped values of the object on `line` to `slots`; `None` when the line must be
 /// left to serde_json (then `slots` may hold part of the line's values and must be dropped).
@@ -223,13 +223,13 @@ impl<'de> Walker<'de> {
         match self.peek()? {
             b'"' => {
                 self.at += 1;
-                let (raw, escaped) = self.string()?;
+                let (raw, spelling) = self.string()?;
                 // serde_json checks the UTF-8 of the strings it hands out (keys and mapped
                 // values), not of those it skips; so does this walk.
-                if !raw.is_ascii() {
+                if spelling != Spelling::Ascii {
                     std::str::from_utf8(raw).ok()?;
                 }
-                Some(Scalar::Text(if escaped {
+                Some(Scalar::Text(if spelling == Spelling::Escaped {
                     Cow::Owned(unescape(raw)?)
                 } else {
                     Cow::Borrowed(raw)
@@ -311,15 +311,11 @@ impl<'de> Walker<'de> {
     #[inline]
     fn key(&mut self) -> Option<&'de [u8]> {
         self.expect(b'"')?;
-        let (key, escaped) = self.string()?;
-        if escaped {
-            return None;
+        match self.string()? {
+            (key, Spelling::Ascii) => Some(key),
+            (key, Spelling::Plain) => std::str::from_utf8(key).ok().map(str::as_bytes),
+            (_, Spelling::Escaped) => None,
         }
-        // Nearly every key is ASCII, which is UTF-8 and is checked without a call.
-        if !key.is_ascii() {
-            std::str::from_utf8(key).ok()?;
-        }
-        Some(key)
     }
 
     fn literal(&mut self, word: &[u8]) -> Option<()> {
@@ -332,24 +328,41 @@ impl<'de> Walker<'de> {
     }
 
     /// The text of a string whose `"` was just read, up to its closing quote (which is
-    /// passed), and whether it holds escapes. Escapes must be JSON's; control bytes may not
-    /// appear raw.
+    /// passed), and how it is spelled. Escapes must be JSON's; control bytes may not appear
+    /// raw.
     #[inline]
-    fn string(&mut self) -> Option<(&'de [u8], bool)> {
+    fn string(&mut self) -> Option<(&'de [u8], Spelling)> {
         let start = self.at;
-        // Most strings are keys and short values, ended before a vector search has set up:
-        // the first bytes are looked at eight at a time for the quote, a backslash or a
-        // control byte. A backslash, or no stop in sight, takes the long way from the start.
-        if let Some(stop) = short_stop(self.line.get(start..)?) {
-            match self.line.get(start + stop)? {
-                b'"' => {
-                    self.at = start + stop + 1;
-                    return Some((self.line.get(start..start + stop)?, false));
+        // Nearly every string is plain ASCII: it is searched a chunk at a time for its end,
+        // stopping early at a backslash, a control byte or a byte that is not ASCII, and the
+        // last bytes of the line one by one. Any stop but the quote takes the long way.
+        let mut at = start;
+        loop {
+            match self.line.get(at..).and_then(|rest| rest.first_chunk()) {
+                Some(chunk) if has_stop(chunk) => {
+                    at += first_stop(chunk);
+                    break;
                 }
-                b'\\' => {}
-                _ => return None,
+                Some(_) => at += CHUNK,
+                None => {
+                    while self.line.get(at).is_some_and(|&b| !stop(b)) {
+                        at += 1;
+                    }
+                    break;
+                }
             }
         }
+        if self.line.get(at) == Some(&b'"') {
+            self.at = at + 1;
+            return Some((self.line.get(start..at)?, Spelling::Ascii));
+        }
+        self.string_long(start)
+    }
+
+    /// [`Walker::string`] for strings with escapes or bytes that are not ASCII, from `start`.
+    #[cold]
+    fn string_long(&mut self, start: usize) -> Option<(&'de [u8], Spelling)> {
+        self.at = start;
         let mut escaped = false;
         loop {
             let rest = self.line.get(self.at..)?;
@@ -361,7 +374,12 @@ impl<'de> Walker<'de> {
                     return None;
                 }
                 self.at = found + 1;
-                return Some((raw, escaped));
+                let spelling = match (escaped, raw.is_ascii()) {
+                    (true, _) => Spelling::Escaped,
+                    (false, true) => Spelling::Ascii,
+                    (false, false) => Spelling::Plain,
+                };
+                return Some((raw, spelling));
             }
             escaped = true;
             match self.line.get(found + 1)? {
@@ -491,47 +509,70 @@ fn hex4(text: &[u8]) -> Option<u32> {
     u32::from_str_radix(text, 16).ok()
 }
 
-/// Where the first `"`, `\\` or control byte is among the first [`SHORT`] bytes of `text`, if
-/// there is one. Each word of eight bytes is tested for all three at once: `x - 0x01…` borrows
-/// into a byte's top bit where the byte is zero (here: where it equals the byte sought) and
-/// `x - 0x20…` where it is below 0x20; a borrow can only mark bytes above a true find, so the
-/// lowest mark is exact.
+/// How a string is written: all ASCII without escapes (nearly every one), without escapes but
+/// with other bytes (UTF-8 to be checked), or with escapes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Spelling {
+    Ascii,
+    Plain,
+    Escaped,
+}
+
+/// Whether a string's search stops at `byte`: its end, an escape, a control byte, or a byte
+/// that is not ASCII. Without short-circuits, which would keep [`stops`] from being done with
+/// vector compares.
 #[inline]
-fn short_stop(text: &[u8]) -> Option<usize> {
+fn stop(byte: u8) -> bool {
+    (byte == b'"') | (byte == b'\\') | !(0x20..0x80).contains(&byte)
+}
+
+/// Whether a string's search stops anywhere in `chunk` (see [`stop`]). Written byte by byte,
+/// so the compiler does all sixteen at once with vector compares.
+#[inline]
+fn has_stop(chunk: &[u8; CHUNK]) -> bool {
+    let mut marks = [0u8; CHUNK];
+    for (mark, &byte) in marks.iter_mut().zip(chunk) {
+        *mark = if stop(byte) { 0xff } else { 0 };
+    }
+    // Read as a whole, the marks stay in a vector register; taking their position from it
+    // would go through memory and stall.
+    u128::from_le_bytes(marks) != 0
+}
+
+/// Where the search stops in a `chunk` that [`has_stop`]: each word of eight bytes is tested
+/// for all four stops at once. `x - 0x01…` borrows into a byte's top bit where the byte is
+/// zero (here: where it equals the byte sought) and `x - 0x20…` where it is below 0x20, and a
+/// byte's own top bit marks it when it is not ASCII; a borrow can only mark bytes above a true
+/// find, so the lowest mark is exact.
+#[inline]
+fn first_stop(chunk: &[u8; CHUNK]) -> usize {
     const ONES: u64 = u64::from_le_bytes([0x01; 8]);
     const TOPS: u64 = u64::from_le_bytes([0x80; 8]);
     const QUOTES: u64 = u64::from_le_bytes([b'"'; 8]);
     const SLASHES: u64 = u64::from_le_bytes([b'\\'; 8]);
     const SPACES: u64 = u64::from_le_bytes([0x20; 8]);
-    let mut at = 0;
-    while at < SHORT {
-        let word = match text.get(at..).and_then(|rest| rest.first_chunk::<8>()) {
-            Some(word) => u64::from_le_bytes(*word),
-            None => {
-                return text
-                    .get(at..)?
-                    .iter()
-                    .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
-                    .map(|p| at + p);
-            }
+    let (low, high) = chunk.split_at(8);
+    for (at, word) in [(0, low), (8, high)] {
+        let Ok(word) = <[u8; 8]>::try_from(word).map(u64::from_le_bytes) else {
+            break;
         };
         let quote = word ^ QUOTES;
         let slash = word ^ SLASHES;
         let marks = (quote.wrapping_sub(ONES) & !quote
             | slash.wrapping_sub(ONES) & !slash
-            | word.wrapping_sub(SPACES) & !word)
+            | word.wrapping_sub(SPACES) & !word
+            | word)
             & TOPS;
         if marks != 0 {
-            return Some(at + (marks.trailing_zeros() / 8) as usize);
+            return at + (marks.trailing_zeros() / 8) as usize;
         }
-        at += 8;
     }
-    None
+    CHUNK
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Fields, JsonFormat};
+    use super::super::{Counted, JsonFormat, Malformed};
     use super::*;
     use proptest::prelude::*;
     use serde_json::{Map, Value};
@@ -558,7 +599,18 @@ mod tests {
         "remote_user",
         "size",
         "proto",
+        "program",
     ];
+
+    /// A line with every counted field filled, read before each line of a property test.
+    const OTHER: &[u8] = br#"{"time":"2026-01-01T00:00:00Z","remote_addr":"192.0.2.1","remote_user":"bob","method":"PUT","uri":"/x","status":500,"size":9,"http_user_agent":"old"}"#;
+
+    /// The record serde_json's walk reads from `line`.
+    fn by_serde<'a>(format: &JsonFormat, line: &'a [u8]) -> Result<crate::Record<'a>, Malformed> {
+        format
+            .slots_by_serde(line)
+            .and_then(|mut slots| format.record(&mut slots))
+    }
 
     fn walked(format: &JsonFormat, line: &[u8]) -> bool {
         walk(line, &format.mapping.root, &mut Slots::new(line)).is_some()
@@ -571,10 +623,7 @@ mod tests {
         let caddy = br#"{"level":"info","ts":1740787200.5,"logger":"http.log.access","msg":"handled request","request":{"remote_ip":"2001:db8::1","remote_port":"4242","client_ip":"2001:db8::1","proto":"HTTP/2.0","method":"POST","host":"x","uri":"/login","headers":{"User-Agent":["sqlmap/1.8"],"Accept":["*/*"]}},"bytes_read":0,"user_id":"","duration":0.001,"size":48,"status":401,"resp_headers":{"Server":["Caddy"]}}"#;
         for line in [&nginx[..], caddy] {
             assert!(walked(&format, line), "{}", String::from_utf8_lossy(line));
-            assert_eq!(
-                format.parse(line),
-                format.parse_with_serde(line, Fields::All)
-            );
+            assert_eq!(format.parse(line), by_serde(&format, line));
         }
         let record = format.parse(nginx).expect("parses");
         assert_eq!(record.path.as_deref(), Some(&br#"/a?q="x""#[..]));
@@ -589,6 +638,22 @@ mod tests {
             (record.status, record.time),
             (Some(401), Some(1_740_787_200))
         );
+    }
+
+    /// An sshd message read for triage names its user and client as the whole record does.
+    #[test]
+    fn counted_login_messages_name_their_user_and_client() {
+        let format = JsonFormat::default();
+        let line = br#"{"time":"2026-01-01T00:00:00Z","SYSLOG_IDENTIFIER":"sshd","MESSAGE":"Failed password for root from 198.51.100.7 port 22 ssh2"}"#;
+        let mut counted = Counted::from(format.parse(OTHER).expect("parses"));
+        format.read_counted(line, &mut counted).expect("parses");
+        assert_eq!(counted.event, Some(crate::record::Event::SshFailed));
+        assert_eq!(counted.user.as_deref(), Some(&b"root"[..]));
+        assert_eq!(
+            counted.client.map(|a| a.to_string()).as_deref(),
+            Some("198.51.100.7")
+        );
+        assert_eq!(Ok(counted), format.parse(line).map(Counted::from));
     }
 
     #[test]
@@ -607,6 +672,9 @@ mod tests {
             br#"["status"]"#,
             b"{\"remote_addr\":\"\xff\"}",
             b"{\"\xff\":1}",
+            // Raw control bytes, early and late in a string's chunks.
+            b"{\"status\":\"2\x010\"}",
+            b"{\"request\":\"GET /aaaaaaaaaaaaaaaaaaaaaa\x1fb HTTP/1.1\",\"status\":200}",
             br#"{"a":1e999}"#,
         ] {
             assert!(!walked(&format, line), "{}", String::from_utf8_lossy(line));
@@ -617,16 +685,13 @@ mod tests {
             br#"{"a":"\ud800","status":200}"#,
         ] {
             assert!(walked(&format, skipped));
-            assert_eq!(
-                format.parse(skipped),
-                format.parse_with_serde(skipped, Fields::All)
-            );
+            assert_eq!(format.parse(skipped), by_serde(&format, skipped));
         }
         let deep = format!("{{\"a\":{}1{}}}", "[".repeat(200), "]".repeat(200));
         assert!(!walked(&format, deep.as_bytes()));
         assert_eq!(
             format.parse(deep.as_bytes()),
-            format.parse_with_serde(deep.as_bytes(), Fields::All)
+            by_serde(&format, deep.as_bytes())
         );
     }
 
@@ -634,11 +699,15 @@ mod tests {
         prop_oneof![
             ".{0,12}".prop_map(Value::from),
             "[\"\\\\/\u{0}-\u{1f} a-z\u{e9}\u{1F600}]{0,8}".prop_map(Value::from),
+            // Long enough that its escapes and other bytes fall anywhere in a search's chunks.
+            "[a-z]{0,20}[\"\\\\\u{1f}\u{e9}]?[a-z]{0,20}".prop_map(Value::from),
             prop_oneof![
                 Just("200"),
                 Just("-"),
                 Just(""),
-                Just("2025-03-01T00:00:00Z")
+                Just("2025-03-01T00:00:00Z"),
+                Just("sshd"),
+                Just("Failed password for root from 192.0.2.7 port 22 ssh2")
             ]
             .prop_map(Value::from),
             any::<u64>().prop_map(Value::from),
@@ -708,21 +777,23 @@ mod tests {
     }
 
     proptest! {
-        /// The word-at-a-time search stops where a byte-by-byte one does, within its reach.
+        /// The chunked search stops where a byte-by-byte one does.
         #[test]
-        fn short_stops_are_found_as_byte_by_byte(text in prop::collection::vec(
+        fn string_stops_are_found_as_byte_by_byte(text in prop::collection::vec(
             prop_oneof![Just(b'"'), Just(b'\\'), Just(0x1f_u8), Just(0x20_u8), Just(0x21_u8),
                 Just(0x7f_u8), Just(0x80_u8), Just(0xdc_u8), Just(0x5c_u8 ^ 1), any::<u8>()],
             0..48,
         ), filler in 0usize..40) {
             let mut text = text;
             text.splice(0..0, std::iter::repeat_n(b'a', filler.min(40)));
-            // The search reaches the first SHORT bytes, and all of a shorter text.
-            let slow = text
-                .iter()
-                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
-                .filter(|&p| p < SHORT);
-            prop_assert_eq!(short_stop(&text), slow);
+            let slow = text.iter().position(|&b| b == b'"' || b == b'\\' || !b.is_ascii() || b < 0x20);
+            let chunked = text.chunks_exact(CHUNK).enumerate().find_map(|(i, chunk)| {
+                let chunk = chunk.try_into().ok()?;
+                has_stop(chunk).then(|| i * CHUNK + first_stop(chunk))
+            });
+            // Chunks find every stop but those in the last bytes (which are searched one by one).
+            let whole = text.len() / CHUNK * CHUNK;
+            prop_assert_eq!(chunked, slow.filter(|&p| p < whole));
         }
 
         /// The fast walk reads every object as serde_json does, escapes, nesting, key order
@@ -734,7 +805,7 @@ mod tests {
         ) {
             let format = JsonFormat::default();
             for line in [line.clone(), respell(&line, &picks)] {
-                prop_assert_eq!(format.parse(&line), format.parse_with_serde(&line, Fields::All));
+                prop_assert_eq!(format.parse(&line), by_serde(&format, &line));
             }
         }
 
@@ -750,16 +821,10 @@ mod tests {
             let mut damaged = line.clone();
             damaged.insert(at.index(line.len() + 1), byte);
             for line in [line, damaged] {
-                let counted = |r: crate::Record<'_>| {
-                    format!(
-                        "{:?}",
-                        (r.time, r.client, r.method, r.path, r.status, r.bytes, r.agent, r.user, r.event)
-                    )
-                };
-                prop_assert_eq!(
-                    format.parse(&line).map(counted),
-                    format.parse_counted(&line).map(counted)
-                );
+                // Into a slot that held another line, as triage's are.
+                let mut slot = Counted::from(format.parse(OTHER).expect("parses"));
+                let read = format.read_counted(&line, &mut slot).map(|()| slot);
+                prop_assert_eq!(format.parse(&line).map(Counted::from), read);
             }
         }
 
@@ -779,7 +844,7 @@ mod tests {
             } else {
                 line.remove(at);
             }
-            prop_assert_eq!(format.parse(&line), format.parse_with_serde(&line, Fields::All));
+            prop_assert_eq!(format.parse(&line), by_serde(&format, &line));
         }
     }
 }

@@ -1,6 +1,8 @@
-//! What triage counts of one line: the few fields its tables read. For `combined` and `common`
-//! lines they come straight from the parser's borrowed fields, so the hot loop neither builds
-//! nor moves a whole [`Record`]; other formats give a record whose fields are moved over.
+//! What triage counts of one line: the few fields its tables read. Access-log lines
+//! (`combined`, `common`, `vhost_combined`, and those wrapped by a container runtime) fill
+//! them straight from the parser's borrowed fields, and JSON lines straight from the values
+//! their walk kept, so the hot loop neither builds nor moves a whole [`Record`]; other formats
+//! give a record whose fields are moved over.
 
 use crate::Addr;
 use crate::format::{Access, Client, Format, Malformed};
@@ -8,7 +10,7 @@ use crate::record::{Event, Record, Text};
 
 /// The fields of a line that triage counts.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) struct Hit<'a> {
+pub(crate) struct Counted<'a> {
     pub(crate) time: Option<i64>,
     pub(crate) client: Option<Addr>,
     pub(crate) method: Option<Text<'a>>,
@@ -20,19 +22,21 @@ pub(crate) struct Hit<'a> {
     pub(crate) event: Option<Event>,
 }
 
-impl<'a> Hit<'a> {
+impl<'a> Counted<'a> {
     /// Reads one line (without its newline) in `format` into `self`, in place (a hot loop's
-    /// slot); `self` is left as it was when the line is malformed.
+    /// slot). A line is malformed exactly when [`Format::parse`] says so; `self` may then
+    /// hold part of the line and must not be counted.
     #[inline]
     pub(crate) fn read(&mut self, format: &Format, line: &'a [u8]) -> Result<(), Malformed> {
-        match format.access(line) {
-            Some(access) => self.fill(access?),
-            None => *self = Hit::from(format.parse_counted(line)?),
+        match (format.access(line), format) {
+            (Some(access), _) => self.fill(access?),
+            (None, Format::Json(json)) => json.read_counted(line, self)?,
+            (None, _) => *self = Counted::from(format.parse(line)?),
         }
         Ok(())
     }
 
-    /// Takes an access-log line's fields, one by one: assigning a whole new `Hit` built
+    /// Takes an access-log line's fields, one by one: assigning a whole new `Counted` built
     /// from them went through a temporary and a copy.
     #[inline]
     fn fill(&mut self, access: Access<'a>) {
@@ -51,9 +55,9 @@ impl<'a> Hit<'a> {
     }
 }
 
-impl<'a> From<Record<'a>> for Hit<'a> {
-    fn from(record: Record<'a>) -> Hit<'a> {
-        Hit {
+impl<'a> From<Record<'a>> for Counted<'a> {
+    fn from(record: Record<'a>) -> Counted<'a> {
+        Counted {
             time: record.time,
             client: record.client,
             method: record.method,
@@ -85,9 +89,9 @@ mod tests {
         ];
         for format in [Format::Combined, Format::Common] {
             for line in lines {
-                let mut hit = Hit::default();
-                let short = hit.read(&format, line).map(|()| hit);
-                let long = format.parse(line).map(Hit::from);
+                let mut counted = Counted::default();
+                let short = counted.read(&format, line).map(|()| counted);
+                let long = format.parse(line).map(Counted::from);
                 assert_eq!(short, long, "{}", String::from_utf8_lossy(line));
             }
         }
@@ -95,15 +99,15 @@ mod tests {
         let wrapped = Format::Cri(Box::new(crate::format::CriFormat::new(Format::Combined)));
         for line in lines {
             let line = [&b"2026-01-01T00:00:00.5Z stdout F "[..], line].concat();
-            let mut hit = Hit::default();
-            let short = hit.read(&wrapped, &line).map(|()| hit);
-            let long = wrapped.parse(&line).map(Hit::from);
+            let mut counted = Counted::default();
+            let short = counted.read(&wrapped, &line).map(|()| counted);
+            let long = wrapped.parse(&line).map(Counted::from);
             assert_eq!(short, long, "{}", String::from_utf8_lossy(&line));
         }
-        let mut hit = Hit::default();
-        hit.read(&Format::Combined, lines[2]).expect("parses");
-        assert_eq!(hit.path.as_deref(), Some(&br#"/q"x"#[..]));
-        assert_eq!(hit.agent.as_deref(), Some(&br#"say "hi""#[..]));
-        assert_eq!(hit.user.as_deref(), Some(&b"bob"[..]));
+        let mut counted = Counted::default();
+        counted.read(&Format::Combined, lines[2]).expect("parses");
+        assert_eq!(counted.path.as_deref(), Some(&br#"/q"x"#[..]));
+        assert_eq!(counted.agent.as_deref(), Some(&br#"say "hi""#[..]));
+        assert_eq!(counted.user.as_deref(), Some(&b"bob"[..]));
     }
 }
