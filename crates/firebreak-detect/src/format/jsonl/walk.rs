@@ -14,6 +14,7 @@
 
 use std::borrow::Cow;
 
+use super::super::fields;
 use super::{Entry, Held, Node, Scalar, Slots};
 
 /// Deepest nesting the walk follows (serde_json's own limit is 128).
@@ -242,7 +243,13 @@ impl<'de> Walker<'de> {
                 Number::Signed(n) => Some(Scalar::Signed(n)),
                 Number::Fraction(start, end) => {
                     let text = self.line.get(start..end)?;
-                    serde_json::from_slice::<f64>(text).ok().map(Scalar::Float)
+                    let short = match text.split_first() {
+                        Some((b'-', digits)) => fields::short_decimal(digits).map(|n| -n),
+                        _ => fields::short_decimal(text),
+                    };
+                    short
+                        .or_else(|| serde_json::from_slice::<f64>(text).ok())
+                        .map(Scalar::Float)
                 }
             },
         }
