@@ -27,7 +27,7 @@ mod keys;
 mod slots;
 mod walk;
 
-use slots::{Held, Slots};
+use slots::{Fields, Held, Slots};
 
 use super::fields;
 use super::{Counted, FormatError, Malformed, auth, syslog};
@@ -231,6 +231,31 @@ enum Target {
 const TARGETS: usize = 18;
 
 impl Target {
+    /// Whether triage counts what this target fills ([`Counted`]'s fields, and what they are
+    /// read from).
+    fn counted(self) -> bool {
+        match self {
+            Target::Time
+            | Target::Client
+            | Target::Method
+            | Target::Path
+            | Target::Status
+            | Target::Bytes
+            | Target::Agent
+            | Target::User
+            | Target::Program
+            | Target::Message
+            | Target::Request => true,
+            Target::Protocol
+            | Target::Referer
+            | Target::RequestTime
+            | Target::UpstreamTime
+            | Target::ForwardedFor
+            | Target::Host
+            | Target::AuthMethod => false,
+        }
+    }
+
     fn named(name: &str) -> Result<Option<Target>, &'static str> {
         if name == "request" {
             return Ok(Some(Target::Request));
@@ -386,7 +411,8 @@ impl JsonFormat {
 
     /// Parses one line.
     pub fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, Malformed> {
-        let mut slots = self.slots(line)?;
+        let mut slots = Slots::new(line, Fields::All);
+        self.fill(line, &mut slots)?;
         self.record(&mut slots)
     }
 
@@ -398,7 +424,8 @@ impl JsonFormat {
         line: &'a [u8],
         out: &mut Counted<'a>,
     ) -> Result<(), Malformed> {
-        let mut slots = self.slots(line)?;
+        let mut slots = Slots::new(line, Fields::Counted);
+        self.fill(line, &mut slots)?;
         if slots.holds(Target::Message) && slots.holds(Target::Program) {
             // An sshd or sudo message can name the user and client: read as the record does.
             *out = Counted::from(self.record(&mut slots)?);
@@ -426,29 +453,28 @@ impl JsonFormat {
         Ok(())
     }
 
-    /// The mapped values of one line: by the fast walk where it is sure, else by serde_json,
-    /// which says why a malformed line is malformed.
-    fn slots<'a>(&self, line: &'a [u8]) -> Result<Slots<'a>, Malformed> {
-        let mut slots = Slots::new(line);
-        if walk::walk(line, &self.mapping.root, &mut slots).is_some() {
-            return Ok(slots);
+    /// Keeps the mapped values of one line in `slots`: by the fast walk where it is sure,
+    /// else by serde_json, which says why a malformed line is malformed. Filled in place, as
+    /// the slots are too large to hand back cheaply.
+    fn fill<'a>(&self, line: &'a [u8], slots: &mut Slots<'a>) -> Result<(), Malformed> {
+        if walk::walk(line, &self.mapping.root, slots).is_some() {
+            return Ok(());
         }
-        self.slots_by_serde(line)
+        slots.clear();
+        self.fill_by_serde(line, slots)
     }
 
-    /// The mapped values of one line with serde_json driving the walk: the reference the fast
-    /// walk is held to, and the reader of every line that walk gives up on.
-    fn slots_by_serde<'a>(&self, line: &'a [u8]) -> Result<Slots<'a>, Malformed> {
-        let mut slots = Slots::new(line);
+    /// [`JsonFormat::fill`] with serde_json driving the walk: the reference the fast walk is
+    /// held to, and the reader of every line that walk gives up on.
+    fn fill_by_serde<'a>(&self, line: &'a [u8], slots: &mut Slots<'a>) -> Result<(), Malformed> {
         let mut de = serde_json::Deserializer::from_slice(line);
         Object {
             node: &self.mapping.root,
-            slots: &mut slots,
+            slots,
         }
         .deserialize(&mut de)
         .and_then(|()| de.end())
-        .map_err(|e| Malformed::at(e.column().saturating_sub(1), json_reason(&e)))?;
-        Ok(slots)
+        .map_err(|e| Malformed::at(e.column().saturating_sub(1), json_reason(&e)))
     }
 
     /// The record from the values the walk kept.

@@ -35,9 +35,19 @@ struct Kept {
     key_at: u32,
 }
 
+/// Which values a line's slots keep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Fields {
+    All,
+    /// Only those of targets triage counts ([`Target::counted`]); the others are read and
+    /// checked as usual, then dropped.
+    Counted,
+}
+
 /// The value chosen for each target so far.
 pub(super) struct Slots<'de> {
     line: &'de [u8],
+    fields: Fields,
     known: [Option<Kept>; TARGETS],
     extra: Vec<Option<Kept>>,
     /// Text that is not a piece of the line (it had escapes), by [`Raw::Owned`] index.
@@ -45,20 +55,30 @@ pub(super) struct Slots<'de> {
 }
 
 impl<'de> Slots<'de> {
-    pub(super) fn new(line: &'de [u8]) -> Slots<'de> {
+    pub(super) fn new(line: &'de [u8], fields: Fields) -> Slots<'de> {
         Slots {
             line,
+            fields,
             known: [None; TARGETS],
             extra: Vec::new(),
             owned: Vec::new(),
         }
     }
 
-    /// Keeps `held` for `slot` unless a value of better or equal rank is kept already.
+    /// Forgets every value kept.
+    pub(super) fn clear(&mut self) {
+        *self = Slots::new(self.line, self.fields);
+    }
+
+    /// Keeps `held` for `slot` unless a value of better or equal rank is kept already (or the
+    /// slot is not among the [`Fields`] kept).
     #[inline]
     pub(super) fn offer(&mut self, slot: Slot, held: Held<'de>) {
+        let counted = self.fields == Fields::Counted;
         let place = match slot {
+            Slot::Known(target) if counted && !target.counted() => return,
             Slot::Known(target) => self.known.get_mut(target as usize),
+            Slot::Extra(_) if counted => return,
             Slot::Extra(index) => {
                 if self.extra.len() <= index {
                     self.extra.resize(index + 1, None);

@@ -579,7 +579,7 @@ fn first_stop(chunk: &[u8; CHUNK]) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Counted, JsonFormat, Malformed};
+    use super::super::{Counted, Fields, JsonFormat, Malformed};
     use super::*;
     use proptest::prelude::*;
     use serde_json::{Map, Value};
@@ -614,13 +614,18 @@ mod tests {
 
     /// The record serde_json's walk reads from `line`.
     fn by_serde<'a>(format: &JsonFormat, line: &'a [u8]) -> Result<crate::Record<'a>, Malformed> {
-        format
-            .slots_by_serde(line)
-            .and_then(|mut slots| format.record(&mut slots))
+        let mut slots = Slots::new(line, Fields::All);
+        format.fill_by_serde(line, &mut slots)?;
+        format.record(&mut slots)
     }
 
     fn walked(format: &JsonFormat, line: &[u8]) -> bool {
-        walk(line, &format.mapping.root, &mut Slots::new(line)).is_some()
+        walk(
+            line,
+            &format.mapping.root,
+            &mut Slots::new(line, Fields::All),
+        )
+        .is_some()
     }
 
     #[test]
