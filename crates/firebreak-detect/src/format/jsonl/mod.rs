@@ -431,9 +431,7 @@ impl JsonFormat {
             *out = Counted::from(self.record(&mut slots)?);
             return Ok(());
         }
-        out.time = time_of(&mut slots)?;
-        out.status = status_of(&mut slots)?;
-        out.bytes = bytes_of(&mut slots)?;
+        (out.time, out.status, out.bytes) = checked(&mut slots)?;
         out.client = client_of(&mut slots);
         let mut text = |t: Target| slots.take(t as usize).and_then(|h| h.value.text());
         out.method = text(Target::Method);
@@ -479,10 +477,11 @@ impl JsonFormat {
 
     /// The record from the values the walk kept.
     fn record<'a>(&self, slots: &mut Slots<'a>) -> Result<Record<'a>, Malformed> {
+        let (time, status, bytes) = checked(slots)?;
         let mut record = Record {
-            time: time_of(slots)?,
-            status: status_of(slots)?,
-            bytes: bytes_of(slots)?,
+            time,
+            status,
+            bytes,
             client: client_of(slots),
             ..Record::default()
         };
@@ -575,35 +574,40 @@ fn request_parts<'a>(request: &Cow<'a, [u8]>) -> Option<RequestParts<'a>> {
     }
 }
 
-/// The time kept for a line; a value that is no time makes the line malformed.
-fn time_of(slots: &mut Slots<'_>) -> Result<Option<i64>, Malformed> {
-    let Some(held) = slots.take(Target::Time as usize) else {
-        return Ok(None);
-    };
-    held.value.time().map_err(|()| {
-        Malformed::at(
-            held.key_at,
+/// The time, status and byte count kept for a line: the only values that can make it
+/// malformed, each with the reason it gives.
+type Checked = (Option<i64>, Option<u16>, Option<u64>);
+
+fn checked(slots: &mut Slots<'_>) -> Result<Checked, Malformed> {
+    Ok((
+        kept(
+            slots,
+            Target::Time,
+            Scalar::time,
             "expected a time: an RFC 3339 string or epoch seconds or milliseconds",
-        )
-    })
+        )?,
+        kept(
+            slots,
+            Target::Status,
+            Scalar::status,
+            "expected a status from 100 to 999",
+        )?,
+        kept(slots, Target::Bytes, Scalar::count, "expected a byte count")?,
+    ))
 }
 
-fn status_of(slots: &mut Slots<'_>) -> Result<Option<u16>, Malformed> {
-    let Some(held) = slots.take(Target::Status as usize) else {
+/// The value kept for `target` as `read` reads it; one it refuses makes the line malformed
+/// at its key, for `reason`.
+fn kept<'a, T>(
+    slots: &mut Slots<'a>,
+    target: Target,
+    read: impl FnOnce(Scalar<'a>) -> Result<Option<T>, ()>,
+    reason: &'static str,
+) -> Result<Option<T>, Malformed> {
+    let Some(held) = slots.take(target as usize) else {
         return Ok(None);
     };
-    held.value
-        .status()
-        .map_err(|()| Malformed::at(held.key_at, "expected a status from 100 to 999"))
-}
-
-fn bytes_of(slots: &mut Slots<'_>) -> Result<Option<u64>, Malformed> {
-    let Some(held) = slots.take(Target::Bytes as usize) else {
-        return Ok(None);
-    };
-    held.value
-        .count()
-        .map_err(|()| Malformed::at(held.key_at, "expected a byte count"))
+    read(held.value).map_err(|()| Malformed::at(held.key_at, reason))
 }
 
 fn client_of(slots: &mut Slots<'_>) -> Option<Addr> {
