@@ -5,7 +5,8 @@
 # the committed generator writes the log, and triage's peak memory with few and with millions of
 # distinct addresses. Then the hard cases side by side with the default log: a `--wide` log
 # (300,000 clients, a third of them bots, long tracking query strings) and the same traffic as
-# JSON lines in nginx's (`escape=json`) and Caddy's shapes. Figures go in docs/benchmarks.md.
+# JSON lines in nginx's (`escape=json`), Caddy's and Traefik's shapes. Figures go in
+# docs/benchmarks.md.
 #
 #   benches/triage.sh [SIZE]        (default 1G; any size genlog takes: 200M, 1G, …)
 #
@@ -71,12 +72,14 @@ echo "== hard cases: wide traffic and JSON lines (load average $(cut -d' ' -f1-3
 hard_wide="$dir/access-$size-wide.log"
 nginx_json="$dir/access-$size-nginx.jsonl"
 caddy_json="$dir/access-$size-caddy.jsonl"
+traefik_json="$dir/access-$size-traefik.jsonl"
 [ -s "$hard_wide" ] || "$gen" --size "$size" --seed 7 --wide > "$hard_wide"
 [ -s "$nginx_json" ] || "$gen" --size "$size" --seed 7 --json nginx > "$nginx_json"
 [ -s "$caddy_json" ] || "$gen" --size "$size" --seed 7 --json caddy > "$caddy_json"
+[ -s "$traefik_json" ] || "$gen" --size "$size" --seed 7 --json traefik > "$traefik_json"
 sizes=""
 cmds=()
-for f in "$log" "$hard_wide" "$nginx_json" "$caddy_json"; do
+for f in "$log" "$hard_wide" "$nginx_json" "$caddy_json" "$traefik_json"; do
     cat "$f" >/dev/null
     for threads in 2 1; do
         cmds+=(-n "$(basename "$f") ($threads thread$([ "$threads" = 1 ] || echo s))"

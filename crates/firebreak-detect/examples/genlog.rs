@@ -7,7 +7,7 @@
 //!
 //! Options: `--size N[K|M|G]` (bytes) or `--lines N`; `--seed N`; `--clients N`;
 //! `--start UNIX_SECONDS`; `--rate LINES_PER_SECOND`; `--no-attacks`; `--planted FILE` writes
-//! where the attacks landed, as JSON; `--json nginx|caddy` writes JSON lines in that server's
+//! where the attacks landed, as JSON; `--json nginx|caddy|traefik` writes JSON lines in that server's
 //! shape; `--wide` makes the traffic hard to count: a third of the clients are crawlers and
 //! scripts, most pages carry long tracking query strings, and unless `--clients` says
 //! otherwise there are 300,000 clients (about 100,000 of them bots).
@@ -19,7 +19,7 @@ use firebreak_detect::generate::{GenOptions, Generator, Shape, Size};
 
 const USAGE: &str = "usage: genlog [--size N[K|M|G] | --lines N] [--seed N] [--clients N] \
 [--start UNIX_SECONDS] [--rate LINES_PER_SECOND] [--no-attacks] [--planted FILE] \
-[--json nginx|caddy] [--wide]";
+[--json nginx|caddy|traefik] [--wide]";
 
 /// Clients `--wide` brings unless `--clients` is given.
 const WIDE_CLIENTS: u32 = 300_000;
@@ -96,7 +96,12 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
                 options.shape = match value()?.as_str() {
                     "nginx" => Shape::NginxJson,
                     "caddy" => Shape::CaddyJson,
-                    other => return Err(format!("--json wants nginx or caddy, not {other:?}")),
+                    "traefik" => Shape::TraefikJson,
+                    other => {
+                        return Err(format!(
+                            "--json wants nginx, caddy or traefik, not {other:?}"
+                        ));
+                    }
                 }
             }
             "--wide" => options.wide = true,

@@ -1,7 +1,9 @@
-//! Writing a line as JSON: nginx's `escape=json` flat object of strings, or Caddy's access
-//! log with the request nested, headers as lists of strings and numbers left as numbers.
-//! Strings are escaped as nginx and Caddy escape them: `"` and `\` with a backslash, control
-//! bytes as `\u00XX`, everything else as it is.
+//! Writing a line as JSON: nginx's `escape=json` flat object of strings, Caddy's access log
+//! with the request nested, headers as lists of strings and numbers left as numbers, or
+//! Traefik's flat object of some thirty keys in sorted order (durations in nanoseconds, the
+//! backend's URL as an object, kept headers as `request_…` keys). Strings are escaped as those
+//! servers escape them: `"` and `\` with a backslash, control bytes as `\u00XX`, everything
+//! else as it is.
 
 use super::sink::Line;
 use super::text::push_number;
@@ -103,6 +105,80 @@ pub(super) fn caddy(out: &mut Vec<u8>, time: i64, serial: u64, line: &Line<'_>) 
     out.extend_from_slice(b",\"resp_headers\":{\"Server\":[\"Caddy\"]}}\n");
 }
 
+/// Traefik's JSON access log with `User-Agent` and `Referer` kept as headers; `time` is RFC
+/// 3339 (from [`super::text::Clock`]), `serial` varies the durations and ports.
+pub(super) fn traefik(out: &mut Vec<u8>, time: &[u8], serial: u64, line: &Line<'_>) {
+    let port = 1024 + serial.wrapping_mul(104_729) % 64_000;
+    let origin = 100_000 + line.size % 99_991 * 1_000;
+    out.extend_from_slice(b"{\"ClientAddr\":\"");
+    push_host_port(out, line.addr, port);
+    out.extend_from_slice(b"\",\"ClientHost\":");
+    push_string(out, line.addr);
+    out.extend_from_slice(b",\"ClientPort\":\"");
+    push_number(out, port);
+    out.extend_from_slice(b"\",\"ClientUsername\":");
+    push_string(out, line.user);
+    out.extend_from_slice(b",\"DownstreamContentSize\":");
+    push_number(out, line.size);
+    out.extend_from_slice(b",\"DownstreamStatus\":");
+    push_number(out, u64::from(line.status));
+    out.extend_from_slice(b",\"Duration\":");
+    push_number(out, origin + 41_000);
+    out.extend_from_slice(b",\"OriginContentSize\":");
+    push_number(out, line.size);
+    out.extend_from_slice(b",\"OriginDuration\":");
+    push_number(out, origin);
+    out.extend_from_slice(b",\"OriginStatus\":");
+    push_number(out, u64::from(line.status));
+    out.extend_from_slice(
+        b",\"Overhead\":41000,\"RequestAddr\":\"shop.example.com\",\"RequestContentSize\":0,\"RequestCount\":",
+    );
+    push_number(out, serial + 1);
+    out.extend_from_slice(b",\"RequestHost\":\"shop.example.com\",\"RequestMethod\":");
+    push_string(out, line.method);
+    out.extend_from_slice(b",\"RequestPath\":");
+    push_string(out, line.path);
+    out.extend_from_slice(b",\"RequestPort\":\"-\",\"RequestProtocol\":");
+    push_string(out, line.protocol);
+    out.extend_from_slice(
+        b",\"RequestScheme\":\"https\",\"RetryAttempts\":0,\"RouterName\":\"shop@docker\",\"ServiceAddr\":\"10.0.0.7:8080\",\"ServiceName\":\"shop@docker\",\"ServiceURL\":{\"Scheme\":\"http\",\"Opaque\":\"\",\"User\":null,\"Host\":\"10.0.0.7:8080\",\"Path\":\"\",\"RawPath\":\"\",\"ForceQuery\":false,\"RawQuery\":\"\",\"Fragment\":\"\",\"RawFragment\":\"\"},\"StartLocal\":\"",
+    );
+    push_start(out, time, serial);
+    out.extend_from_slice(b"\",\"StartUTC\":\"");
+    push_start(out, time, serial);
+    out.extend_from_slice(b"\",\"entryPointName\":\"websecure\",\"level\":\"info\",\"msg\":\"\"");
+    if line.referer != b"-" {
+        out.extend_from_slice(b",\"request_Referer\":");
+        push_string(out, line.referer);
+    }
+    out.extend_from_slice(b",\"request_User-Agent\":");
+    push_string(out, none_empty(line.agent));
+    out.extend_from_slice(b",\"time\":");
+    push_string(out, time);
+    out.extend_from_slice(b"}\n");
+}
+
+/// `host:port`, with an IPv6 host in brackets.
+fn push_host_port(out: &mut Vec<u8>, host: &[u8], port: u64) {
+    if host.contains(&b':') {
+        out.push(b'[');
+        out.extend_from_slice(host);
+        out.push(b']');
+    } else {
+        out.extend_from_slice(host);
+    }
+    out.push(b':');
+    push_number(out, port);
+}
+
+/// An RFC 3339 second (`…:SSZ`) with nanoseconds added before its `Z`.
+fn push_start(out: &mut Vec<u8>, time: &[u8], serial: u64) {
+    out.extend_from_slice(time.strip_suffix(b"Z").unwrap_or(time));
+    out.push(b'.');
+    push_padded(out, serial.wrapping_mul(7_919_113) % 1_000_000_000, 9);
+    out.push(b'Z');
+}
+
 /// `n` in decimal with leading zeros to `width` digits.
 fn push_padded(out: &mut Vec<u8>, n: u64, width: usize) {
     let mut digits = Vec::with_capacity(20);
@@ -131,7 +207,7 @@ mod tests {
         }
     }
 
-    /// Both shapes are valid JSON and hold the line's values, escapes undone.
+    /// Every shape is valid JSON and holds the line's values, escapes undone.
     #[test]
     fn shapes_are_json_with_the_lines_values() {
         let mut out = Vec::new();
@@ -149,5 +225,24 @@ mod tests {
         assert_eq!(v["request"]["headers"]["User-Agent"][0], "curl/8\u{1}");
         assert_eq!(v["status"], 200);
         assert!(v["ts"].as_f64().is_some_and(|t| t > 1.7e9));
+        out.clear();
+        traefik(&mut out, b"2025-03-01T00:00:00Z", 3, &line());
+        let v: serde_json::Value = serde_json::from_slice(&out).expect("traefik shape is JSON");
+        assert_eq!(v["RequestPath"], "/q?a=\"x\\y\"");
+        assert_eq!(v["ClientHost"], "2001:db8::1");
+        assert!(
+            v["ClientAddr"]
+                .as_str()
+                .is_some_and(|a| a.starts_with("[2001:db8::1]:"))
+        );
+        assert_eq!(v["request_User-Agent"], "curl/8\u{1}");
+        assert_eq!(v["DownstreamStatus"], 200);
+        assert_eq!(v["time"], "2025-03-01T00:00:00Z");
+        assert!(
+            v["StartUTC"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("2025-03-01T00:00:00."))
+        );
+        assert!(v.get("request_Referer").is_none());
     }
 }

@@ -5,10 +5,10 @@
 //! guessing on `/login` followed by a success, credential stuffing and password spraying,
 //! scanners probing for secrets, SQL injection, a 429 storm, a burst of 5xx and bulk exports.
 //!
-//! Lines are nginx `combined` by default, or JSON lines as nginx `escape=json` or Caddy writes
-//! them ([`Shape`]); the same seed gives the same traffic in every shape. [`GenOptions::wide`]
-//! makes the traffic harder to count: many more distinct clients, a third of them crawlers and
-//! scripts, and long tracking query strings on pages.
+//! Lines are nginx `combined` by default, or JSON lines as nginx `escape=json`, Caddy or
+//! Traefik write them ([`Shape`]); the same seed gives the same traffic in every shape.
+//! [`GenOptions::wide`] makes the traffic harder to count: many more distinct clients, a third
+//! of them crawlers and scripts, and long tracking query strings on pages.
 //!
 //! The same options give the same bytes, everywhere: the generator has its own PRNG and
 //! formats every number by hand. It writes about a gigabyte in a few seconds.
@@ -60,6 +60,8 @@ pub enum Shape {
     NginxJson,
     /// Caddy's access log: the request nested, headers as lists, times and sizes as numbers.
     CaddyJson,
+    /// Traefik's JSON access log: flat, sorted keys, kept headers as `request_…` keys.
+    TraefikJson,
 }
 
 /// What to generate.
@@ -106,6 +108,7 @@ fn average_line(shape: Shape) -> u64 {
         Shape::Combined => 240,
         Shape::NginxJson => 380,
         Shape::CaddyJson => 585,
+        Shape::TraefikJson => 1000,
     }
 }
 

@@ -5,7 +5,7 @@
 
 use std::io::{self, Write};
 
-use super::text::{Clock, push_number};
+use super::text::{Clock, Stamp, push_number};
 use super::{Shape, Size, json};
 
 /// Bytes gathered before each write.
@@ -41,7 +41,10 @@ impl Sink {
     pub fn new(limit: Size, shape: Shape) -> Sink {
         Sink {
             buf: Vec::with_capacity(CHUNK + 64 * 1024),
-            clock: Clock::new(),
+            clock: Clock::new(match shape {
+                Shape::TraefikJson => Stamp::Rfc3339,
+                _ => Stamp::Clf,
+            }),
             lines: 0,
             flushed: 0,
             limit,
@@ -76,6 +79,9 @@ impl Sink {
             Shape::Combined => self.combined(time, line),
             Shape::NginxJson => json::nginx(&mut self.buf, self.clock.at(time), line),
             Shape::CaddyJson => json::caddy(&mut self.buf, time, self.lines, line),
+            Shape::TraefikJson => {
+                json::traefik(&mut self.buf, self.clock.at(time), self.lines, line);
+            }
         }
         self.lines += 1;
         if self.buf.len() >= CHUNK {

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::Command;
 
 use firebreak_detect::format::Format;
-use firebreak_detect::generate::{GenOptions, Generator, Size};
+use firebreak_detect::generate::{GenOptions, Generator, Shape, Size};
 use firebreak_detect::input::{self, Input};
 use firebreak_detect::triage::{self, Options, Report};
 use flate2::Compression;
@@ -847,5 +847,68 @@ fn a_login_path_failing_from_many_addresses_is_stuffing_without_user_names() {
             shown.contains("Login paths failing from 10 or more addresses"),
             "{shown}"
         );
+    }
+}
+
+/// The same traffic written as `combined`, nginx JSON, Caddy JSON and Traefik JSON triages to
+/// the same report (but for the input's byte count), each shape's format detected.
+#[test]
+fn every_shape_of_the_same_traffic_triages_alike() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // One path for every shape, so the reports name the same input.
+    let report_of = |shape: Shape| {
+        let mut log = Vec::new();
+        Generator::new(GenOptions {
+            seed: 11,
+            size: Size::Lines(20_000),
+            clients: 2_000,
+            shape,
+            ..GenOptions::default()
+        })
+        .write_to(&mut log)
+        .expect("generate");
+        let path = write(dir.path(), "access.log", &log);
+        let report = triage_files(&[&path], None, &options(2));
+        assert_eq!(
+            report.totals.malformed, 0,
+            "{shape:?}: {:?}",
+            report.malformed
+        );
+        let mut json = serde_json::to_value(&report).expect("report as JSON");
+        let format = json["inputs"][0]["format"].take();
+        json["totals"]["bytes"] = serde_json::Value::Null;
+        json["inputs"][0]["bytes"] = serde_json::Value::Null;
+        (format, json)
+    };
+    let (format, combined) = report_of(Shape::Combined);
+    assert_eq!(
+        (format, &combined["totals"]["requests"]),
+        ("combined".into(), &20_000.into())
+    );
+    for shape in [Shape::NginxJson, Shape::CaddyJson, Shape::TraefikJson] {
+        let (format, json) = report_of(shape);
+        assert_eq!(format, "json", "{shape:?}");
+        assert_eq!(
+            first_difference(&json, &combined, String::new()),
+            None,
+            "{shape:?}"
+        );
+    }
+}
+
+/// Where two JSON values first differ, as a path with both sides.
+fn first_difference(a: &serde_json::Value, b: &serde_json::Value, at: String) -> Option<String> {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => x
+            .keys()
+            .chain(y.keys())
+            .find_map(|k| first_difference(&x[k], &y[k], format!("{at}/{k}"))),
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .find_map(|(i, (x, y))| first_difference(x, y, format!("{at}/{i}"))),
+        _ => (a != b).then(|| format!("{at}: {a} against {b}")),
     }
 }
