@@ -7,10 +7,10 @@
 //!
 //! Options: `--size N[K|M|G]` (bytes) or `--lines N`; `--seed N`; `--clients N`;
 //! `--start UNIX_SECONDS`; `--rate LINES_PER_SECOND`; `--no-attacks`; `--planted FILE` writes
-//! where the attacks landed, as JSON; `--json nginx|caddy|traefik` writes JSON lines in that server's
-//! shape; `--wide` makes the traffic hard to count: a third of the clients are crawlers and
-//! scripts, most pages carry long tracking query strings, and unless `--clients` says
-//! otherwise there are 300,000 clients (about 100,000 of them bots).
+//! where the attacks landed, as JSON; `--json nginx|caddy|traefik` writes JSON lines in that
+//! server's shape; `--wide` makes the traffic hard to count: a third of the clients are
+//! crawlers and scripts, most pages carry long tracking query strings, and unless `--clients`
+//! says otherwise there are 300,000 clients (about 100,000 of them bots).
 
 use std::io::{self, Write};
 use std::process::ExitCode;

@@ -108,7 +108,7 @@ fn average_line(shape: Shape) -> u64 {
         Shape::Combined => 240,
         Shape::NginxJson => 380,
         Shape::CaddyJson => 585,
-        Shape::TraefikJson => 1000,
+        Shape::TraefikJson => 1130,
     }
 }
 
