@@ -72,6 +72,10 @@ pub struct Judgement {
     pub interactive: bool,
     /// Why, in a sentence a responder can check.
     pub reason: String,
+    /// Whether the only changes it makes are new files written into the evidence directory
+    /// (`… > "$EVIDENCE_DIR/ps.txt"`): the one kind of change an evidence step may make
+    /// unasked with `--yes`.
+    pub writes_only_evidence: bool,
 }
 
 /// How deep nested commands (`sudo ssh h 'sh -c …'`) are followed before giving up.
@@ -102,6 +106,8 @@ pub fn judge(script: &str, stdin: Option<&str>, commands: &Commands) -> Judgemen
 struct Finding {
     safety: Safety,
     interactive: bool,
+    /// Whether its change is a new file written into the evidence directory.
+    evidence: bool,
     /// What the part is, for a read-only summary (`kubectl get`).
     label: String,
     /// Why it has its class, for the others.
@@ -113,6 +119,7 @@ impl Finding {
         Finding {
             safety,
             interactive: false,
+            evidence: false,
             label: label.into(),
             why: why.into(),
         }
@@ -185,10 +192,18 @@ impl<'k> Judge<'k> {
         } else {
             reason
         };
+        // Anything unknown or unread is a finding of its own, never an evidence write, so a
+        // step counts as writing only evidence only when every change in it was read as one.
+        let writes_only_evidence = safety == Safety::Mutating
+            && self
+                .findings
+                .iter()
+                .all(|f| f.safety == Safety::ReadOnly || f.evidence);
         Judgement {
             safety,
             interactive,
             reason,
+            writes_only_evidence,
         }
     }
 
@@ -755,7 +770,7 @@ fn redirection(op: &str, target: &str, words: &[&str]) -> Option<Finding> {
     if matches!(op, "<" | "<<" | "<<-" | "<<<" | "<&") || harmless(target) || duplicate {
         return None;
     }
-    let evidence = target.starts_with("$EVIDENCE_DIR") || target.starts_with("${EVIDENCE_DIR}");
+    let evidence = in_evidence_dir(target);
     let system = [
         "/etc/",
         "/boot/",
@@ -808,7 +823,23 @@ fn redirection(op: &str, target: &str, words: &[&str]) -> Option<Finding> {
     } else {
         (Safety::Mutating, format!("`{label}` adds to a file"))
     };
-    Some(Finding::new(safety, label, why))
+    let mut finding = Finding::new(safety, label, why);
+    finding.evidence = evidence && overwrite && safety == Safety::Mutating;
+    Some(finding)
+}
+
+/// Whether a redirection's target is a file inside the evidence directory: `$EVIDENCE_DIR/…`
+/// or `${EVIDENCE_DIR}/…`, without a `..` that could climb out of it (and not a variable
+/// that merely starts with the same name, such as `$EVIDENCE_DIR_OLD`).
+fn in_evidence_dir(target: &str) -> bool {
+    let target = target.trim_matches('"');
+    let Some(rest) = target
+        .strip_prefix("$EVIDENCE_DIR/")
+        .or_else(|| target.strip_prefix("${EVIDENCE_DIR}/"))
+    else {
+        return false;
+    };
+    !rest.is_empty() && !rest.split('/').any(|part| part == "..")
 }
 
 /// The text a command writes to a pipe, when it is plain to see (`echo …`, `cat <<EOF`).
@@ -1466,10 +1497,14 @@ pub(crate) fn judge_steps(procedures: &mut [super::Procedure], commands: &Comman
                 safety: Safety::ReadOnly,
                 interactive: false,
                 reason: "nothing runs".to_string(),
+                writes_only_evidence: false,
             },
         };
         step.interactive = judgement.interactive || step.attrs.interactive;
         step.judged = judgement.safety;
+        // An annotated class is the runbook's word, not the classifier's reading of each change.
+        step.writes_only_evidence = judgement.writes_only_evidence
+            && step.attrs.class.is_none_or(|c| c == judgement.safety);
         (step.safety, step.reason) = match step.attrs.class {
             Some(class) if class == judgement.safety => (
                 class,

@@ -142,6 +142,10 @@ pub struct Step {
     /// The class the classifier alone gives it, before any `class=` annotation.
     #[serde(skip)]
     pub judged: Safety,
+    /// Whether the only changes it makes are new files written into the evidence directory,
+    /// as the classifier read it ([`Judgement::writes_only_evidence`](classify::Judgement)).
+    #[serde(skip)]
+    pub writes_only_evidence: bool,
     /// Annotations.
     pub attrs: Attrs,
     /// Parameters it uses, by environment variable name: the names a run asks for. A name an
@@ -217,6 +221,13 @@ impl Step {
     /// Whether this step collects evidence.
     pub fn collects_evidence(&self) -> bool {
         self.attrs.evidence || self.phase == Phase::Evidence
+    }
+
+    /// Whether `--yes` may run this step unasked although it changes something: it collects
+    /// evidence and its only changes are new files in the evidence directory. A step that
+    /// merely sits under an evidence heading but changes anything else is asked, as any other.
+    pub fn runs_unasked_as_evidence(&self) -> bool {
+        self.safety == Safety::Mutating && self.collects_evidence() && self.writes_only_evidence
     }
 
     /// The text to show for the step body: command, block or item text.

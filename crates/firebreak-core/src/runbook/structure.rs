@@ -798,6 +798,7 @@ impl Builder<'_> {
             interactive: false,
             reason: String::new(),
             judged: super::Safety::Destructive,
+            writes_only_evidence: false,
             attrs,
             params,
             sets: Vec::new(),

@@ -57,7 +57,7 @@ pub fn confirm(plan: &Plan<'_>, answers: &mut Answers, step: &Step) -> Decision 
     match step.safety {
         _ if step.interactive => {}
         Safety::ReadOnly if plan.yes => return Decision::Run,
-        Safety::Mutating if plan.yes && step.collects_evidence() => return Decision::Run,
+        Safety::Mutating if plan.yes && step.runs_unasked_as_evidence() => return Decision::Run,
         Safety::Destructive if plan.allow_destructive => return Decision::Run,
         _ => {}
     }

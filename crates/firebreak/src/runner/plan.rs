@@ -146,7 +146,7 @@ pub fn dry_run(plan: &Plan<'_>, missing: &[String]) -> anyhow::Result<()> {
             ),
             (StepKind::Manual { .. } | StepKind::Check { .. }, _) => "asks for confirmation",
             (_, Safety::ReadOnly) if plan.yes => "runs unattended (--yes)",
-            (_, Safety::Mutating) if plan.yes && step.collects_evidence() => {
+            (_, Safety::Mutating) if plan.yes && step.runs_unasked_as_evidence() => {
                 "runs unattended (--yes, evidence)"
             }
             (_, Safety::Destructive) if plan.allow_destructive => "runs (--allow-destructive)",

@@ -65,6 +65,38 @@ fn looking_is_read_only() {
     );
 }
 
+/// Only a step whose every change is a new file inside the evidence directory counts as
+/// writing evidence alone (the one change `--yes` makes unasked in an evidence phase).
+#[test]
+fn only_new_files_inside_the_evidence_directory_are_evidence_writes() {
+    let only_evidence = |c: &str| judge(c, None, Commands::shipped()).writes_only_evidence;
+    for c in [
+        "ps auxwwf > \"$EVIDENCE_DIR/processes.txt\"",
+        "{ who -a; last -n 100; } > \"$EVIDENCE_DIR/logins.txt\" 2>&1",
+        "ss -tanup > ${EVIDENCE_DIR}/sockets.txt",
+    ] {
+        assert!(only_evidence(c), "{c}");
+    }
+    for c in [
+        // Reads only: nothing to make unasked.
+        "ps auxwwf",
+        // Changes something else, alone or beside an evidence write.
+        "terraform apply",
+        "kubectl -n prod delete pod web-1 > \"$EVIDENCE_DIR/delete.txt\"",
+        "ps aux > \"$EVIDENCE_DIR/ps.txt\"; rm -f /tmp/x",
+        "mkdir -p \"$EVIDENCE_DIR\"",
+        "cp -p /var/log/auth.log \"$EVIDENCE_DIR/\"",
+        // Out of the directory, beside it, or emptying a file in it.
+        "uname -a > \"$EVIDENCE_DIR/../uname.txt\"",
+        "uname -a > \"$EVIDENCE_DIR_OLD/uname.txt\"",
+        "uname -a >> \"$EVIDENCE_DIR/uname.txt\"",
+        ": > \"$EVIDENCE_DIR/uname.txt\"",
+        "uname -a > /tmp/uname.txt",
+    ] {
+        assert!(!only_evidence(c), "{c}");
+    }
+}
+
 #[test]
 fn changing_is_mutating() {
     check(

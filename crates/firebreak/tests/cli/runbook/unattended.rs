@@ -280,6 +280,45 @@ proptest! {
     }
 }
 
+/// Under an evidence heading, `--yes` runs unasked only a step whose every change is a new file
+/// in the evidence directory. The property above once found `terraform apply` under
+/// `## Evidence` running unasked: every mutating step of an evidence phase was let through.
+/// Here every changing command of the pool gets a procedure of its own (a run stops at the
+/// first step it must ask about).
+#[test]
+fn an_evidence_heading_lets_no_other_change_run_unasked() {
+    let mut markdown = String::new();
+    for (n, command) in CHANGING.iter().enumerate() {
+        markdown.push_str(&format!(
+            "# Case {n}\n\n## Evidence\n\n- collect: `{command}`\n\n"
+        ));
+    }
+    assert_eq!(unasked_changes(&markdown), Vec::<String>::new());
+}
+
+/// What the evidence exception is for still runs unattended: output written as a new file
+/// into the evidence directory.
+#[test]
+fn evidence_written_into_the_evidence_directory_runs_unasked() {
+    let fb = Fb::init();
+    let evidence = fb.root().join("evidence");
+    std::fs::create_dir_all(&evidence).expect("evidence dir");
+    let path = runbook(
+        &fb,
+        "collect.md",
+        "# Collect\n\n## Evidence\n\n```sh\nuname -a > \"$EVIDENCE_DIR/uname.txt\"\n```\n",
+    );
+    let out = fb
+        .cmd(&["runbook", "run", &format!("{}#collect", s(&path)), "--yes"])
+        .args(["--set", &format!("EVIDENCE_DIR={}", evidence.display())])
+        .write_stdin(Vec::new())
+        .timeout(RUN_LIMIT)
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(evidence.join("uname.txt").is_file());
+}
+
 #[test]
 fn the_pools_do_not_overlap_and_every_program_is_stubbed() {
     let read_only: BTreeSet<&str> = READ_ONLY.iter().copied().collect();
