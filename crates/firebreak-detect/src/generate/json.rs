@@ -77,7 +77,7 @@ pub(super) fn caddy(out: &mut Vec<u8>, time: i64, serial: u64, line: &Line<'_>) 
     );
     push_string(out, line.addr);
     out.extend_from_slice(b",\"remote_port\":\"");
-    push_number(out, 1024 + serial.wrapping_mul(104_729) % 64_000);
+    push_number(out, client_port(serial));
     out.extend_from_slice(b"\",\"client_ip\":");
     push_string(out, line.addr);
     out.extend_from_slice(b",\"proto\":");
@@ -108,7 +108,7 @@ pub(super) fn caddy(out: &mut Vec<u8>, time: i64, serial: u64, line: &Line<'_>) 
 /// Traefik's JSON access log with `User-Agent` and `Referer` kept as headers; `time` is RFC
 /// 3339 (from [`super::text::Clock`]), `serial` varies the durations and ports.
 pub(super) fn traefik(out: &mut Vec<u8>, time: &[u8], serial: u64, line: &Line<'_>) {
-    let port = 1024 + serial.wrapping_mul(104_729) % 64_000;
+    let port = client_port(serial);
     let origin = 100_000 + line.size % 99_991 * 1_000;
     out.extend_from_slice(b"{\"ClientAddr\":\"");
     push_host_port(out, line.addr, port);
@@ -156,6 +156,11 @@ pub(super) fn traefik(out: &mut Vec<u8>, time: &[u8], serial: u64, line: &Line<'
     out.extend_from_slice(b",\"time\":");
     push_string(out, time);
     out.extend_from_slice(b"}\n");
+}
+
+/// The client's source port of line `serial`, the same in every shape.
+fn client_port(serial: u64) -> u64 {
+    1024 + serial.wrapping_mul(104_729) % 64_000
 }
 
 /// `host:port`, with an IPv6 host in brackets.
