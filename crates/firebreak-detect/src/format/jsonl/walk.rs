@@ -23,7 +23,7 @@ const DEPTH: usize = 100;
 /// Most integer digits of a number the walk reads (an `f64` holds up to 309).
 const DIGITS: usize = 300;
 
-/// Bytes of a string looked at together (see [`stops`]).
+/// Bytes of a string looked at together (see [`has_stop`]).
 const CHUNK: usize = 16;
 
 /// Offers the mapped values of the object on `line` to `slots`; `None` when the line must be
@@ -526,7 +526,7 @@ enum Spelling {
 }
 
 /// Whether a string's search stops at `byte`: its end, an escape, a control byte, or a byte
-/// that is not ASCII. Without short-circuits, which would keep [`stops`] from being done with
+/// that is not ASCII. Without short-circuits, which would keep [`has_stop`] from being done with
 /// vector compares.
 #[inline]
 fn stop(byte: u8) -> bool {
